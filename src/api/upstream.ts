@@ -1,0 +1,58 @@
+/**
+ * The door Antom and returning shoppers come through: `POST /antom/notify` (notifyPayment, signed)
+ * and `GET /return/:id` (the wallet's paymentRedirectUrl, forwarded to the merchant's return_url).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { CoreDeps } from '../core/context.js';
+import { acceptPaymentNotification, refuseNotification } from '../core/payment-intents/notify.js';
+import { syncPaymentIntent } from '../core/payment-intents/sync.js';
+import { ACK_BODY, refusalBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
+
+export const NOTIFY_PATH = '/antom/notify';
+
+export interface UpstreamOptions {
+  core: CoreDeps;
+  verifier: () => AntomNotificationVerifier;
+}
+
+const REDIRECT_STATUS: Record<string, string> = {
+  succeeded: 'succeeded',
+  processing: 'processing',
+  requires_payment_method: 'failed',
+  canceled: 'canceled',
+};
+
+export function upstreamRoutes(opts: UpstreamOptions) {
+  return async (app: FastifyInstance) => {
+    app.removeAllContentTypeParsers();
+    // The signature covers the exact bytes, so the body stays a string until verified.
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 262_144 }, (_req, body, done) => done(null, body));
+
+    app.post(NOTIFY_PATH, async (req, reply) => {
+      const raw = {
+        path: req.url,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'cookie' && k !== 'authorization')),
+        body: typeof req.body === 'string' ? req.body : '',
+      };
+      const verified = opts.verifier().verify({ method: req.method, path: req.url, headers: req.headers, rawBody: raw.body });
+      const verdict = verified.ok
+        ? await acceptPaymentNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)
+        : await refuseNotification(opts.core, raw, verified.reason);
+      if (verdict.verdict === 'refused') return reply.code(400).send(refusalBody(verdict.reason));
+      return reply.code(200).send(ACK_BODY);
+    });
+
+    app.get<{ Params: { id: string } }>('/return/:id', async (req, reply) => {
+      const pi = await opts.core.store.paymentIntents.findById(req.params.id);
+      if (!pi) return reply.code(404).type('text/html').send('<!doctype html><title>Unknown payment</title><p>This payment link is not known.</p>');
+      const synced = await syncPaymentIntent(opts.core, pi);
+      const current = synced.ok ? synced.value : pi;
+      if (!current.return_url) return reply.type('text/html').send(`<!doctype html><title>Payment ${current.status}</title><p>Payment status: ${current.status}. You may close this window.</p>`);
+      const target = new URL(current.return_url);
+      target.searchParams.set('payment_intent', current.id);
+      target.searchParams.set('payment_intent_client_secret', current.client_secret);
+      target.searchParams.set('redirect_status', REDIRECT_STATUS[current.status] ?? 'pending');
+      return reply.redirect(target.toString(), 303);
+    });
+  };
+}

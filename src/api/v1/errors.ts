@@ -1,0 +1,106 @@
+/**
+ * The v1 dialect of errors: Stripe's `{error:{type,code,param,message}}` with Stripe's HTTP
+ * statuses. Every core error and every front-door refusal is rendered here and nowhere else.
+ */
+import type { CoreError } from '../../core/errors.js';
+
+export interface StripeErrorBody {
+  error: {
+    type: 'invalid_request_error' | 'api_error' | 'card_error' | 'idempotency_error';
+    code?: string;
+    decline_code?: string;
+    param?: string;
+    message: string;
+    payment_intent?: unknown;
+    request_log_url?: string;
+  };
+}
+
+export interface ApiError {
+  status: number;
+  body: StripeErrorBody;
+  headers?: Record<string, string>;
+}
+
+const resourceNames: Record<string, string> = {
+  payment_intent: 'payment_intent',
+  payment_method: 'PaymentMethod',
+  charge: 'charge',
+  payment_attempt: 'payment attempt',
+  object: 'object',
+};
+
+export function fromCoreError(e: CoreError): ApiError {
+  switch (e.kind) {
+    case 'invalid_request':
+      return { status: 400, body: { error: { type: 'invalid_request_error', code: e.code, param: e.param, message: e.message } } };
+    case 'not_found':
+      return {
+        status: 404,
+        body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: e.param, message: `No such ${resourceNames[e.resource] ?? e.resource}: '${e.id}'` } },
+      };
+    case 'unexpected_state':
+      return { status: 400, body: { error: { type: 'invalid_request_error', code: e.code, param: e.param, message: e.message } } };
+    case 'payment_failed':
+      return { status: 402, body: { error: { type: 'card_error', code: e.code, decline_code: e.declineCode, message: e.message } } };
+    case 'upstream_unavailable':
+      // 502 and not 500: our code is fine, the network upstream is not. Safe to retry.
+      return { status: 502, body: { error: { type: 'api_error', code: 'upstream_unavailable', message: e.message } }, headers: { 'Stripe-Should-Retry': 'true' } };
+  }
+}
+
+export const apiErrors = {
+  noKey: (): ApiError => ({
+    status: 401,
+    body: { error: { type: 'invalid_request_error', message: "You did not provide an API key. Send it in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY') or Basic auth with the key as user name." } },
+  }),
+  badKey: (display: string): ApiError => ({
+    status: 401,
+    body: { error: { type: 'invalid_request_error', code: 'api_key_invalid', message: `Invalid API Key provided: ${display}` } },
+  }),
+  publishableKey: (): ApiError => ({
+    status: 401,
+    body: { error: { type: 'invalid_request_error', code: 'secret_key_required', message: 'This API call cannot be made with a publishable API key. Please use a secret API key. A publishable key may only retrieve a PaymentIntent together with its client_secret.' } },
+  }),
+  clientSecret: (): ApiError => ({
+    status: 404,
+    body: { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'client_secret', message: 'No such payment_intent with that client_secret: retrieving with a publishable key needs the PaymentIntent\'s client_secret.' } },
+  }),
+  rateLimited: (limit: number): ApiError => ({
+    status: 429,
+    body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: `Too many requests: this API key may make ${limit} requests per second. Retry after a short pause.` } },
+    headers: { 'Retry-After': '1' },
+  }),
+  idempotencyMismatch: (key: string): ApiError => ({
+    status: 400,
+    body: { error: { type: 'idempotency_error', code: 'idempotency_key_in_use', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } },
+  }),
+  idempotencyInProgress: (): ApiError => ({
+    status: 409,
+    body: { error: { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this API key and idempotency key. Try again shortly.' } },
+  }),
+  idempotencyKeyTooLong: (): ApiError => ({
+    status: 400,
+    body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', param: 'Idempotency-Key', message: 'Idempotency-Key must be at most 255 characters.' } },
+  }),
+  badBody: (message: string): ApiError => ({
+    status: 400,
+    body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', message } },
+  }),
+  unsupportedMediaType: (type: string): ApiError => ({
+    status: 415,
+    body: { error: { type: 'invalid_request_error', message: `Unsupported Content-Type ${type}: send application/json or application/x-www-form-urlencoded.` } },
+  }),
+  tooLarge: (): ApiError => ({
+    status: 413,
+    body: { error: { type: 'invalid_request_error', message: 'Request body is too large.' } },
+  }),
+  unknownRoute: (method: string, url: string): ApiError => ({
+    status: 404,
+    body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.split('?')[0]}).` } },
+  }),
+  internal: (requestId: string): ApiError => ({
+    status: 500,
+    body: { error: { type: 'api_error', message: `Something went wrong on our side (request ${requestId}); it has been logged. Retrying is safe.` } },
+  }),
+};

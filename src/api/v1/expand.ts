@@ -1,0 +1,52 @@
+/**
+ * Stripe's `expand[]`: replace an id with the object it names. Lists take `data.<field>`; a bare
+ * field is accepted on lists too, as a convenience.
+ */
+import { fail, invalid, ok, type Result } from '../../core/errors.js';
+import {
+  chargePublic, paymentIntentPublic, paymentMethodPublic, type ChargeRecord, type PaymentIntentRecord,
+} from '../../core/model.js';
+import type { Scope, Store } from '../../core/store.js';
+
+const EXPANDABLE = {
+  payment_intent: ['latest_charge', 'payment_method', 'latest_charge.payment_method'],
+  charge: ['payment_intent', 'payment_method'],
+} as const;
+
+export function checkExpand(kind: keyof typeof EXPANDABLE, expand: readonly string[] | undefined, list = false): Result<string[]> {
+  const out: string[] = [];
+  for (const raw of expand ?? []) {
+    const path = list && raw.startsWith('data.') ? raw.slice(5) : raw;
+    if (!(EXPANDABLE[kind] as readonly string[]).includes(path)) {
+      return fail(invalid('expand_invalid', `This property cannot be expanded (${raw}). Expandable on ${kind}: ${EXPANDABLE[kind].map((p) => (list ? 'data.' : '') + p).join(', ')}.`, 'expand'));
+    }
+    out.push(path);
+  }
+  return ok(out);
+}
+
+export async function renderPaymentIntent(store: Store, scope: Scope, pi: PaymentIntentRecord, expand: readonly string[]) {
+  const out = paymentIntentPublic(pi);
+  if (expand.includes('payment_method') && pi.payment_method) {
+    const pm = await store.paymentMethods.get(scope, pi.payment_method);
+    if (pm) out.payment_method = paymentMethodPublic(pm);
+  }
+  if ((expand.includes('latest_charge') || expand.includes('latest_charge.payment_method')) && pi.latest_charge) {
+    const ch = await store.charges.get(scope, pi.latest_charge);
+    if (ch) out.latest_charge = await renderCharge(store, scope, ch, expand.includes('latest_charge.payment_method') ? ['payment_method'] : []);
+  }
+  return out;
+}
+
+export async function renderCharge(store: Store, scope: Scope, ch: ChargeRecord, expand: readonly string[]) {
+  const out = chargePublic(ch);
+  if (expand.includes('payment_method') && ch.payment_method_id) {
+    const pm = await store.paymentMethods.get(scope, ch.payment_method_id);
+    if (pm) out.payment_method = paymentMethodPublic(pm);
+  }
+  if (expand.includes('payment_intent')) {
+    const pi = await store.paymentIntents.get(scope, ch.payment_intent_id);
+    if (pi) out.payment_intent = paymentIntentPublic(pi);
+  }
+  return out;
+}

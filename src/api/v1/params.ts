@@ -1,0 +1,186 @@
+/**
+ * Parameter schemas of the v1 API. Bodies arrive as JSON (typed values) or as Stripe's form
+ * encoding (all strings), so scalars accept both spellings; an empty string means "unset", as in
+ * Stripe. Unknown parameters are refused by name, so a typo never passes silently.
+ */
+import { z } from 'zod';
+import { invalid, type CoreError, type Result } from '../../core/errors.js';
+import { PAYMENT_METHOD_TYPES } from '../../core/money.js';
+import type { ListQuery } from '../../core/store.js';
+
+/** `""` → null: Stripe's way of clearing a field. */
+const blankToNull = (v: unknown) => (v === '' ? null : v);
+
+export const str = (max = 5000) => z.string().max(max, `must be at most ${max} characters`);
+export const int = z.preprocess(
+  (v) => (typeof v === 'string' && /^-?\d{1,16}$/.test(v.trim()) ? Number(v.trim()) : v),
+  z.number({ error: 'must be an integer' }).int('must be an integer').refine(Number.isSafeInteger, 'is too large'),
+);
+export const bool = z.preprocess(
+  (v) => (v === 'true' ? true : v === 'false' ? false : v),
+  z.boolean({ error: 'must be true or false' }),
+);
+/** Arrays arrive as `a[0]=x&a[1]=y` (a digit-keyed map), `a[]=x`, a JSON array, or a single value. */
+export function arr<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.every((k) => /^\d+$/.test(k))) return keys.sort((a, b) => Number(a) - Number(b)).map((k) => (v as Record<string, unknown>)[k]);
+    }
+    if (typeof v === 'string') return [v];
+    return v;
+  }, z.array(item).max(100, 'must have at most 100 elements'));
+}
+export const nullable = <T extends z.ZodType>(schema: T) => z.preprocess(blankToNull, schema.nullable());
+
+/** Stripe's metadata: up to 50 keys of ≤40 characters, values ≤500 characters. */
+export const metadataValue = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), str(500));
+export const metadata = z
+  .record(z.string().max(40, 'metadata keys must be at most 40 characters'), metadataValue)
+  .refine((m) => Object.keys(m).length <= 50, 'metadata may have at most 50 keys');
+/** On update, a key with "" (or null) is removed; the whole field "" clears all. */
+export const metadataUpdate = z.preprocess(
+  blankToNull,
+  z.record(z.string().max(40), z.preprocess(blankToNull, str(500).nullable())).nullable(),
+);
+
+export const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code').transform((c) => c.toUpperCase());
+export const amount = int.refine((n) => n > 0, 'must be a positive integer in the currency\'s minor unit (for example 100 for CNY 1.00)');
+export const url = z.string().max(2048).refine((u) => {
+  try {
+    const parsed = new URL(u);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' || /^[a-z][a-z0-9+.-]*:$/.test(parsed.protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an absolute URL (for example https://shop.example/return)');
+export const expand = arr(str(200)).optional();
+
+export const methodType = z.enum(PAYMENT_METHOD_TYPES as unknown as ['alipay', 'alipayplus'], { error: `must be one of ${PAYMENT_METHOD_TYPES.join(', ')}` });
+const terminalType = z.enum(['WEB', 'APP', 'WAP'], { error: 'must be WEB, APP or WAP' });
+const osType = z.enum(['IOS', 'ANDROID'], { error: 'must be IOS or ANDROID' });
+const walletOptions = z.strictObject({
+  client_ip: str(64).optional(),
+  terminal_type: terminalType.optional(),
+  os_type: osType.optional(),
+});
+
+export const paymentMethodParams = {
+  payment_method_types: arr(methodType).optional(),
+  payment_method_data: z.strictObject({
+    type: methodType,
+    billing_details: z.record(z.string(), z.unknown()).optional(),
+    metadata: metadata.optional(),
+  }).optional(),
+  payment_method: str(255).optional(),
+  payment_method_options: z.strictObject({ alipay: walletOptions.optional(), alipayplus: walletOptions.optional() }).optional(),
+  return_url: nullable(url).optional(),
+  expand,
+};
+
+const descriptive = {
+  description: nullable(str(1000)).optional(),
+  receipt_email: nullable(z.email('must be an email address')).optional(),
+  statement_descriptor: nullable(str(22)).optional(),
+  statement_descriptor_suffix: nullable(str(22)).optional(),
+};
+
+export const createPaymentIntent = z.strictObject({
+  amount,
+  currency,
+  confirm: bool.optional(),
+  confirmation_method: z.enum(['automatic', 'manual']).optional(),
+  capture_method: z.enum(['automatic'], { error: 'must be automatic: Alipay and Alipay+ capture when the shopper pays' }).optional(),
+  metadata: metadata.optional(),
+  ...descriptive,
+  ...paymentMethodParams,
+});
+
+export const updatePaymentIntent = z.strictObject({
+  amount: amount.optional(),
+  currency: currency.optional(),
+  metadata: metadataUpdate.optional(),
+  ...descriptive,
+  ...paymentMethodParams,
+});
+
+export const confirmPaymentIntent = z.strictObject({ ...paymentMethodParams, client_secret: str(255).optional() });
+
+export const cancelPaymentIntent = z.strictObject({
+  cancellation_reason: z.enum(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+  expand,
+});
+
+export const retrieve = z.strictObject({ expand, client_secret: str(255).optional() });
+
+const createdFilter = z.union([
+  int.transform((n) => ({ gte: n, lte: n })),
+  z.strictObject({ gt: int.optional(), gte: int.optional(), lt: int.optional(), lte: int.optional() }),
+]);
+
+export const listParams = {
+  limit: int.refine((n) => n >= 1 && n <= 100, 'must be between 1 and 100').optional(),
+  starting_after: str(255).optional(),
+  ending_before: str(255).optional(),
+  created: createdFilter.optional(),
+  expand,
+};
+
+export const listPaymentIntents = z.strictObject({ ...listParams, customer: str(255).optional() });
+export const listCharges = z.strictObject({ ...listParams, payment_intent: str(255).optional() });
+
+/**
+ * Our objects' `created` is in milliseconds (as in the seeds). A filter value below 10^11 can
+ * only be seconds (10^11 ms is 1973), which is what Stripe's own clients send; scale it.
+ */
+function ms(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : Math.abs(n) < 1e11 ? n * 1000 : n;
+}
+
+export function toListQuery(p: { limit?: number; starting_after?: string; ending_before?: string; created?: { gt?: number; gte?: number; lt?: number; lte?: number } }): ListQuery {
+  const c = p.created;
+  return {
+    limit: p.limit ?? 10,
+    starting_after: p.starting_after,
+    ending_before: p.ending_before,
+    created: c ? { gt: ms(c.gt), gte: ms(c.gte), lt: ms(c.lt), lte: ms(c.lte) } : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `['a', 'b', 0]` → `a[b][0]`, the way Stripe names parameters. */
+export function paramName(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path.map(String);
+  return (head ?? '') + rest.map((p) => `[${p}]`).join('');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p as string];
+  }
+  return v;
+}
+
+/** The first problem of a failed parse, as Stripe words it. */
+export function toCoreError(error: z.ZodError, input: unknown): CoreError {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const name = paramName([...issue.path, issue.keys[0]!]);
+    return invalid('parameter_unknown', `Received unknown parameter: ${name}`, name);
+  }
+  const name = paramName(issue.path);
+  const given = valueAt(input, issue.path);
+  if (given === undefined) return invalid('parameter_missing', `Missing required param: ${name}.`, name);
+  if (issue.message.startsWith('must be an integer')) return invalid('parameter_invalid_integer', `Invalid integer: ${String(given).slice(0, 40)} (${name} must be an integer).`, name);
+  if (given === '') return invalid('parameter_invalid_empty', `You passed an empty string for '${name}'. We assume empty values are an attempt to unset a parameter; however '${name}' cannot be unset. You should remove '${name}' from your request or supply a non-empty value.`, name);
+  const detail = issue.message.startsWith('Invalid') ? issue.message : `${name} ${issue.message}`;
+  return invalid('parameter_invalid', `Invalid ${name}: ${detail}`, name);
+}
+
+export function parse<T extends z.ZodType>(schema: T, input: unknown): Result<z.infer<T>> {
+  const r = schema.safeParse(input ?? {});
+  return r.success ? { ok: true, value: r.data } : { ok: false, error: toCoreError(r.error, input ?? {}) };
+}

@@ -1,0 +1,178 @@
+/**
+ * The Stripe-style front door at `/v1`: its own body parsers (JSON and Stripe's form encoding),
+ * API-key auth, per-key rate limits, Idempotency-Key, and Stripe-shaped errors. Routes only parse
+ * parameters, call one core operation and render the result.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { CoreDeps } from '../../core/context.js';
+import type { CoreError, Result } from '../../core/errors.js';
+import type { Db } from '../../store/db.js';
+import { findApiKey, displayKey, type ApiKeyRow } from '../../store/accounts.js';
+import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
+import { countRequest } from '../../store/rate-limits.js';
+import { apiErrors, fromCoreError, type ApiError } from './errors.js';
+import { FormError, parseForm } from './form.js';
+import { paymentIntentRoutes } from './routes/payment-intents.js';
+import { chargeRoutes } from './routes/charges.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: ApiKeyRow;
+    /** Set while this request holds an Idempotency-Key claim. */
+    idem?: IdempotencyScope;
+    /** The request never started executing (bad parameters): forget its claim instead of saving it. */
+    idemRelease?: boolean;
+  }
+  interface FastifyContextConfig {
+    /** Routes a publishable key may call (they check the client_secret themselves). */
+    publishable?: boolean;
+  }
+}
+
+export interface V1Options {
+  core: CoreDeps;
+  db: Db;
+  rateLimitPerSecond: number;
+  /** An in-progress idempotency claim older than this belongs to a dead process and may be taken over. */
+  idempotencyStaleMs?: number;
+}
+
+export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
+  if (e.headers) reply.headers(e.headers);
+  return reply.code(e.status).send(e.body);
+}
+
+/** Sends a core error in Stripe's shape; a parameter error also releases the idempotency claim. */
+export function sendFailure(reply: FastifyReply, error: CoreError): FastifyReply {
+  if (error.kind === 'invalid_request' && isParamError(error.code)) reply.request.idemRelease = true;
+  return sendError(reply, fromCoreError(error));
+}
+
+/** Sends a core result: the object, or the error in Stripe's shape. */
+export async function sendResult<T>(reply: FastifyReply, result: Result<T>, render: (value: T) => unknown | Promise<unknown>): Promise<FastifyReply> {
+  if (!result.ok) return sendFailure(reply, result.error);
+  return reply.code(200).send(await render(result.value));
+}
+
+/** The value of a parse, or undefined after sending its error. */
+export function valueOr<T>(reply: FastifyReply, r: Result<T>): T | undefined {
+  if (r.ok) return r.value;
+  sendFailure(reply, r.error);
+  return undefined;
+}
+
+function isParamError(code: string): boolean {
+  return code.startsWith('parameter_') || code === 'expand_invalid';
+}
+
+/** A scope the routes can use: only set after auth ran. */
+export function scopeOf(req: FastifyRequest) {
+  const key = req.apiKey!;
+  return { account_id: key.account_id, livemode: key.livemode };
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+function readKey(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const [scheme, value] = h.split(/\s+/, 2);
+  if (!value) return undefined;
+  if (/^bearer$/i.test(scheme!)) return value.trim();
+  if (/^basic$/i.test(scheme!)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return decoded.split(':')[0]?.trim() || undefined;
+  }
+  return undefined;
+}
+
+export function v1Plugin(opts: V1Options): FastifyPluginAsync {
+  const staleMs = opts.idempotencyStaleMs ?? 120_000;
+  return async (app: FastifyInstance) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1_048_576 }, (_req, body, done) => {
+      if (body === '') return done(null, {});
+      try {
+        const parsed = JSON.parse(body as string) as unknown;
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return done(new FormError('The JSON body must be an object of parameters.'));
+        done(null, parsed);
+      } catch (err) {
+        done(new FormError(`Invalid JSON body: ${(err as Error).message}`));
+      }
+    });
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1_048_576 }, (_req, body, done) => {
+      try {
+        done(null, parseForm(body as string));
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+
+    app.addHook('onRequest', async (req, reply) => {
+      reply.header('Request-Id', req.id);
+      const key = readKey(req);
+      if (!key) return sendError(reply, apiErrors.noKey());
+      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await findApiKey(opts.db, key) : undefined;
+      if (!found) return sendError(reply, apiErrors.badKey(displayKey(key)));
+      if (found.kind === 'publishable' && !req.routeOptions.config.publishable) return sendError(reply, apiErrors.publishableKey());
+      req.apiKey = found;
+    });
+
+    app.addHook('preHandler', async (req, reply) => {
+      const key = req.apiKey!;
+      if (opts.rateLimitPerSecond > 0) {
+        const now = opts.core.clock.now();
+        const count = await countRequest(opts.db, key.id, now - (now % 1000));
+        if (count > opts.rateLimitPerSecond) return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
+      }
+      const idemKey = req.headers['idempotency-key'];
+      if (req.method !== 'POST' || typeof idemKey !== 'string' || idemKey === '') return;
+      reply.header('Idempotency-Key', idemKey);
+      if (idemKey.length > 255) return sendError(reply, apiErrors.idempotencyKeyTooLong());
+      const scope: IdempotencyScope = { account_id: key.account_id, livemode: key.livemode, key: idemKey };
+      const path = req.url.split('?')[0]!;
+      const hash = createHash('sha256').update(JSON.stringify([req.method, path, canonical(req.body ?? {})])).digest('hex');
+      const claim = await claimKey(opts.db, scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now(), staleMs);
+      if (claim.claimed) {
+        req.idem = scope;
+        return;
+      }
+      if (claim.row.request_hash !== hash) return sendError(reply, apiErrors.idempotencyMismatch(idemKey));
+      if (claim.row.state === 'in_progress') return sendError(reply, apiErrors.idempotencyInProgress());
+      reply.header('Idempotent-Replayed', 'true').header('Content-Type', 'application/json; charset=utf-8');
+      return reply.code(claim.row.response_status ?? 200).send(claim.row.response_body ?? '{}');
+    });
+
+    app.addHook('onSend', async (req, reply, payload) => {
+      const scope = req.idem;
+      if (!scope) return payload;
+      req.idem = undefined;
+      // Saved: results of executed requests (2xx, and 4xx decided by core). Forgotten: bad
+      // parameters (never executed) and 5xx (our operations are safe to run again).
+      if (req.idemRelease || reply.statusCode >= 500) await releaseKey(opts.db, scope);
+      else await completeKey(opts.db, scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+      return payload;
+    });
+
+    app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+      if (req.idem) req.idemRelease = true;
+      if (err instanceof FormError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+        return sendError(reply, apiErrors.badBody(err.message));
+      }
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, apiErrors.tooLarge());
+      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, apiErrors.unsupportedMediaType(String(req.headers['content-type'])));
+      req.log.error({ err }, 'unhandled error in /v1');
+      return sendError(reply, apiErrors.internal(req.id));
+    });
+
+    app.setNotFoundHandler(async (req, reply) => sendError(reply, apiErrors.unknownRoute(req.method, req.url)));
+
+    await app.register(paymentIntentRoutes(opts.core));
+    await app.register(chargeRoutes(opts.core));
+  };
+}

@@ -1,0 +1,109 @@
+/** /v1/payment_intents: parse → one core operation → render (with expand). */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CoreDeps, RequestContext } from '../../../core/context.js';
+import type { Result } from '../../../core/errors.js';
+import type { PaymentIntentRecord } from '../../../core/model.js';
+import { createPaymentIntent } from '../../../core/payment-intents/create.js';
+import { updatePaymentIntent } from '../../../core/payment-intents/update.js';
+import { confirmPaymentIntent } from '../../../core/payment-intents/confirm.js';
+import { cancelPaymentIntent } from '../../../core/payment-intents/cancel.js';
+import { getPaymentIntent, listPaymentIntents } from '../../../core/payment-intents/read.js';
+import * as P from '../params.js';
+import { checkExpand, renderPaymentIntent } from '../expand.js';
+import { apiErrors, fromCoreError } from '../errors.js';
+import { scopeOf, sendError, sendResult, valueOr } from '../plugin.js';
+
+export function requestContext(req: FastifyRequest): RequestContext {
+  const key = req.headers['idempotency-key'];
+  return { scope: scopeOf(req), request_id: req.id, idempotency_key: typeof key === 'string' && key ? key : null };
+}
+
+type Params = { id: string };
+
+export function paymentIntentRoutes(core: CoreDeps) {
+  return async (app: FastifyInstance) => {
+    const store = core.store;
+
+    /** Renders a PaymentIntent result; a declined payment also carries the PaymentIntent, as in Stripe. */
+    async function respond(req: FastifyRequest, reply: FastifyReply, result: Result<PaymentIntentRecord>, expand: string[]) {
+      const scope = scopeOf(req);
+      if (!result.ok && (result.error.kind === 'payment_failed' || result.error.kind === 'unexpected_state') && result.error.paymentIntentId) {
+        const pi = await store.paymentIntents.get(scope, result.error.paymentIntentId);
+        const e = fromCoreError(result.error);
+        if (pi) e.body.error.payment_intent = await renderPaymentIntent(store, scope, pi, expand);
+        return sendError(reply, e);
+      }
+      return sendResult(reply, result, (pi) => renderPaymentIntent(store, scope, pi, expand));
+    }
+
+    app.post('/payment_intents', async (req, reply) => {
+      const p = valueOr(reply, P.parse(P.createPaymentIntent, req.body));
+      if (!p) return reply;
+      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
+      if (!expand) return reply;
+      return respond(req, reply, await createPaymentIntent(core, requestContext(req), p), expand);
+    });
+
+    app.get('/payment_intents', async (req, reply) => {
+      const p = valueOr(reply, P.parse(P.listPaymentIntents, req.query));
+      if (!p) return reply;
+      const expand = valueOr(reply, checkExpand('payment_intent', p.expand, true));
+      if (!expand) return reply;
+      const scope = scopeOf(req);
+      const page = await listPaymentIntents(store, scope, P.toListQuery(p));
+      return sendResult(reply, page, async (pg) => ({
+        object: 'list',
+        url: '/v1/payment_intents',
+        has_more: pg.has_more,
+        data: await Promise.all(pg.data.map((pi) => renderPaymentIntent(store, scope, pi, expand))),
+      }));
+    });
+
+    app.get<{ Params: Params }>('/payment_intents/:id', { config: { publishable: true } }, async (req, reply) => {
+      const p = valueOr(reply, P.parse(P.retrieve, req.query));
+      if (!p) return reply;
+      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
+      if (!expand) return reply;
+      const result = await getPaymentIntent(store, scopeOf(req), req.params.id);
+      if (req.apiKey!.kind === 'publishable') {
+        if (!result.ok || !p.client_secret || !sameSecret(p.client_secret, result.value.client_secret)) return sendError(reply, apiErrors.clientSecret());
+      }
+      return respond(req, reply, result, expand);
+    });
+
+    app.post<{ Params: Params }>('/payment_intents/:id', async (req, reply) => {
+      const p = valueOr(reply, P.parse(P.updatePaymentIntent, req.body));
+      if (!p) return reply;
+      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
+      if (!expand) return reply;
+      return respond(req, reply, await updatePaymentIntent(core, requestContext(req), req.params.id, p), expand);
+    });
+
+    app.post<{ Params: Params }>('/payment_intents/:id/confirm', async (req, reply) => {
+      const p = valueOr(reply, P.parse(P.confirmPaymentIntent, req.body));
+      if (!p) return reply;
+      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
+      if (!expand) return reply;
+      if (p.client_secret !== undefined) {
+        const pi = await getPaymentIntent(store, scopeOf(req), req.params.id);
+        if (pi.ok && !sameSecret(p.client_secret, pi.value.client_secret)) return sendError(reply, apiErrors.clientSecret());
+      }
+      return respond(req, reply, await confirmPaymentIntent(core, requestContext(req), req.params.id, p), expand);
+    });
+
+    app.post<{ Params: Params }>('/payment_intents/:id/cancel', async (req, reply) => {
+      const p = valueOr(reply, P.parse(P.cancelPaymentIntent, req.body));
+      if (!p) return reply;
+      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
+      if (!expand) return reply;
+      return respond(req, reply, await cancelPaymentIntent(core, requestContext(req), req.params.id, p), expand);
+    });
+  };
+}
+
+function sameSecret(given: string, actual: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(actual);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,192 @@
+/**
+ * The composition root: the only place that knows every part. It opens the store, migrates,
+ * makes sure an account exists, wires core to the Antom connector (the real Antom or the built-in
+ * simulator — configuration decides), and mounts the front doors.
+ */
+import { resolve } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { CoreDeps } from './core/context.js';
+import type { PaymentConnector } from './core/connector.js';
+import { randomToken } from './core/ids.js';
+import { openDb, type Db } from './store/db.js';
+import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
+import { sqlStore } from './store/repos.js';
+import { bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
+import { AntomClient } from './connectors/antom/client.js';
+import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
+import { generateAntomKeyPair } from './connectors/antom/signing.js';
+import { v1Plugin } from './api/v1/plugin.js';
+import { parseForm } from './api/v1/form.js';
+import { NOTIFY_PATH, upstreamRoutes } from './api/upstream.js';
+import { homePage } from './pages/home.js';
+import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorOptions } from './simulator/index.js';
+import { Worker } from './jobs/worker.js';
+
+/** Keys of the built-in simulator: generated on first start, kept in the store. */
+export interface SimulatorKeys {
+  clientId: string;
+  merchantPrivateKey: string;
+  merchantPublicKey: string;
+  antomPrivateKey: string;
+  antomPublicKey: string;
+}
+
+export interface Gateway {
+  config: Config;
+  app: FastifyInstance;
+  db: Db;
+  core: CoreDeps;
+  account: Bootstrap;
+  simulatorKeys?: SimulatorKeys;
+  /** The base URL the gateway is reachable at (PUBLIC_URL, or the bound port). */
+  publicUrl(): string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  clock?: Clock;
+  /** Run background work (polling, simulator notifications); tests may drive it by hand. */
+  workers?: boolean;
+}
+
+function queryParser(qs: string): Record<string, unknown> {
+  try {
+    return parseForm(qs);
+  } catch {
+    // The v1 schemas refuse unknown parameters, so this name surfaces as a clear 400.
+    return { '(malformed query string)': '' };
+  }
+}
+
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite') });
+  await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
+  const account = await bootstrapAccount(db, {
+    name: config.bootstrap.accountName,
+    secretKey: config.bootstrap.testSecretKey,
+    publishableKey: config.bootstrap.testPublishableKey,
+    now: clock.now(),
+  });
+
+  let simulatorKeys: SimulatorKeys | undefined;
+  if (config.simulator) {
+    simulatorKeys = (await getSetting<SimulatorKeys>(db, 'simulator.keys')) ?? (await (async () => {
+      const merchant = generateAntomKeyPair();
+      const antom = generateAntomKeyPair();
+      return putSettingOnce<SimulatorKeys>(db, 'simulator.keys', {
+        clientId: `SANDBOX_OC${randomToken(12).toUpperCase()}`,
+        merchantPrivateKey: merchant.privateKeyBase64,
+        merchantPublicKey: merchant.publicKeyBase64,
+        antomPrivateKey: antom.privateKeyBase64,
+        antomPublicKey: antom.publicKeyBase64,
+      });
+    })());
+  }
+
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.signature'] },
+    genReqId: () => `req_${randomToken(20)}`,
+    requestIdHeader: false,
+    routerOptions: { querystringParser: queryParser },
+    bodyLimit: 1_048_576,
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('Request-Id', req.id);
+  });
+
+  let boundUrl = config.publicUrl;
+  let internalUrl = `http://127.0.0.1:${config.port}`;
+  const publicUrl = () => boundUrl;
+  const connectors: { test?: PaymentConnector; live?: PaymentConnector } = {};
+  const logAntom = (msg: string, fields: Record<string, unknown>) => app.log.warn(fields, msg);
+  const connectorOptions = { timeoutMs: config.antom.timeoutMs, settlementCurrency: config.antom.settlementCurrency, log: logAntom };
+  if (config.antom.live) connectors.live = new AntomClient(config.antom.live, connectorOptions);
+  if (config.antom.test) connectors.test = new AntomClient(config.antom.test, connectorOptions);
+  const makeSimulatorConnector = () => {
+    if (config.antom.test || !simulatorKeys) return;
+    connectors.test = new AntomClient(
+      { clientId: simulatorKeys.clientId, privateKeyBase64: simulatorKeys.merchantPrivateKey, antomPublicKeyBase64: simulatorKeys.antomPublicKey, baseUrl: internalUrl },
+      connectorOptions,
+    );
+  };
+  makeSimulatorConnector();
+
+  const signers: NotifySigner[] = [];
+  if (config.antom.live) signers.push({ clientId: config.antom.live.clientId, antomPublicKeyBase64: config.antom.live.antomPublicKeyBase64, livemode: true });
+  if (config.antom.test) signers.push({ clientId: config.antom.test.clientId, antomPublicKeyBase64: config.antom.test.antomPublicKeyBase64, livemode: false });
+  else if (simulatorKeys) signers.push({ clientId: simulatorKeys.clientId, antomPublicKeyBase64: simulatorKeys.antomPublicKey, livemode: false });
+  const verifier = new AntomNotificationVerifier(signers, config.antom.notifyMaxAgeMs, () => clock.now());
+
+  const core: CoreDeps = {
+    store: sqlStore(db),
+    clock,
+    connector: (livemode) => (livemode ? connectors.live : connectors.test),
+    urls: {
+      paymentNotify: () => `${boundUrl}${NOTIFY_PATH}`,
+      paymentReturn: (id) => `${boundUrl}/return/${id}`,
+    },
+    pollScheduleMs: config.pollScheduleMs,
+    log: app.log,
+  };
+
+  await app.register(v1Plugin({ core, db, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
+  await app.register(upstreamRoutes({ core, verifier: () => verifier }));
+
+  let simulatorOptions: SimulatorOptions | undefined;
+  if (config.simulator && simulatorKeys) {
+    simulatorOptions = {
+      db,
+      get publicUrl() {
+        return boundUrl;
+      },
+      merchants: [{ clientId: simulatorKeys.clientId, merchantPublicKeyBase64: simulatorKeys.merchantPublicKey }],
+      antomPrivateKeyBase64: simulatorKeys.antomPrivateKey,
+      notifyScheduleMs: config.simulatorNotifyScheduleMs,
+      workerIntervalMs: config.workerIntervalMs,
+      clock,
+      log: app.log,
+    };
+    await app.register(simulatorPlugin(simulatorOptions));
+  }
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage({
+    publicUrl: boundUrl, simulator: Boolean(simulatorOptions), account, live: Boolean(config.antom.live),
+  })));
+  app.get('/healthz', async () => ({ ok: true }));
+
+  const worker = new Worker(core, db, config.workerIntervalMs);
+  const simWorker = simulatorOptions ? new SimulatorWorker(simulatorOptions) : undefined;
+  const runWorkers = options.workers ?? true;
+
+  return {
+    config,
+    app,
+    db,
+    core,
+    account,
+    simulatorKeys,
+    publicUrl,
+    async start() {
+      await app.listen({ port: config.port, host: config.host });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+      internalUrl = `http://${host}:${port}`;
+      if (config.publicUrlFromPort) boundUrl = `http://localhost:${port}`;
+      makeSimulatorConnector();
+      if (runWorkers) {
+        worker.start();
+        simWorker?.start();
+      }
+    },
+    async stop() {
+      await worker.stop();
+      await simWorker?.stop();
+      await app.close();
+      await db.close();
+    },
+  };
+}

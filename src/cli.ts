@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * `opencashier <command>`: serve (default), migrate, keys roll. Reads the environment once, here.
+ */
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createGateway, type Gateway } from './app.js';
+import { openDb } from './store/db.js';
+import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
+import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
+import { bootstrapAccount, rollKey } from './store/accounts.js';
+
+const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
+
+Usage: opencashier [command]
+
+  serve                 start the gateway (default)
+  migrate               apply database migrations and exit
+  keys roll [--publishable] [--live]
+                        replace the account's secret (or publishable) key and print the new one
+  help                  this text
+
+Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
+DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), SIMULATOR (on),
+OPENCASHIER_TEST_SECRET_KEY, OPENCASHIER_TEST_PUBLISHABLE_KEY, ANTOM_TEST_* / ANTOM_LIVE_*
+(CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info). See README.md.`;
+
+function banner(g: Gateway): string {
+  const c = g.config;
+  const u = g.publicUrl();
+  const a = g.account;
+  const store = c.databaseUrl ? `PostgreSQL ${c.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}` : `PGlite in ${resolve(c.dataDir, 'pglite')}`;
+  const key = (plain: string | undefined, display: string) => plain ?? `${display}  (stored hashed; set it with the env variable or roll it: npm run cli -- keys roll)`;
+  const lines = [
+    '',
+    `OpenCashier is running${a.created ? ' — first start: a test account was created' : ''}`,
+    '',
+    `  Dashboard / home     ${u}/`,
+    `  API (Stripe-style)   ${u}/v1`,
+    `  Antom notify URL     ${u}/antom/notify`,
+    c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)` : `  Antom (test mode)    ${c.antom.test?.baseUrl}`,
+    c.antom.live ? `  Antom (live mode)    ${c.antom.live.baseUrl}` : '  Live mode            not configured (set ANTOM_LIVE_*)',
+    `  Store                ${store}`,
+    '',
+    `  Account              ${a.accountName} (${a.accountId})`,
+    `  Test secret key      ${key(a.secretKey, a.secretDisplay)}`,
+    `  Test publishable key ${key(a.publishableKey, a.publishableDisplay)}`,
+    '',
+    'Try it:',
+    `  curl ${u}/v1/payment_intents -u ${a.secretKey ?? 'sk_test_…'}: -d amount=20 -d currency=CNY -d confirm=true \\`,
+    `    -d "payment_method_data[type]=alipay" -d return_url=https://example.com/done`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function serve(config: Config): Promise<void> {
+  const gateway = await createGateway(config);
+  await gateway.start();
+  process.stdout.write(banner(gateway) + '\n');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.app.log.info({ signal }, 'stopping');
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  const config = loadConfig(process.env);
+  if (command === 'serve') return serve(config);
+  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite') });
+  try {
+    const applied = await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
+    if (command === 'migrate') {
+      process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Already up to date.\n');
+      return;
+    }
+    if (command === 'keys' && rest[0] === 'roll') {
+      const account = await bootstrapAccount(db, { name: config.bootstrap.accountName, now: Date.now() });
+      const kind = rest.includes('--publishable') ? 'publishable' : 'secret';
+      const key = await rollKey(db, account.accountId, kind, rest.includes('--live'), Date.now());
+      process.stdout.write(`New ${rest.includes('--live') ? 'live' : 'test'} ${kind} key for ${account.accountId} (the old one no longer works):\n${key}\n`);
+      return;
+    }
+    process.stderr.write(`Unknown command: ${argv.join(' ')}\n\n${HELP}\n`);
+    process.exitCode = 2;
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`opencashier: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,145 @@
+/**
+ * Configuration, parsed once at boot from the environment and handed down as a typed object.
+ * Nothing below the composition root reads `process.env`.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
+  .transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
+
+const msList = z
+  .string()
+  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of milliseconds')
+  .transform((s) => s.split(',').map((x) => Number(x.trim())));
+
+const base64Key = z.string().regex(/^[A-Za-z0-9+/=\s]+$/, 'bare Base64 DER, as Antom’s Dashboard gives it');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4242),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().default('./.opencashier'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  /** A PostgreSQL schema to keep our tables in (search_path); default: the user's default. */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case schema name').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  SIMULATOR: bool.default(true),
+  OPENCASHIER_TEST_SECRET_KEY: z.string().regex(/^sk_test_[A-Za-z0-9_]{8,200}$/, 'sk_test_ followed by at least 8 letters or digits').optional(),
+  OPENCASHIER_TEST_PUBLISHABLE_KEY: z.string().regex(/^pk_test_[A-Za-z0-9_]{8,200}$/, 'pk_test_ followed by at least 8 letters or digits').optional(),
+  OPENCASHIER_ACCOUNT_NAME: z.string().min(1).max(100).default('OpenCashier test merchant'),
+
+  ANTOM_TEST_CLIENT_ID: z.string().optional(),
+  ANTOM_TEST_PRIVATE_KEY: base64Key.optional(),
+  ANTOM_TEST_PUBLIC_KEY: base64Key.optional(),
+  ANTOM_TEST_BASE_URL: z.url().optional(),
+  ANTOM_LIVE_CLIENT_ID: z.string().optional(),
+  ANTOM_LIVE_PRIVATE_KEY: base64Key.optional(),
+  ANTOM_LIVE_PUBLIC_KEY: base64Key.optional(),
+  ANTOM_LIVE_BASE_URL: z.url().default('https://open-sea-global.alipay.com'),
+  ANTOM_SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  ANTOM_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Notifications whose Request-Time is older than this are refused as replays. */
+  ANTOM_NOTIFY_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(900),
+
+  /** Delays before each inquiryPayment when no notification came (ms after the pay request). */
+  POLL_SCHEDULE_MS: msList.optional(),
+  /** Delays of the simulator's notifyPayment retries (ms after the payment completes). */
+  SIMULATOR_NOTIFY_SCHEDULE_MS: msList.optional(),
+  WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  /** Requests per second per API key; 0 turns the limit off. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
+});
+
+export interface AntomCredentials {
+  clientId: string;
+  privateKeyBase64: string;
+  antomPublicKeyBase64: string;
+  baseUrl: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Where shoppers' browsers and Antom reach us; URLs we hand out are built from it. */
+  publicUrl: string;
+  /** True when `publicUrl` was not set and must follow the port we actually bound (PORT=0). */
+  publicUrlFromPort: boolean;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databaseSchema: string | undefined;
+  logLevel: string;
+  simulator: boolean;
+  bootstrap: { testSecretKey?: string; testPublishableKey?: string; accountName: string };
+  antom: {
+    /** Unset in test mode means "use the built-in simulator". */
+    test?: AntomCredentials;
+    live?: AntomCredentials;
+    settlementCurrency: string;
+    timeoutMs: number;
+    notifyMaxAgeMs: number;
+  };
+  pollScheduleMs: number[];
+  simulatorNotifyScheduleMs: number[];
+  workerIntervalMs: number;
+  rateLimitPerSecond: number;
+}
+
+/** Antom's demo backs off 2 s … 512 s; we start later because a shopper needs time to scan. */
+export const DEFAULT_POLL_SCHEDULE_MS = [15_000, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 1_200_000];
+/** Antom's documented notification retries: 0 s, 2 min, 10 min, 10 min, 1 h, 2 h, 6 h, 15 h. */
+export const ANTOM_NOTIFY_SCHEDULE_MS = [0, 120_000, 600_000, 600_000, 3_600_000, 7_200_000, 21_600_000, 54_000_000];
+
+export class ConfigError extends Error {}
+
+function credentials(prefix: 'TEST' | 'LIVE', env: z.infer<typeof envSchema>, baseUrl: string | undefined): AntomCredentials | undefined {
+  const clientId = env[`ANTOM_${prefix}_CLIENT_ID`];
+  const priv = env[`ANTOM_${prefix}_PRIVATE_KEY`];
+  const pub = env[`ANTOM_${prefix}_PUBLIC_KEY`];
+  const given = [clientId, priv, pub].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given !== 3 || !baseUrl) {
+    throw new ConfigError(`ANTOM_${prefix}_CLIENT_ID, ANTOM_${prefix}_PRIVATE_KEY, ANTOM_${prefix}_PUBLIC_KEY and ANTOM_${prefix}_BASE_URL go together: set all of them or none.`);
+  }
+  return { clientId: clientId!, privateKeyBase64: priv!.replace(/\s+/g, ''), antomPublicKeyBase64: pub!.replace(/\s+/g, ''), baseUrl };
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const test = credentials('TEST', e, e.ANTOM_TEST_BASE_URL ?? 'https://open-sea-global.alipay.com');
+  const live = credentials('LIVE', e, e.ANTOM_LIVE_BASE_URL);
+  if (!test && !e.SIMULATOR) throw new ConfigError('Test mode needs an upstream: keep SIMULATOR on, or set the ANTOM_TEST_* credentials.');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlFromPort: e.PUBLIC_URL === undefined,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
+    logLevel: e.LOG_LEVEL,
+    simulator: e.SIMULATOR,
+    bootstrap: {
+      testSecretKey: e.OPENCASHIER_TEST_SECRET_KEY,
+      testPublishableKey: e.OPENCASHIER_TEST_PUBLISHABLE_KEY,
+      accountName: e.OPENCASHIER_ACCOUNT_NAME,
+    },
+    antom: {
+      test,
+      live,
+      settlementCurrency: e.ANTOM_SETTLEMENT_CURRENCY,
+      timeoutMs: e.ANTOM_TIMEOUT_MS,
+      notifyMaxAgeMs: e.ANTOM_NOTIFY_MAX_AGE_SECONDS * 1000,
+    },
+    pollScheduleMs: e.POLL_SCHEDULE_MS ?? DEFAULT_POLL_SCHEDULE_MS,
+    simulatorNotifyScheduleMs: e.SIMULATOR_NOTIFY_SCHEDULE_MS ?? ANTOM_NOTIFY_SCHEDULE_MS,
+    workerIntervalMs: e.WORKER_INTERVAL_MS,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+  };
+}

@@ -1,0 +1,127 @@
+/** Antom wire ↔ core outcomes. Nothing here decides a payment's state; it only translates. */
+import type { CancelOutcome, PaymentOutcome, RefundOutcome, UnknownOutcome } from '../../core/connector.js';
+import { fromAntomAmount } from '../../core/money.js';
+
+export interface AntomResult {
+  resultCode?: string;
+  resultStatus?: 'S' | 'F' | 'U' | string;
+  resultMessage?: string;
+}
+
+export interface AntomResponse {
+  result?: AntomResult;
+  [field: string]: unknown;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+function unknown(r: AntomResponse): UnknownOutcome {
+  return { status: 'unknown', reason: `${r.result?.resultStatus ?? '?'} ${r.result?.resultCode ?? 'no result'}: ${r.result?.resultMessage ?? ''}`.trim() };
+}
+
+function failed(code: string | undefined, message: string | undefined, paymentId?: string): PaymentOutcome {
+  return { status: 'failed', code: code ?? 'PROCESS_FAIL', message: message ?? 'The payment failed.', paymentId };
+}
+
+export function parseTime(v: unknown): number | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  if (typeof v === 'number' || /^\d{10,16}$/.test(v)) return Number(v);
+  const t = Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? undefined : t;
+}
+
+export function mapPay(r: AntomResponse): PaymentOutcome | UnknownOutcome {
+  const status = r.result?.resultStatus;
+  const code = r.result?.resultCode;
+  const paymentId = str(r.paymentId);
+  if (status === 'U' && code === 'PAYMENT_IN_PROCESS') {
+    const redirect = { normalUrl: str(r.normalUrl), schemeUrl: str(r.schemeUrl), applinkUrl: str(r.applinkUrl) };
+    if (!redirect.normalUrl && !redirect.schemeUrl && !redirect.applinkUrl) return { status: 'unknown', reason: 'PAYMENT_IN_PROCESS without any URL' };
+    return { status: 'action_required', paymentId, redirect };
+  }
+  if (status === 'S') return { status: 'succeeded', paymentId, paidAt: parseTime(r.paymentTime) };
+  if (status === 'F') return failed(code, r.result?.resultMessage, paymentId);
+  return unknown(r);
+}
+
+export function mapInquiryPayment(r: AntomResponse): PaymentOutcome | UnknownOutcome {
+  if (r.result?.resultStatus !== 'S') return unknown(r);
+  const paymentId = str(r.paymentId);
+  switch (r.paymentStatus) {
+    case 'SUCCESS': {
+      const amount = fromAntomAmount(r.paymentAmount as never);
+      const psp = r.pspCustomerInfo as { pspCustomerId?: string } | undefined;
+      return {
+        status: 'succeeded', paymentId, paidAt: parseTime(r.paymentTime), wallet: str(r.paymentMethodType),
+        buyerId: str(psp?.pspCustomerId), amount: amount?.amount, currency: amount?.currency,
+      };
+    }
+    case 'FAIL':
+      return failed(str(r.paymentResultCode), str(r.paymentResultMessage), paymentId);
+    case 'CANCELLED':
+      return { status: 'canceled', paymentId };
+    case 'PENDING':
+      return { status: 'processing', paymentId };
+    case 'PROCESSING':
+      return { status: 'action_required', paymentId, redirect: {} };
+    default:
+      return { status: 'unknown', reason: `paymentStatus ${String(r.paymentStatus)}` };
+  }
+}
+
+export function mapCancel(r: AntomResponse): CancelOutcome | UnknownOutcome {
+  const status = r.result?.resultStatus;
+  const code = r.result?.resultCode ?? 'PROCESS_FAIL';
+  if (status === 'S') return { status: 'canceled' };
+  // Nothing reached Antom under this id, so there is nothing to cancel.
+  if (status === 'F' && code === 'ORDER_NOT_EXIST') return { status: 'canceled' };
+  if (status === 'F') return { status: 'refused', code, message: r.result?.resultMessage ?? code };
+  return unknown(r);
+}
+
+export function mapRefund(r: AntomResponse): RefundOutcome | UnknownOutcome {
+  const status = r.result?.resultStatus;
+  if (status === 'S') return { status: 'succeeded', refundId: str(r.refundId), refundedAt: parseTime(r.refundTime) };
+  if (status === 'F') return { status: 'failed', code: r.result?.resultCode ?? 'PROCESS_FAIL', message: r.result?.resultMessage ?? 'Refund failed.' };
+  if (status === 'U' && r.result?.resultCode === 'REFUND_IN_PROCESS') return { status: 'pending', refundId: str(r.refundId) };
+  return unknown(r);
+}
+
+export function mapInquiryRefund(r: AntomResponse): RefundOutcome | UnknownOutcome {
+  if (r.result?.resultStatus !== 'S') return unknown(r);
+  switch (r.refundStatus) {
+    case 'SUCCESS':
+      return { status: 'succeeded', refundId: str(r.refundId), refundedAt: parseTime(r.refundTime) };
+    case 'FAIL':
+      return { status: 'failed', code: str((r as { refundResultCode?: string }).refundResultCode) ?? 'REFUND_FAILED', message: 'The refund failed upstream.' };
+    case 'PROCESSING':
+      return { status: 'pending', refundId: str(r.refundId) };
+    default:
+      return { status: 'unknown', reason: `refundStatus ${String(r.refundStatus)}` };
+  }
+}
+
+/** notifyPayment body → outcome; undefined when the body is not a payment notification we understand. */
+export function mapPaymentNotification(body: AntomResponse): { paymentRequestId: string; outcome: PaymentOutcome; amount: { currency: string; amount: number } } | undefined {
+  const paymentRequestId = str(body.paymentRequestId);
+  const amount = fromAntomAmount(body.paymentAmount as never);
+  if (!paymentRequestId || !amount) return undefined;
+  const paymentId = str(body.paymentId);
+  const status = body.result?.resultStatus;
+  if (body.notifyType === 'PAYMENT_PENDING') {
+    return status === 'S' ? { paymentRequestId, amount, outcome: { status: 'processing', paymentId } } : undefined;
+  }
+  if (body.notifyType !== 'PAYMENT_RESULT') return undefined;
+  if (status === 'S') {
+    const psp = body.pspCustomerInfo as { pspCustomerId?: string } | undefined;
+    return {
+      paymentRequestId, amount,
+      outcome: {
+        status: 'succeeded', paymentId, paidAt: parseTime(body.paymentTime), wallet: str(body.paymentMethodType),
+        buyerId: str(psp?.pspCustomerId), amount: amount.amount, currency: amount.currency,
+      },
+    };
+  }
+  if (status === 'F') return { paymentRequestId, amount, outcome: failed(body.result?.resultCode, body.result?.resultMessage, paymentId) };
+  return undefined;
+}

@@ -1,0 +1,86 @@
+/**
+ * The upstream port: what core asks of a payment network. `connectors/antom` implements it over
+ * Antom's acquiring API (the real one, or the built-in simulator — same code, other base URL).
+ *
+ * Every call is safe to repeat: the request id (`paymentRequestId`, `refundRequestId`) is chosen by
+ * core, stored before the call, and sent again unchanged on retry, so the network never sees two
+ * payments or two refunds where core meant one.
+ */
+
+export interface PayRequest {
+  /** Our attempt id; Antom's `paymentRequestId`. Same value on every retry. */
+  paymentRequestId: string;
+  /** The PaymentIntent id, Antom's `order.referenceOrderId`. */
+  referenceOrderId: string;
+  description: string;
+  amount: number;
+  currency: string;
+  /** Antom `paymentMethodType`: ALIPAY_CN, CONNECT_WALLET, or a wallet code. */
+  upstreamMethod: string;
+  terminalType: 'WEB' | 'WAP' | 'APP';
+  osType?: 'IOS' | 'ANDROID';
+  clientIp?: string;
+  /** Where the wallet sends the shopper back to (ours; we forward to the merchant's return_url). */
+  redirectUrl: string;
+  /** Where Antom posts notifyPayment. */
+  notifyUrl: string;
+}
+
+export interface RedirectUrls {
+  normalUrl?: string;
+  schemeUrl?: string;
+  applinkUrl?: string;
+}
+
+/** A final or in-flight answer about one payment, from pay, inquiryPayment or notifyPayment. */
+export type PaymentOutcome =
+  | { status: 'action_required'; paymentId?: string; redirect: RedirectUrls }
+  /** The shopper paid; the wallet's final word is still to come (Antom PAYMENT_PENDING / PENDING). */
+  | { status: 'processing'; paymentId?: string }
+  | { status: 'succeeded'; paymentId?: string; paidAt?: number; wallet?: string; buyerId?: string; amount?: number; currency?: string }
+  | { status: 'failed'; paymentId?: string; code: string; message: string }
+  | { status: 'canceled'; paymentId?: string };
+
+/**
+ * No usable answer: a timeout, a transport error, a bad signature on the response, or Antom's
+ * `U` other than PAYMENT_IN_PROCESS. The same request may be sent again later.
+ */
+export interface UnknownOutcome {
+  status: 'unknown';
+  reason: string;
+}
+
+export type CancelOutcome =
+  | { status: 'canceled' }
+  /** Antom refused: the payment is already final (paid, or past the cancel window). */
+  | { status: 'refused'; code: string; message: string };
+
+export type RefundOutcome =
+  | { status: 'succeeded'; refundId?: string; refundedAt?: number }
+  | { status: 'pending'; refundId?: string }
+  | { status: 'failed'; code: string; message: string };
+
+export interface RefundRequest {
+  refundRequestId: string;
+  paymentId: string;
+  amount: number;
+  currency: string;
+  reason?: string;
+  notifyUrl?: string;
+}
+
+export interface PaymentConnector {
+  pay(req: PayRequest): Promise<PaymentOutcome | UnknownOutcome>;
+  inquiryPayment(paymentRequestId: string): Promise<PaymentOutcome | UnknownOutcome>;
+  cancel(paymentRequestId: string): Promise<CancelOutcome | UnknownOutcome>;
+  refund(req: RefundRequest): Promise<RefundOutcome | UnknownOutcome>;
+  inquiryRefund(refundRequestId: string): Promise<RefundOutcome | UnknownOutcome>;
+}
+
+/** A notification that passed the connector's checks (signature, shape), not yet matched to a payment. */
+export interface PaymentNotification {
+  kind: 'payment';
+  paymentRequestId: string;
+  outcome: PaymentOutcome;
+  amount: { currency: string; amount: number };
+}

@@ -1,0 +1,81 @@
+/** What every core operation is given: who is asking, and the ports it may use. */
+import type { Clock } from './clock.js';
+import type { PaymentConnector } from './connector.js';
+import type { Scope, StoreTx, Store } from './store.js';
+import { API_VERSION } from './model.js';
+import { newId } from './ids.js';
+
+export interface RequestContext {
+  scope: Scope;
+  /** The API request that caused the change; null for changes from upstream or background work. */
+  request_id: string | null;
+  idempotency_key: string | null;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface CoreDeps {
+  store: Store;
+  clock: Clock;
+  /** The upstream for test or live mode; undefined when that mode has none configured. */
+  connector(livemode: boolean): PaymentConnector | undefined;
+  urls: {
+    /** Antom's paymentNotifyUrl. */
+    paymentNotify(): string;
+    /** Where the wallet returns the shopper (ours; it forwards to the merchant's return_url). */
+    paymentReturn(paymentIntentId: string): string;
+  };
+  /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
+  pollScheduleMs: readonly number[];
+  log: Logger;
+}
+
+/** Context for changes no API request caused (notifications, polling). */
+export function systemContext(scope: Scope): RequestContext {
+  return { scope, request_id: null, idempotency_key: null };
+}
+
+/** Records an event in the caller's transaction: the change and its event commit together. */
+export async function recordEvent(
+  s: StoreTx, deps: Pick<CoreDeps, 'clock'>, ctx: RequestContext, type: string, object: { id: string } & Record<string, unknown>,
+  previous_attributes?: Record<string, unknown>,
+): Promise<void> {
+  await s.events.insert({
+    id: newId('event'),
+    account_id: ctx.scope.account_id,
+    livemode: ctx.scope.livemode,
+    created: deps.clock.now(),
+    type,
+    api_version: API_VERSION,
+    object_id: object.id,
+    data: previous_attributes ? { object, previous_attributes } : { object },
+    request_id: ctx.request_id,
+    idempotency_key: ctx.idempotency_key,
+    pending_webhooks: 0,
+  });
+}
+
+class Rollback {
+  constructor(readonly result: { ok: false }) {}
+}
+
+/**
+ * A transaction whose Result decides its fate: an error result rolls back everything written in
+ * it, so a refused request leaves the store exactly as it was.
+ */
+export async function inTx<R extends { ok: boolean }>(store: Store, fn: (s: StoreTx) => Promise<R>): Promise<R> {
+  try {
+    return await store.tx(async (s) => {
+      const r = await fn(s);
+      if (!r.ok) throw new Rollback(r as R & { ok: false });
+      return r;
+    });
+  } catch (e) {
+    if (e instanceof Rollback) return e.result as R;
+    throw e;
+  }
+}

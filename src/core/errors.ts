@@ -1,0 +1,40 @@
+/**
+ * Expected failures, as values. Each front door renders them in its own dialect through one
+ * mapper (api/v1/errors.ts for Stripe's shape). Codes are stable: merchants branch on them.
+ */
+
+export type InvalidRequestCode =
+  | 'parameter_missing'
+  | 'parameter_invalid_empty'
+  | 'parameter_invalid_integer'
+  | 'parameter_invalid_string_empty'
+  | 'parameter_unknown'
+  | 'parameter_invalid'
+  | 'amount_too_small'
+  | 'amount_too_large'
+  | 'invalid_amount'
+  | 'currency_not_supported'
+  | 'payment_method_not_available'
+  | 'payment_method_unactivated'
+  | 'parameters_exclusive'
+  | 'url_invalid'
+  | 'expand_invalid'
+  | 'secret_key_required'
+  | 'client_secret_invalid';
+
+export type CoreError =
+  | { kind: 'invalid_request'; code: InvalidRequestCode; param?: string; message: string }
+  | { kind: 'not_found'; resource: string; id: string; param?: string }
+  | { kind: 'unexpected_state'; code: 'payment_intent_unexpected_state'; message: string; param?: string; paymentIntentId?: string }
+  /** The payment network declined this attempt; the PaymentIntent carries last_payment_error. */
+  | { kind: 'payment_failed'; code: string; declineCode: string; message: string; paymentIntentId: string }
+  /** Upstream gave no usable answer; the same request is safe to repeat. */
+  | { kind: 'upstream_unavailable'; message: string };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: CoreError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(error: CoreError): Result<T> => ({ ok: false, error });
+
+export const invalid = (code: InvalidRequestCode, message: string, param?: string): CoreError => ({ kind: 'invalid_request', code, message, param });
+export const notFound = (resource: string, id: string, param?: string): CoreError => ({ kind: 'not_found', resource, id, param });

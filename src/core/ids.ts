@@ -1,0 +1,51 @@
+/**
+ * Every identifier the gateway hands out, from one table of prefixes. IDs are random (not
+ * sequential), so knowing one never tells you another; secrets that grant access (client secrets,
+ * checkout URLs, API keys) carry at least 128 bits of randomness.
+ */
+import { randomBytes } from 'node:crypto';
+
+export const ID_PREFIXES = {
+  account: 'acct',
+  paymentIntent: 'pi',
+  paymentMethod: 'pm',
+  charge: 'ch',
+  refund: 're',
+  checkoutSession: 'cs',
+  lineItem: 'li',
+  price: 'price',
+  product: 'prod',
+  webhookEndpoint: 'we',
+  event: 'evt',
+  request: 'req',
+  apiKey: 'key',
+  paymentAttempt: 'pa',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `n` base62 characters from the CSPRNG (rejection sampling, so no bias). */
+export function randomToken(n: number): string {
+  let out = '';
+  while (out.length < n) {
+    for (const b of randomBytes(n * 2)) {
+      if (b < 248) out += ALPHABET[b % 62];
+      if (out.length === n) break;
+    }
+  }
+  return out;
+}
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${randomToken(24)}`;
+}
+
+export function clientSecretFor(paymentIntentId: string): string {
+  return `${paymentIntentId}_secret_${randomToken(24)}`;
+}
+
+export function isIdOf(kind: IdKind, id: unknown): id is string {
+  return typeof id === 'string' && id.startsWith(ID_PREFIXES[kind] + '_') && id.length <= 255;
+}

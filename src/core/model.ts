@@ -1,0 +1,293 @@
+/**
+ * The records core keeps, and their public shape (the seeds' JSON plus Stripe's fields). Field
+ * names follow the wire (snake_case), so a record, its row and its JSON read alike.
+ */
+import type { PaymentMethodType } from './money.js';
+import type { PaymentIntentStatus } from './payment-intents/states.js';
+
+export type Metadata = Record<string, string>;
+
+export interface AlipayOptions {
+  client_ip?: string;
+  terminal_type?: 'WEB' | 'APP' | 'WAP';
+  os_type?: 'IOS' | 'ANDROID';
+}
+export interface AlipayPlusOptions {
+  terminal_type?: 'WEB' | 'APP' | 'WAP';
+  client_ip?: string;
+  os_type?: 'IOS' | 'ANDROID';
+}
+export interface PaymentMethodOptions {
+  alipay?: AlipayOptions;
+  alipayplus?: AlipayPlusOptions;
+}
+
+export interface LastPaymentError {
+  type: 'card_error' | 'api_error' | 'invalid_request_error';
+  code: string;
+  decline_code?: string;
+  message: string;
+  payment_method_type: PaymentMethodType;
+  payment_method?: PaymentMethodPublic;
+}
+
+export interface NextAction {
+  type: 'redirect_to_url';
+  redirect_to_url: { url: string; return_url: string | null };
+  /** Seed 000: Alipay. */
+  alipay_handle_redirect?: { url: string; native_url: string | null; native_data: string | null; return_url: string | null };
+  /** Seed 003: Alipay+. */
+  alipayplus_handle_redirect?: { normalUrl: string; schemeUrl: string | null; applinkUrl: string | null };
+}
+
+export interface PaymentIntentRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  amount: number;
+  currency: string;
+  status: PaymentIntentStatus;
+  client_secret: string;
+  payment_method_types: PaymentMethodType[];
+  payment_method_options: PaymentMethodOptions;
+  payment_method: string | null;
+  confirmation_method: 'automatic' | 'manual';
+  capture_method: 'automatic';
+  return_url: string | null;
+  description: string | null;
+  metadata: Metadata;
+  amount_received: number;
+  latest_charge: string | null;
+  last_payment_error: LastPaymentError | null;
+  cancellation_reason: string | null;
+  canceled_at: number | null;
+  next_action: NextAction | null;
+  receipt_email: string | null;
+  statement_descriptor: string | null;
+  statement_descriptor_suffix: string | null;
+  idempotency_key: string | null;
+}
+
+export interface PaymentMethodRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  type: PaymentMethodType;
+  details: { wallet?: string };
+  billing_details: Record<string, unknown>;
+  metadata: Metadata;
+}
+
+export type AttemptStatus = 'pending' | 'redirected' | 'processing' | 'succeeded' | 'failed' | 'canceled';
+
+export interface PaymentAttemptRecord {
+  /** Antom's paymentRequestId. */
+  id: string;
+  payment_intent_id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  amount: number;
+  currency: string;
+  method_type: PaymentMethodType;
+  upstream_method: string;
+  payment_method_id: string;
+  /** Antom's orderDescription, fixed at the first send so resends are identical. */
+  description: string;
+  env: { terminal_type: 'WEB' | 'WAP' | 'APP'; os_type?: 'IOS' | 'ANDROID'; client_ip?: string };
+  status: AttemptStatus;
+  upstream_payment_id: string | null;
+  redirect: { normalUrl?: string; schemeUrl?: string; applinkUrl?: string } | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  wallet: string | null;
+  buyer_id: string | null;
+  paid_at: number | null;
+  next_poll_at: number | null;
+  poll_count: number;
+}
+
+export interface ChargeRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  payment_intent_id: string;
+  payment_method_id: string | null;
+  attempt_id: string;
+  amount: number;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  amount_refunded: number;
+  failure_code: string | null;
+  failure_message: string | null;
+  payment_method_details: Record<string, unknown>;
+  description: string | null;
+  metadata: Metadata;
+}
+
+export interface EventRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  type: string;
+  api_version: string | null;
+  object_id: string;
+  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
+  request_id: string | null;
+  idempotency_key: string | null;
+  pending_webhooks: number;
+}
+
+/** The API version our objects' shape follows (Stripe's OpenAPI 2023-08-16, seeds' extensions). */
+export const API_VERSION = '2023-08-16';
+
+// ---------------------------------------------------------------------------------------------
+// Public shapes
+
+export interface PaymentMethodPublic {
+  id: string;
+  object: 'payment_method';
+  type: PaymentMethodType;
+  created: number;
+  livemode: boolean;
+  billing_details: Record<string, unknown>;
+  customer: null;
+  metadata: Metadata;
+  alipay?: Record<string, unknown>;
+  alipayplus?: Record<string, unknown>;
+}
+
+export function paymentMethodPublic(pm: PaymentMethodRecord): PaymentMethodPublic {
+  const billing = { address: null, email: null, name: null, phone: null, ...pm.billing_details };
+  return {
+    id: pm.id,
+    object: 'payment_method',
+    type: pm.type,
+    created: pm.created,
+    livemode: pm.livemode,
+    billing_details: billing,
+    customer: null,
+    metadata: pm.metadata,
+    [pm.type]: { ...pm.details },
+  };
+}
+
+export function paymentIntentPublic(pi: PaymentIntentRecord) {
+  return {
+    id: pi.id,
+    object: 'payment_intent' as const,
+    created: pi.created,
+    currency: pi.currency,
+    amount: pi.amount,
+    amount_capturable: 0,
+    amount_received: pi.amount_received,
+    status: pi.status,
+    livemode: pi.livemode,
+    client_secret: pi.client_secret,
+    next_action: pi.next_action,
+    payment_method_types: pi.payment_method_types,
+    confirmation_method: pi.confirmation_method,
+    payment_method_options: pi.payment_method_options,
+    return_url: pi.return_url,
+    payment_method: pi.payment_method as string | PaymentMethodPublic | null,
+    capture_method: pi.capture_method,
+    latest_charge: pi.latest_charge as string | Record<string, unknown> | null,
+    last_payment_error: pi.last_payment_error,
+    cancellation_reason: pi.cancellation_reason,
+    canceled_at: pi.canceled_at,
+    description: pi.description,
+    metadata: pi.metadata,
+    receipt_email: pi.receipt_email,
+    statement_descriptor: pi.statement_descriptor,
+    statement_descriptor_suffix: pi.statement_descriptor_suffix,
+    customer: null,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: null,
+    invoice: null,
+    on_behalf_of: null,
+    processing: null,
+    review: null,
+    setup_future_usage: null,
+    shipping: null,
+    transfer_data: null,
+    transfer_group: null,
+  };
+}
+
+export type PaymentIntentPublic = ReturnType<typeof paymentIntentPublic>;
+
+export function chargePublic(ch: ChargeRecord) {
+  const succeeded = ch.status === 'succeeded';
+  return {
+    id: ch.id,
+    object: 'charge' as const,
+    created: ch.created,
+    amount: ch.amount,
+    amount_captured: succeeded ? ch.amount : 0,
+    amount_refunded: ch.amount_refunded,
+    currency: ch.currency,
+    status: ch.status,
+    paid: succeeded,
+    captured: succeeded,
+    refunded: succeeded && ch.amount_refunded >= ch.amount,
+    disputed: false,
+    livemode: ch.livemode,
+    payment_intent: ch.payment_intent_id as string | Record<string, unknown>,
+    payment_method: ch.payment_method_id as string | PaymentMethodPublic | null,
+    payment_method_details: ch.payment_method_details,
+    failure_code: ch.failure_code,
+    failure_message: ch.failure_message,
+    outcome: succeeded
+      ? { network_status: 'approved_by_network', reason: null, risk_level: 'not_assessed', seller_message: 'Payment complete.', type: 'authorized' }
+      : ch.status === 'failed'
+        ? { network_status: 'declined_by_network', reason: ch.failure_code?.toLowerCase() ?? null, risk_level: 'not_assessed', seller_message: ch.failure_message, type: 'issuer_declined' }
+        : null,
+    billing_details: { address: null, email: null, name: null, phone: null },
+    description: ch.description,
+    metadata: ch.metadata,
+    balance_transaction: null,
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    calculated_statement_descriptor: null,
+    customer: null,
+    failure_balance_transaction: null,
+    fraud_details: {},
+    invoice: null,
+    on_behalf_of: null,
+    receipt_email: null,
+    receipt_number: null,
+    receipt_url: null,
+    review: null,
+    shipping: null,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    transfer_data: null,
+    transfer_group: null,
+  };
+}
+
+export type ChargePublic = ReturnType<typeof chargePublic>;
+
+export function eventPublic(ev: EventRecord) {
+  return {
+    id: ev.id,
+    object: 'event' as const,
+    api_version: ev.api_version,
+    created: ev.created,
+    data: ev.data,
+    livemode: ev.livemode,
+    pending_webhooks: ev.pending_webhooks,
+    request: { id: ev.request_id, idempotency_key: ev.idempotency_key },
+    type: ev.type,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The one place where an upstream answer about a payment attempt — from pay, inquiryPayment,
+ * notifyPayment or the shopper's return — changes a PaymentIntent. Answers may arrive in any
+ * order and any number of times; each changes the store at most once.
+ */
+import { fail, ok, type Result } from '../errors.js';
+import { newId } from '../ids.js';
+import {
+  chargePublic, paymentIntentPublic, paymentMethodPublic, type ChargeRecord, type LastPaymentError,
+  type PaymentAttemptRecord, type PaymentIntentRecord,
+} from '../model.js';
+import type { PaymentOutcome } from '../connector.js';
+import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import type { StoreTx } from '../store.js';
+import { nextActionFor, transition } from './shared.js';
+import { transitionEvent, type PaymentIntentTransition } from './states.js';
+
+const OPEN: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
+
+export async function applyPaymentOutcome(
+  deps: CoreDeps, ctx: RequestContext, attemptId: string, outcome: PaymentOutcome,
+): Promise<Result<PaymentIntentRecord>> {
+  return inTx(deps.store, async (s) => {
+    const peek = await s.attempts.get(attemptId);
+    if (!peek) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
+    // Lock order everywhere: PaymentIntent, then attempt.
+    const pi = await s.paymentIntents.lockById(peek.payment_intent_id);
+    const attempt = await s.attempts.lock(attemptId);
+    if (!pi || !attempt) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
+    return ok(await applyLocked(s, deps, ctx, pi, attempt, outcome));
+  });
+}
+
+/** With the PaymentIntent and attempt locked: decide, write, record events. */
+export async function applyLocked(
+  s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord, attempt: PaymentAttemptRecord, outcome: PaymentOutcome,
+): Promise<PaymentIntentRecord> {
+  const now = deps.clock.now();
+  if (!OPEN.includes(attempt.status)) {
+    if (attempt.status !== outcome.status && !(attempt.status === 'failed' && outcome.status === 'canceled')) {
+      deps.log.warn({ attempt: attempt.id, recorded: attempt.status, reported: outcome.status }, 'upstream reports another result for a settled attempt; kept the first');
+    }
+    return pi;
+  }
+  const paymentId = outcome.paymentId ?? attempt.upstream_payment_id;
+  let a: PaymentAttemptRecord = { ...attempt, upstream_payment_id: paymentId, updated: now };
+  let next = pi;
+  const move = async (name: PaymentIntentTransition, changes: Partial<PaymentIntentRecord>) => {
+    const moved = transition(next, name, name);
+    if (!moved.ok) {
+      deps.log.warn({ payment_intent: pi.id, status: pi.status, transition: name }, 'upstream result does not fit the PaymentIntent state; attempt updated only');
+      return false;
+    }
+    next = { ...moved.value, ...changes, updated: now };
+    return true;
+  };
+
+  const events: string[] = [];
+  let charge: ChargeRecord | undefined;
+  switch (outcome.status) {
+    case 'action_required': {
+      if (a.status !== 'pending') return pi; // already redirected; an inquiry saying "still waiting"
+      if (!outcome.redirect.normalUrl && !outcome.redirect.applinkUrl && !outcome.redirect.schemeUrl) return pi;
+      a = { ...a, status: 'redirected', redirect: outcome.redirect, next_poll_at: attempt.created + (deps.pollScheduleMs[0] ?? 30_000) };
+      if (await move('require_action', { next_action: nextActionFor(a, pi.return_url) })) events.push('require_action');
+      break;
+    }
+    case 'processing': {
+      if (a.status === 'processing') return pi;
+      a = { ...a, status: 'processing' };
+      if (await move('start_processing', { next_action: null })) events.push('start_processing');
+      break;
+    }
+    case 'succeeded': {
+      a = {
+        ...a, status: 'succeeded', paid_at: outcome.paidAt ?? now, wallet: outcome.wallet ?? (a.method_type === 'alipay' ? 'ALIPAY_CN' : null),
+        buyer_id: outcome.buyerId ?? null, next_poll_at: null,
+      };
+      charge = chargeFor(a, pi, now, 'succeeded');
+      if (await move('succeed', { amount_received: a.amount, latest_charge: charge.id, next_action: null, last_payment_error: null })) events.push('succeed');
+      break;
+    }
+    case 'failed':
+    case 'canceled': {
+      const code = outcome.status === 'failed' ? outcome.code : 'PAYMENT_EXPIRED';
+      const message = outcome.status === 'failed' ? outcome.message : 'The shopper did not complete the payment in time; the wallet closed it.';
+      a = { ...a, status: outcome.status === 'failed' ? 'failed' : 'canceled', failure_code: code, failure_message: message, next_poll_at: null };
+      charge = chargeFor(a, pi, now, 'failed');
+      const pm = await s.paymentMethods.get({ account_id: pi.account_id, livemode: pi.livemode }, a.payment_method_id);
+      const error: LastPaymentError = {
+        type: 'card_error',
+        code: outcome.status === 'failed' ? 'payment_method_provider_decline' : 'payment_intent_payment_attempt_expired',
+        decline_code: code.toLowerCase(),
+        message,
+        payment_method_type: a.method_type,
+        ...(pm ? { payment_method: paymentMethodPublic(pm) } : {}),
+      };
+      if (await move('fail', { last_payment_error: error, next_action: null, latest_charge: charge.id })) events.push('fail');
+      break;
+    }
+  }
+
+  await s.attempts.update(a);
+  if (charge) {
+    if (a.wallet) await recordWallet(s, pi, a);
+    await s.charges.insert(charge);
+  }
+  if (next !== pi) await s.paymentIntents.update(next);
+  for (const name of events) {
+    const type = transitionEvent(name as PaymentIntentTransition);
+    if (type) await recordEvent(s, deps, ctx, type, paymentIntentPublic(next));
+  }
+  if (charge) await recordEvent(s, deps, ctx, charge.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', chargePublic(charge));
+  return next;
+}
+
+function chargeFor(a: PaymentAttemptRecord, pi: PaymentIntentRecord, now: number, status: 'succeeded' | 'failed'): ChargeRecord {
+  const details: Record<string, unknown> = { buyer_id: a.buyer_id, fingerprint: null, transaction_id: a.upstream_payment_id };
+  if (a.method_type === 'alipayplus') details.wallet = a.wallet;
+  return {
+    id: newId('charge'),
+    account_id: pi.account_id,
+    livemode: pi.livemode,
+    created: now,
+    updated: now,
+    payment_intent_id: pi.id,
+    payment_method_id: a.payment_method_id,
+    attempt_id: a.id,
+    amount: a.amount,
+    currency: a.currency,
+    status,
+    amount_refunded: 0,
+    failure_code: status === 'failed' ? a.failure_code : null,
+    failure_message: status === 'failed' ? a.failure_message : null,
+    payment_method_details: { type: a.method_type, [a.method_type]: details },
+    description: pi.description,
+    metadata: {},
+  };
+}
+
+/** The wallet the shopper chose is a fact about their payment method. */
+async function recordWallet(s: StoreTx, pi: PaymentIntentRecord, a: PaymentAttemptRecord): Promise<void> {
+  const pm = await s.paymentMethods.get({ account_id: pi.account_id, livemode: pi.livemode }, a.payment_method_id);
+  if (pm && pm.details.wallet !== a.wallet && a.wallet) await s.paymentMethods.update({ ...pm, details: { ...pm.details, wallet: a.wallet } });
+}

@@ -1,0 +1,70 @@
+/** Create a PaymentIntent: validate → decide → persist it with payment_intent.created → confirm if asked. */
+import { fail, invalid, ok, type Result } from '../errors.js';
+import { clientSecretFor, newId } from '../ids.js';
+import { paymentIntentPublic, type PaymentIntentRecord } from '../model.js';
+import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import type { CreatePaymentIntentParams } from './params.js';
+import { applyPaymentMethodParams, checkAmountForMethods, defaultMethods, transition } from './shared.js';
+import { confirmPaymentIntent } from './confirm.js';
+
+export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams): Promise<Result<PaymentIntentRecord>> {
+  const currency = params.currency.toUpperCase();
+  const types = params.payment_method_types
+    ?? (params.payment_method_data ? [params.payment_method_data.type] : defaultMethods(currency, params.amount));
+  if (types.length === 0) {
+    return fail(checkAmountForMethods(['alipay', 'alipayplus'], currency, params.amount)
+      ?? invalid('currency_not_supported', `No payment method presents ${currency}.`, 'currency'));
+  }
+
+  const created = await inTx(deps.store, async (s): Promise<Result<PaymentIntentRecord>> => {
+    if (ctx.idempotency_key) {
+      // A retry after a crash between commit and response: the PaymentIntent already exists.
+      const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
+      if (existing) return ok(existing);
+    }
+    const now = deps.clock.now();
+    const id = newId('paymentIntent');
+    const base: PaymentIntentRecord = {
+      id,
+      account_id: ctx.scope.account_id,
+      livemode: ctx.scope.livemode,
+      created: now,
+      updated: now,
+      amount: params.amount,
+      currency,
+      status: 'requires_payment_method',
+      client_secret: clientSecretFor(id),
+      payment_method_types: [],
+      payment_method_options: {},
+      payment_method: null,
+      confirmation_method: params.confirmation_method ?? 'automatic',
+      capture_method: 'automatic',
+      return_url: null,
+      description: params.description ?? null,
+      metadata: params.metadata ?? {},
+      amount_received: 0,
+      latest_charge: null,
+      last_payment_error: null,
+      cancellation_reason: null,
+      canceled_at: null,
+      next_action: null,
+      receipt_email: params.receipt_email ?? null,
+      statement_descriptor: params.statement_descriptor ?? null,
+      statement_descriptor_suffix: params.statement_descriptor_suffix ?? null,
+      idempotency_key: ctx.idempotency_key,
+    };
+    const applied = await applyPaymentMethodParams(s, deps, ctx, base, { ...params, payment_method_types: types });
+    if (!applied.ok) return applied;
+    let pi = applied.value.pi;
+    if (applied.value.attached) {
+      const moved = transition(pi, 'attach_payment_method', 'attach a payment method to');
+      if (!moved.ok) return moved;
+      pi = moved.value;
+    }
+    await s.paymentIntents.insert(pi);
+    await recordEvent(s, deps, ctx, 'payment_intent.created', paymentIntentPublic(pi));
+    return ok(pi);
+  });
+  if (!created.ok || !params.confirm) return created;
+  return confirmPaymentIntent(deps, ctx, created.value.id, {});
+}

@@ -1,0 +1,62 @@
+/**
+ * Background work of one gateway process: poll Antom for attempts that got no notification, and
+ * prune expired idempotency keys and rate-limit windows. Every step claims its rows in the
+ * database, so any number of processes may run this loop side by side.
+ */
+import type { CoreDeps } from '../core/context.js';
+import { pollDueAttempts } from '../core/payment-intents/poll.js';
+import type { Db } from '../store/db.js';
+import { pruneKeys } from '../store/idempotency.js';
+import { pruneRateWindows } from '../store/rate-limits.js';
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60_000;
+
+export class Worker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private lastPrune = 0;
+
+  constructor(private readonly core: CoreDeps, private readonly db: Db, private readonly intervalMs: number) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over everything due; returns the number of attempts polled. */
+  async runOnce(): Promise<number> {
+    const now = this.core.clock.now();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await pruneKeys(this.db, now - IDEMPOTENCY_TTL_MS);
+      await pruneRateWindows(this.db, now - 10_000);
+    }
+    let total = 0;
+    for (;;) {
+      const n = await pollDueAttempts(this.core);
+      total += n;
+      if (n === 0 || this.stopped) return total;
+    }
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => this.core.log.error({ err }, 'background work failed; retrying next round'))
+        .finally(() => {
+          if (!this.stopped) this.schedule(this.intervalMs);
+        });
+    }, delay);
+    this.timer.unref();
+  }
+}

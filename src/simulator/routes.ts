@@ -1,0 +1,344 @@
+/**
+ * HTTP surface of the simulator, as one encapsulated Fastify plugin: Antom's endpoints (signed
+ * both ways, with scripted faults), the shopper pages, and the JSON script API for tests.
+ * Every body arrives as the raw string so signatures are checked over the exact bytes.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { parseSignatureHeader, signatureHeader, signMessage, verifyMessage } from '../connectors/antom/signing.js';
+import { API_HANDLERS, isApiName } from './antom-api.js';
+import { createContext, type SimContext, type SimulatorOptions } from './context.js';
+import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KINDS, faultAllowed, pendingFaults, takeFault, type Fault } from './faults.js';
+import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from './payments.js';
+import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
+import { findPayment, listAttempts, listNotifications, listRefunds, type PaymentRow } from './store.js';
+import { failure, isObject, parseRequestTime, result, type Json } from './wire.js';
+
+const BODY_LIMIT = 1024 * 1024;
+const API_PREFIXES = ['/ams/api/v1/payments/', '/ams/sandbox/api/v1/payments/'];
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function rawBody(req: FastifyRequest): string {
+  return typeof req.body === 'string' ? req.body : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Antom endpoints
+
+type Authenticated = { ok: true; clientId: string } | { ok: false; answer: Json };
+
+/** Client-Id, Request-Time and a signature over `POST <path>\n<clientId>.<time>.<body>` (specs/antom.md §2). */
+function authenticate(ctx: SimContext, req: FastifyRequest): Authenticated {
+  const clientId = header(req, 'client-id');
+  const key = clientId ? ctx.merchantKeys.get(clientId) : undefined;
+  if (!clientId || !key) return { ok: false, answer: failure('INVALID_CLIENT', clientId ? `Unknown Client-Id ${clientId}.` : 'The Client-Id header is missing.') };
+  const time = header(req, 'request-time');
+  if (!time || parseRequestTime(time) === undefined) {
+    return { ok: false, answer: failure('PARAM_ILLEGAL', 'The Request-Time header must be epoch milliseconds or ISO-8601.') };
+  }
+  const sig = parseSignatureHeader(header(req, 'signature'));
+  if (!sig) return { ok: false, answer: failure('INVALID_SIGNATURE', 'The Signature header is missing or unreadable.') };
+  if (sig.algorithm.toUpperCase() !== 'RSA256') return { ok: false, answer: failure('INVALID_SIGNATURE', `Unsupported algorithm ${sig.algorithm}.`) };
+  const valid = verifyMessage({ method: 'POST', path: req.url, clientId, time, body: rawBody(req) }, sig.signature, key);
+  return valid ? { ok: true, clientId } : { ok: false, answer: failure('INVALID_SIGNATURE') };
+}
+
+/** Serializes once and signs exactly those bytes; a `bad_signature` fault signs other bytes. */
+function sendSigned(ctx: SimContext, req: FastifyRequest, reply: FastifyReply, answer: Json, corrupt: boolean): FastifyReply {
+  const text = JSON.stringify(answer);
+  const clientId = header(req, 'client-id') ?? '';
+  const time = String(ctx.clock.now());
+  const signature = signMessage({ method: 'POST', path: req.url, clientId, time, body: corrupt ? `${text} ` : text }, ctx.antomKey);
+  return reply
+    .code(200)
+    .header('content-type', 'application/json; charset=UTF-8')
+    .header('client-id', clientId)
+    .header('response-time', time)
+    .header('signature', signatureHeader(signature))
+    .send(text);
+}
+
+async function handleAntom(ctx: SimContext, closing: AbortSignal, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const auth = authenticate(ctx, req);
+  if (!auth.ok) return sendSigned(ctx, req, reply, auth.answer, false);
+  const name = (req.params as { name: string }).name;
+  if (!isApiName(name)) return sendSigned(ctx, req, reply, failure('NO_INTERFACE_DEF', `The simulator does not implement ${name}.`), false);
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody(req));
+  } catch {
+    return sendSigned(ctx, req, reply, failure('PARAM_ILLEGAL', 'The body must be a JSON object.'), false);
+  }
+  if (!isObject(body)) return sendSigned(ctx, req, reply, failure('PARAM_ILLEGAL', 'The body must be a JSON object.'), false);
+
+  const fault = await takeFault(ctx.db, name);
+  if (fault) ctx.log.info({ api: name, fault: fault.kind, code: fault.code }, 'simulator fault injected');
+  if (fault?.kind === 'http_500') {
+    return reply.code(500).header('content-type', 'text/plain; charset=utf-8').send('Internal Server Error (simulated)');
+  }
+  let answer: Json;
+  if (fault?.kind === 'unknown') answer = { result: result('U', 'UNKNOWN_EXCEPTION') };
+  else if (fault?.kind === 'fail') answer = failure(fault.code ?? 'PROCESS_FAIL');
+  else answer = await API_HANDLERS[name](ctx, auth.clientId, body, fault);
+  if (fault?.kind === 'timeout') {
+    // Processed, but answered after the client has given up; a closing server stops waiting.
+    await sleep(fault.delay_ms ?? DEFAULT_TIMEOUT_DELAY_MS, undefined, { signal: closing }).catch(() => undefined);
+  }
+  return sendSigned(ctx, req, reply, answer, fault?.kind === 'bad_signature');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shopper pages
+
+function sendHtml(reply: FastifyReply, nonce: string, status: number, html: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', contentSecurityPolicy(nonce))
+    .send(html);
+}
+
+const newNonce = (): string => randomBytes(16).toString('base64');
+
+function queryCode(req: FastifyRequest): string | undefined {
+  const v = (req.query as Record<string, unknown>).codeValue;
+  return typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined;
+}
+
+async function pageFor(ctx: SimContext, codeValue: string | undefined): Promise<PaymentRow | undefined> {
+  return codeValue ? loadPayment(ctx, { codeValue }) : undefined;
+}
+
+async function renderView(ctx: SimContext, p: PaymentRow, view: PageView, nonce: string, error?: string): Promise<string> {
+  const extras = { nonce, ...(error ? { error } : {}) };
+  return view === 'cashier' ? renderCashier(ctx, p, extras) : renderWallet(ctx, p, extras);
+}
+
+function registerPages(app: FastifyInstance, ctx: SimContext): void {
+  for (const view of ['cashier', 'wallet'] as const) {
+    app.get(`/simulator/${view}`, async (req, reply) => {
+      const nonce = newNonce();
+      const p = await pageFor(ctx, queryCode(req));
+      if (!p) return sendHtml(reply, nonce, 404, renderNotFound(nonce));
+      return sendHtml(reply, nonce, 200, await renderView(ctx, p, view, nonce));
+    });
+  }
+
+  app.get('/simulator/status', async (req, reply) => {
+    const p = await pageFor(ctx, queryCode(req));
+    if (!p) return reply.code(404).header('cache-control', 'no-store').send({ error: { code: 'payment_not_found', message: 'No payment has this code.' } });
+    const s = statusView(p);
+    return reply.header('cache-control', 'no-store').send({
+      status: s.status, final: s.final, headline: s.headline, detail: s.detail, ...(s.final ? { redirectUrl: p.redirect_url } : {}),
+    });
+  });
+
+  // The buttons: a plain form POST, answered with a redirect to the result so a reload does not resubmit.
+  app.post('/simulator/pay', async (req, reply) => {
+    const nonce = newNonce();
+    const form = new URLSearchParams(rawBody(req));
+    const codeValue = form.get('codeValue') ?? undefined;
+    const view: PageView = form.get('view') === 'wallet' ? 'wallet' : 'cashier';
+    const action = form.get('action');
+    const p = await pageFor(ctx, codeValue);
+    if (!p) return sendHtml(reply, nonce, 404, renderNotFound(nonce));
+    if (action !== 'authorize' && action !== 'fail') return sendHtml(reply, nonce, 400, await renderView(ctx, p, view, nonce, 'Choose Authorize or Fail.'));
+    const wallet = form.get('wallet') || undefined;
+    if (action === 'authorize' && p.method === 'CONNECT_WALLET' && !wallet && !p.wallet) {
+      return sendHtml(reply, nonce, 400, await renderView(ctx, p, view, nonce, 'Choose your wallet first.'));
+    }
+    const done = await completePayment(ctx, { codeValue: p.code_value }, {
+      outcome: action === 'authorize' ? 'succeeded' : 'failed',
+      ...(wallet ? { wallet } : {}),
+      notify: true,
+    });
+    if (!done.ok) {
+      const current = done.payment ?? (await findPayment(ctx.db, { codeValue: p.code_value })) ?? p;
+      return sendHtml(reply, nonce, done.httpStatus, await renderView(ctx, current, view, nonce, done.message));
+    }
+    return reply.code(303).header('location', `/simulator/result?codeValue=${encodeURIComponent(p.code_value)}&view=${view}`).send();
+  });
+
+  app.get('/simulator/result', async (req, reply) => {
+    const nonce = newNonce();
+    const codeValue = queryCode(req);
+    const view: PageView = (req.query as Record<string, unknown>).view === 'wallet' ? 'wallet' : 'cashier';
+    const p = await pageFor(ctx, codeValue);
+    if (!p) return sendHtml(reply, nonce, 404, renderNotFound(nonce));
+    if (!statusView(p).final) return reply.code(303).header('location', `/simulator/${view}?codeValue=${encodeURIComponent(p.code_value)}`).send();
+    return sendHtml(reply, nonce, 200, renderResult(p, view, { nonce }));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Script API (JSON) for tests and debugging
+
+function apiError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).send({ error: { code, message } });
+}
+
+function parseJson(req: FastifyRequest): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(rawBody(req) || '{}') };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const completeSchema = z.object({
+  url: z.string().min(1).max(4096),
+  outcome: z.enum(['succeeded', 'failed', 'processing']),
+  wallet: z.string().regex(/^[A-Z0-9_]{2,40}$/).optional(),
+  failure_code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/).optional(),
+  notify: z.boolean().optional(),
+}).strict();
+
+const faultSchema = z.object({
+  api: z.enum(FAULT_APIS),
+  kind: z.enum(FAULT_KINDS),
+  code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/).optional(),
+  times: z.number().int().min(1).max(1000).optional(),
+  delay_ms: z.number().int().min(0).max(600_000).optional(),
+}).strict();
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+/** The simulator's own view of a payment, with its refunds and every notification attempt. */
+async function paymentJson(ctx: SimContext, p: PaymentRow): Promise<Json> {
+  const [refunds, notifications] = await Promise.all([listRefunds(ctx.db, p.payment_id), listNotifications(ctx.db, p.payment_id)]);
+  const attempts = await listAttempts(ctx.db, notifications.map((n) => n.id));
+  return {
+    payment_id: p.payment_id,
+    payment_request_id: p.payment_request_id,
+    client_id: p.client_id,
+    status: p.status,
+    result_code: p.result_code,
+    result_message: p.result_message,
+    method: p.method,
+    wallet: p.wallet,
+    amount: p.amount,
+    currency: p.currency,
+    terminal_type: p.terminal_type,
+    reference_order_id: p.reference_order_id,
+    description: p.description,
+    redirect_url: p.redirect_url,
+    notify_url: p.notify_url,
+    created_at: p.created_at,
+    expires_at: p.expires_at,
+    paid_at: p.paid_at,
+    cancelled_at: p.cancelled_at,
+    refunds: refunds.map((r) => ({
+      refund_id: r.refund_id, refund_request_id: r.refund_request_id, status: r.status, amount: r.amount, currency: r.currency,
+      result_code: r.result_code, reason: r.reason, created_at: r.created_at, refund_time: r.refund_time,
+    })),
+    notifications: notifications.map((n) => ({
+      id: n.id, kind: n.kind, notify_type: n.notify_type, refund_id: n.refund_id, url: n.url, body: JSON.parse(n.body) as unknown,
+      attempts: n.attempts, next_attempt_at: n.next_attempt_at, last_status: n.last_status, last_error: n.last_error,
+      delivered_at: n.delivered_at, gave_up_at: n.gave_up_at, created_at: n.created_at,
+      attempt_log: attempts.filter((a) => a.notification_id === n.id).map((a) => ({
+        attempt: a.attempt, at: a.at, http_status: a.http_status, error: a.error, delivered: a.delivered,
+      })),
+    })),
+  };
+}
+
+function faultJson(f: Fault): Json {
+  return { id: f.id, api: f.api, kind: f.kind, code: f.code, remaining: f.remaining, delay_ms: f.delay_ms };
+}
+
+function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
+  app.post('/simulator/v1/complete', async (req, reply) => {
+    const parsed = parseJson(req);
+    if (!parsed.ok) return apiError(reply, 400, 'invalid_json', 'The body must be JSON.');
+    const input = completeSchema.safeParse(parsed.value);
+    if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
+    const codeValue = codeValueFrom(input.data.url);
+    if (!codeValue) return apiError(reply, 400, 'invalid_url', 'url must be a URL the simulator handed out (normalUrl, applinkUrl or schemeUrl).');
+    const request: CompleteInput = {
+      outcome: input.data.outcome,
+      notify: input.data.notify ?? true,
+      ...(input.data.wallet ? { wallet: input.data.wallet } : {}),
+      ...(input.data.failure_code ? { failureCode: input.data.failure_code } : {}),
+    };
+    const done = await completePayment(ctx, { codeValue }, request);
+    if (!done.ok) return apiError(reply, done.httpStatus, done.code, done.message);
+    return reply.send(await paymentJson(ctx, done.payment));
+  });
+
+  app.get('/simulator/v1/payments', async (req, reply) => {
+    const url = (req.query as Record<string, unknown>).url;
+    const codeValue = typeof url === 'string' ? codeValueFrom(url) : undefined;
+    if (!codeValue) return apiError(reply, 400, 'invalid_url', 'Pass ?url= with a URL the simulator handed out.');
+    const p = await loadPayment(ctx, { codeValue });
+    if (!p) return apiError(reply, 404, 'payment_not_found', 'No payment has this URL.');
+    return reply.send(await paymentJson(ctx, p));
+  });
+
+  app.get('/simulator/v1/payments/:paymentId', async (req, reply) => {
+    const { paymentId } = req.params as { paymentId: string };
+    const p = await loadPayment(ctx, { paymentId });
+    if (!p) return apiError(reply, 404, 'payment_not_found', `No payment ${paymentId}.`);
+    return reply.send(await paymentJson(ctx, p));
+  });
+
+  app.post('/simulator/v1/faults', async (req, reply) => {
+    const parsed = parseJson(req);
+    if (!parsed.ok) return apiError(reply, 400, 'invalid_json', 'The body must be JSON.');
+    const input = faultSchema.safeParse(parsed.value);
+    if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
+    const f = input.data;
+    if (!faultAllowed(f.api, f.kind)) {
+      return apiError(reply, 400, 'invalid_request', f.api === 'notify' ? 'Notifications support kind "fail" only.' : 'kind "async" applies to refund only.');
+    }
+    const fault = await addFault(ctx.db, {
+      api: f.api, kind: f.kind, times: f.times ?? 1, ...(f.code ? { code: f.code } : {}), ...(f.delay_ms !== undefined ? { delayMs: f.delay_ms } : {}),
+    }, ctx.clock.now());
+    return reply.send({ fault: faultJson(fault) });
+  });
+
+  app.get('/simulator/v1/faults', async (_req, reply) => reply.send({ faults: (await pendingFaults(ctx.db)).map(faultJson) }));
+
+  app.delete('/simulator/v1/faults', async (_req, reply) => reply.send({ deleted: await clearFaults(ctx.db) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** An encapsulated plugin (register it at the root, without prefix): it owns `/ams/…` and `/simulator/…`. */
+export function simulatorPlugin(opts: SimulatorOptions): FastifyPluginAsync {
+  return async (app) => {
+    const ctx = createContext(opts);
+    const closing = new AbortController();
+    app.addHook('preClose', async () => closing.abort());
+
+    // Raw strings for every content type: Antom signs the exact bytes, pages post forms, scripts post JSON.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+    app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) req.log.error({ err }, 'simulator request failed');
+      if (req.url.startsWith('/simulator/')) {
+        return reply.code(status).send({ error: { code: status === 500 ? 'internal_error' : (err.code ?? 'bad_request').toLowerCase(), message: status === 500 ? 'The simulator failed.' : err.message } });
+      }
+      // Antom's clients treat non-200 as "outcome unknown" and retry with the same request id.
+      return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(status === 500 ? 'Internal Server Error' : err.message);
+    });
+
+    for (const prefix of API_PREFIXES) {
+      app.post(`${prefix}:name`, (req, reply) => handleAntom(ctx, closing.signal, req, reply));
+    }
+    registerPages(app, ctx);
+    registerScriptApi(app, ctx);
+  };
+}

@@ -1,0 +1,122 @@
+/** Accounts and their API keys. Keys are stored as SHA-256 hashes; the key itself is shown once. */
+import { createHash } from 'node:crypto';
+import type { Db, Queryable } from './db.js';
+import { newId, randomToken } from '../core/ids.js';
+
+export interface ApiKeyRow {
+  id: string;
+  account_id: string;
+  kind: 'secret' | 'publishable';
+  livemode: boolean;
+  display: string;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** `sk_test_4eC3…` → `sk_test_…x7Qa`: enough to tell keys apart, useless to an attacker. */
+export function displayKey(key: string): string {
+  const prefix = key.slice(0, key.indexOf('_', 3) + 1);
+  return `${prefix}…${key.slice(-4)}`;
+}
+
+export function generateKey(kind: 'secret' | 'publishable', livemode: boolean): string {
+  return `${kind === 'secret' ? 'sk' : 'pk'}_${livemode ? 'live' : 'test'}_${randomToken(32)}`;
+}
+
+export async function findApiKey(q: Queryable, key: string): Promise<ApiKeyRow | undefined> {
+  const rows = await q.query<ApiKeyRow & Record<string, unknown>>(
+    'SELECT id, account_id, kind, livemode, display FROM api_keys WHERE hash = $1 AND revoked IS NULL',
+    [hashKey(key)],
+  );
+  return rows[0];
+}
+
+async function addKey(q: Queryable, accountId: string, key: string, now: number): Promise<void> {
+  const kind = key.startsWith('sk_') ? 'secret' : 'publishable';
+  const livemode = key.includes('_live_');
+  // The same key named again (a restart with the same environment) is already there.
+  const existing = await q.query('SELECT account_id FROM api_keys WHERE hash = $1', [hashKey(key)]);
+  if (existing[0]) {
+    if (existing[0].account_id !== accountId) throw new Error('That API key already belongs to another account.');
+    await q.query('UPDATE api_keys SET revoked = NULL WHERE hash = $1', [hashKey(key)]);
+    return;
+  }
+  await q.query(
+    'UPDATE api_keys SET revoked = $1 WHERE account_id = $2 AND kind = $3 AND livemode = $4 AND revoked IS NULL',
+    [now, accountId, kind, livemode],
+  );
+  await q.query(
+    'INSERT INTO api_keys (id, account_id, kind, livemode, hash, display, created) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [newId('apiKey'), accountId, kind, livemode, hashKey(key), displayKey(key), now],
+  );
+}
+
+export interface Bootstrap {
+  accountId: string;
+  accountName: string;
+  /** True on the very first start of an empty store. */
+  created: boolean;
+  /** Plain keys, known only when just generated or given in the environment. */
+  secretKey?: string;
+  publishableKey?: string;
+  secretDisplay: string;
+  publishableDisplay: string;
+}
+
+/**
+ * First start on an empty store creates the test-mode account and its keys. Keys given in the
+ * environment become the account's keys (replacing earlier ones), so scripts can know them.
+ */
+export async function bootstrapAccount(db: Db, opts: { name: string; secretKey?: string; publishableKey?: string; now: number }): Promise<Bootstrap> {
+  return db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock(7106214343)');
+    const accounts = await q.query<{ id: string; name: string }>('SELECT id, name FROM accounts ORDER BY created LIMIT 1');
+    let account = accounts[0];
+    const created = !account;
+    if (!account) {
+      account = { id: newId('account'), name: opts.name };
+      await q.query('INSERT INTO accounts (id, name, created) VALUES ($1, $2, $3)', [account.id, account.name, opts.now]);
+    }
+    let secretKey = opts.secretKey;
+    let publishableKey = opts.publishableKey;
+    if (created) {
+      secretKey ??= generateKey('secret', false);
+      publishableKey ??= generateKey('publishable', false);
+    }
+    if (secretKey) await addKey(q, account.id, secretKey, opts.now);
+    if (publishableKey) await addKey(q, account.id, publishableKey, opts.now);
+    const keys = await q.query<{ kind: string; display: string }>(
+      'SELECT kind, display FROM api_keys WHERE account_id = $1 AND livemode = false AND revoked IS NULL ORDER BY created DESC',
+      [account.id],
+    );
+    return {
+      accountId: account.id,
+      accountName: account.name,
+      created,
+      secretKey,
+      publishableKey,
+      secretDisplay: keys.find((k) => k.kind === 'secret')?.display ?? '(none)',
+      publishableDisplay: keys.find((k) => k.kind === 'publishable')?.display ?? '(none)',
+    };
+  });
+}
+
+/** Replaces the account's key of one kind and mode with a fresh one, returned in plain text once. */
+export async function rollKey(db: Db, accountId: string, kind: 'secret' | 'publishable', livemode: boolean, now: number): Promise<string> {
+  const key = generateKey(kind, livemode);
+  await db.tx((q) => addKey(q, accountId, key, now));
+  return key;
+}
+
+export async function getSetting<T>(q: Queryable, key: string): Promise<T | undefined> {
+  const rows = await q.query<{ value: T }>('SELECT value FROM settings WHERE key = $1', [key]);
+  return rows[0]?.value;
+}
+
+/** Stores a setting unless one exists; returns whichever is stored (safe when processes race). */
+export async function putSettingOnce<T>(q: Queryable, key: string, value: T): Promise<T> {
+  await q.query('INSERT INTO settings (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(value)]);
+  return (await getSetting<T>(q, key)) as T;
+}

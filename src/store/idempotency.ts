@@ -1,0 +1,65 @@
+/**
+ * Stored results of idempotent POSTs, keyed by (account, mode, Idempotency-Key). A key is claimed
+ * before the request runs (so a concurrent twin sees it in progress) and completed with the
+ * response; keys are kept at least 24 hours.
+ */
+import type { Queryable } from './db.js';
+
+export interface IdempotencyRow {
+  request_hash: string;
+  method: string;
+  path: string;
+  state: 'in_progress' | 'done';
+  locked_at: number;
+  response_status: number | null;
+  response_body: string | null;
+}
+
+export interface IdempotencyScope {
+  account_id: string;
+  livemode: boolean;
+  key: string;
+}
+
+export type Claim = { claimed: true } | { claimed: false; row: IdempotencyRow };
+
+/** Claims a key for this request, or returns what holds it; a claim older than `staleMs` may be taken over (its process died). */
+export async function claimKey(q: Queryable, s: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string }, now: number, staleMs: number): Promise<Claim> {
+  const inserted = await q.query(
+    `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id)
+     VALUES ($1, $2, $3, $4, $5, $6, 'in_progress', $7, $7, $8) ON CONFLICT DO NOTHING RETURNING key`,
+    [s.account_id, s.livemode, s.key, req.hash, req.method, req.path, now, req.requestId],
+  );
+  if (inserted.length === 1) return { claimed: true };
+  const rows = await q.query<IdempotencyRow & Record<string, unknown>>(
+    'SELECT request_hash, method, path, state, locked_at, response_status, response_body FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3',
+    [s.account_id, s.livemode, s.key],
+  );
+  const row = rows[0];
+  if (!row) return claimKey(q, s, req, now, staleMs); // released between our two statements
+  if (row.state === 'in_progress' && row.request_hash === req.hash && row.locked_at < now - staleMs) {
+    const taken = await q.query(
+      `UPDATE idempotency_keys SET locked_at = $4, request_id = $6 WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND locked_at = $5 RETURNING key`,
+      [s.account_id, s.livemode, s.key, now, row.locked_at, req.requestId],
+    );
+    if (taken.length === 1) return { claimed: true };
+  }
+  return { claimed: false, row };
+}
+
+export async function completeKey(q: Queryable, s: IdempotencyScope, status: number, body: string): Promise<void> {
+  await q.query(
+    `UPDATE idempotency_keys SET state = 'done', response_status = $4, response_body = $5 WHERE account_id = $1 AND livemode = $2 AND key = $3`,
+    [s.account_id, s.livemode, s.key, status, body],
+  );
+}
+
+/** Forgets a claim: the request never started executing (bad parameters) or may safely run again. */
+export async function releaseKey(q: Queryable, s: IdempotencyScope): Promise<void> {
+  await q.query(`DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress'`, [s.account_id, s.livemode, s.key]);
+}
+
+export async function pruneKeys(q: Queryable, olderThan: number): Promise<number> {
+  const rows = await q.query('DELETE FROM idempotency_keys WHERE created < $1 RETURNING key', [olderThan]);
+  return rows.length;
+}

@@ -1,0 +1,40 @@
+/**
+ * Versioned migrations, applied in order, each in its own transaction, under an advisory lock so
+ * that several gateway processes starting at once against one PostgreSQL apply each exactly once.
+ */
+import type { Db } from './db.js';
+import core0001 from './migrations/0001_core.js';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const CORE_MIGRATIONS: readonly Migration[] = [{ id: '0001_core', sql: core0001 }];
+
+const LOCK_KEY = 7_106_214_342; // any constant shared by all processes
+
+export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {
+  const applied: string[] = [];
+  await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at bigint NOT NULL)');
+  for (const m of migrations) {
+    const done = await db.tx(async (q) => {
+      await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      const seen = await q.query('SELECT 1 FROM schema_migrations WHERE id = $1', [m.id]);
+      if (seen.length > 0) return false;
+      for (const statement of splitStatements(m.sql)) await q.query(statement);
+      await q.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, Date.now()]);
+      return true;
+    });
+    if (done) applied.push(m.id);
+  }
+  return applied;
+}
+
+/** Our migrations hold no functions or quoted semicolons, so a split on `;` at line end is exact. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,249 @@
+/** SQL behind core's storage port ({@link StoreTx}); the same statements on PGlite and PostgreSQL. */
+import { isUniqueViolation, type Db, type Queryable, type Row } from './db.js';
+import type {
+  AttemptRepo, ChargeRepo, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
+  PaymentMethodRepo, Scope, Store, StoreTx,
+} from '../core/store.js';
+import { StoreConflict } from '../core/store.js';
+import type {
+  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord,
+} from '../core/model.js';
+
+/** A record field ↔ a column; `json` columns are sent as text and cast, so arrays stay JSON. */
+interface Column {
+  col: string;
+  field: string;
+  json?: boolean;
+}
+
+export interface Table<T> {
+  name: string;
+  key: string;
+  columns: Column[];
+  /** Only for the record's type; never read at run time. */
+  readonly _record?: T;
+}
+
+function table<T>(name: string, columns: (string | [field: string, col: string] | { json: string })[]): Table<T> {
+  return {
+    name,
+    key: 'id',
+    columns: columns.map((c) =>
+      typeof c === 'string' ? { col: c, field: c } : Array.isArray(c) ? { field: c[0], col: c[1] } : { col: c.json, field: c.json, json: true },
+    ),
+  };
+}
+
+export const PAYMENT_INTENTS = table<PaymentIntentRecord>('payment_intents', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'amount', 'currency', 'status', 'client_secret',
+  { json: 'payment_method_types' }, { json: 'payment_method_options' }, ['payment_method', 'payment_method_id'],
+  'confirmation_method', 'capture_method', 'return_url', 'description', { json: 'metadata' }, 'amount_received',
+  ['latest_charge', 'latest_charge_id'], { json: 'last_payment_error' }, 'cancellation_reason', 'canceled_at',
+  { json: 'next_action' }, 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'idempotency_key',
+]);
+
+export const PAYMENT_ATTEMPTS = table<PaymentAttemptRecord>('payment_attempts', [
+  'id', 'payment_intent_id', 'account_id', 'livemode', 'created', 'updated', 'amount', 'currency', 'method_type',
+  'upstream_method', 'payment_method_id', 'description', { json: 'env' }, 'status', 'upstream_payment_id', { json: 'redirect' },
+  'failure_code', 'failure_message', 'wallet', 'buyer_id', 'paid_at', 'next_poll_at', 'poll_count',
+]);
+
+export const PAYMENT_METHODS = table<PaymentMethodRecord>('payment_methods', [
+  'id', 'account_id', 'livemode', 'created', 'type', { json: 'details' }, { json: 'billing_details' }, { json: 'metadata' },
+]);
+
+export const CHARGES = table<ChargeRecord>('charges', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'payment_method_id', 'attempt_id', 'amount',
+  'currency', 'status', 'amount_refunded', 'failure_code', 'failure_message', { json: 'payment_method_details' },
+  'description', { json: 'metadata' },
+]);
+
+export const EVENTS = table<EventRecord>('events', [
+  'id', 'account_id', 'livemode', 'created', 'type', 'api_version', 'object_id', { json: 'data' }, 'request_id',
+  'idempotency_key', 'pending_webhooks',
+]);
+
+function toParam(c: Column, record: Record<string, unknown>): unknown {
+  const v = record[c.field];
+  if (v === undefined) return null;
+  return c.json ? (v === null ? null : JSON.stringify(v)) : v;
+}
+
+function placeholder(c: Column, i: number): string {
+  return c.json ? `$${i}::jsonb` : `$${i}`;
+}
+
+export function fromRow<T>(t: Table<T>, row: Row): T {
+  const out: Record<string, unknown> = {};
+  for (const c of t.columns) out[c.field] = row[c.col] ?? null;
+  return out as T;
+}
+
+export async function insertRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+  const rec = record as Record<string, unknown>;
+  const cols = t.columns.map((c) => c.col).join(', ');
+  const vals = t.columns.map((c, i) => placeholder(c, i + 1)).join(', ');
+  await q.query(`INSERT INTO ${t.name} (${cols}) VALUES (${vals})`, t.columns.map((c) => toParam(c, rec)));
+}
+
+export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+  const rec = record as Record<string, unknown>;
+  const cols = t.columns.filter((c) => c.col !== t.key);
+  const sets = cols.map((c, i) => `${c.col} = ${placeholder(c, i + 2)}`).join(', ');
+  const rows = await q.query(`UPDATE ${t.name} SET ${sets} WHERE ${t.key} = $1 RETURNING ${t.key}`, [rec[t.key], ...cols.map((c) => toParam(c, rec))]);
+  if (rows.length !== 1) throw new Error(`update of ${t.name} ${String(rec[t.key])} touched ${rows.length} rows`);
+}
+
+async function one<T>(q: Queryable, t: Table<T>, where: string, params: unknown[], suffix = ''): Promise<T | undefined> {
+  const rows = await q.query(`SELECT * FROM ${t.name} WHERE ${where} ${suffix}`, params);
+  return rows[0] ? fromRow(t, rows[0]) : undefined;
+}
+
+/**
+ * A page of a scoped, `seq`-ordered table, newest first, with Stripe's cursors. `extra` adds
+ * conditions on already-numbered parameters.
+ */
+export async function listPage<T>(
+  q: Queryable, t: Table<T>, scope: Scope, query: ListQuery, extra: { sql: string; value: unknown }[] = [],
+): Promise<Page<T> | undefined> {
+  const params: unknown[] = [scope.account_id, scope.livemode];
+  const where = ['account_id = $1', 'livemode = $2'];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replaceAll('?', `$${params.length}`));
+  };
+  for (const e of extra) add(e.sql, e.value);
+  const c = query.created;
+  if (c?.gt !== undefined) add('created > ?', c.gt);
+  if (c?.gte !== undefined) add('created >= ?', c.gte);
+  if (c?.lt !== undefined) add('created < ?', c.lt);
+  if (c?.lte !== undefined) add('created <= ?', c.lte);
+  const cursor = query.starting_after ?? query.ending_before;
+  const backwards = query.starting_after === undefined && query.ending_before !== undefined;
+  if (cursor !== undefined) {
+    const found = await q.query(`SELECT seq FROM ${t.name} WHERE id = $1 AND account_id = $2 AND livemode = $3`, [cursor, scope.account_id, scope.livemode]);
+    if (!found[0]) return undefined;
+    add(backwards ? 'seq > ?' : 'seq < ?', found[0].seq);
+  }
+  params.push(query.limit + 1);
+  const rows = await q.query(
+    `SELECT * FROM ${t.name} WHERE ${where.join(' AND ')} ORDER BY seq ${backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+    params,
+  );
+  const has_more = rows.length > query.limit;
+  const page = rows.slice(0, query.limit).map((r) => fromRow(t, r));
+  if (backwards) page.reverse();
+  return { data: page, has_more };
+}
+
+const scoped = 'id = $1 AND account_id = $2 AND livemode = $3';
+const scopeParams = (s: Scope, id: string) => [id, s.account_id, s.livemode];
+
+function paymentIntentRepo(q: Queryable): PaymentIntentRepo {
+  const t = PAYMENT_INTENTS;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
+    findById: (id) => one(q, t, 'id = $1', [id]),
+    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    findByIdempotencyKey: (s, key) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
+    insert: (pi) => insertRecord(q, t, pi),
+    update: (pi) => updateRecord(q, t, pi),
+    list: (s, query) => listPage(q, t, s, query),
+  };
+}
+
+function attemptRepo(q: Queryable): AttemptRepo {
+  const t = PAYMENT_ATTEMPTS;
+  return {
+    get: (id) => one(q, t, 'id = $1', [id]),
+    lock: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    open: (piId) => one(q, t, "payment_intent_id = $1 AND status IN ('pending', 'redirected', 'processing')", [piId]),
+    insert: (a) => insertRecord(q, t, a),
+    update: (a) => updateRecord(q, t, a),
+    claimDue: async (now, limit, leaseMs) => {
+      const rows = await q.query(
+        `UPDATE payment_attempts SET next_poll_at = $2
+          WHERE id IN (SELECT id FROM payment_attempts WHERE next_poll_at <= $1 ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [now, now + leaseMs, limit],
+      );
+      return rows.map((r) => fromRow(t, r));
+    },
+  };
+}
+
+function paymentMethodRepo(q: Queryable): PaymentMethodRepo {
+  const t = PAYMENT_METHODS;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    insert: (pm) => insertRecord(q, t, pm),
+    update: (pm) => updateRecord(q, t, pm),
+  };
+}
+
+function chargeRepo(q: Queryable): ChargeRepo {
+  const t = CHARGES;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    byAttempt: (attemptId) => one(q, t, 'attempt_id = $1', [attemptId]),
+    insert: (c) => insertRecord(q, t, c),
+    update: (c) => updateRecord(q, t, c),
+    list: (s, query) => listPage(q, t, s, query, query.payment_intent ? [{ sql: 'payment_intent_id = ?', value: query.payment_intent }] : []),
+  };
+}
+
+function eventRepo(q: Queryable): EventRepo {
+  const t = EVENTS;
+  return {
+    insert: (e) => insertRecord(q, t, e),
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    list: (s, query) => {
+      const extra: { sql: string; value: unknown }[] = [];
+      if (query.type?.includes('*')) extra.push({ sql: "type LIKE ? ESCAPE '!'", value: query.type.replace(/[!%_]/g, '!$&').replaceAll('*', '%') });
+      else if (query.type) extra.push({ sql: 'type = ?', value: query.type });
+      if (query.types) extra.push({ sql: 'type = ANY(?::text[])', value: query.types });
+      if (query.object_id) extra.push({ sql: 'object_id = ?', value: query.object_id });
+      return listPage(q, t, s, query, extra);
+    },
+  };
+}
+
+function notificationRepo(q: Queryable): NotificationRepo {
+  return {
+    seen: async (fp) => (await q.query("SELECT 1 FROM upstream_notifications WHERE fingerprint = $1 AND verdict <> 'refused'", [fp])).length > 0,
+    record: async (n) => {
+      await q.query(
+        `INSERT INTO upstream_notifications (received, path, headers, body, verdict, reason, payment_request_id, fingerprint)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)`,
+        [n.received, n.path, JSON.stringify(n.headers), n.body, n.verdict, n.reason ?? null, n.payment_request_id ?? null,
+          n.verdict === 'refused' ? null : (n.fingerprint ?? null)],
+      );
+    },
+  };
+}
+
+function repos(q: Queryable): StoreTx {
+  return {
+    paymentIntents: paymentIntentRepo(q),
+    attempts: attemptRepo(q),
+    paymentMethods: paymentMethodRepo(q),
+    charges: chargeRepo(q),
+    events: eventRepo(q),
+    notifications: notificationRepo(q),
+  };
+}
+
+export function sqlStore(db: Db): Store {
+  return {
+    ...repos(db),
+    tx: async (fn) => {
+      try {
+        return await db.tx((q) => fn(repos(q)));
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new StoreConflict((err as { constraint?: string }).constraint);
+        throw err;
+      }
+    },
+  };
+}
