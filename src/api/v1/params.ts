@@ -171,6 +171,11 @@ export function toCoreError(error: z.ZodError, input: unknown): CoreError {
     const name = paramName([...issue.path, issue.keys[0]!]);
     return invalid('parameter_unknown', `Received unknown parameter: ${name}`, name);
   }
+  if (issue.code === 'invalid_key') {
+    const name = paramName(issue.path.slice(0, -1));
+    const why = issue.issues[0]?.message ?? 'invalid key';
+    return invalid('parameter_invalid', `Invalid ${name}: ${why} (key ${JSON.stringify(String(issue.path.at(-1)).slice(0, 60))}).`, name);
+  }
   const name = paramName(issue.path);
   const given = valueAt(input, issue.path);
   if (given === undefined) return invalid('parameter_missing', `Missing required param: ${name}.`, name);

@@ -8,12 +8,13 @@
  * If Antom gives no usable answer, the attempt stays pending and the PaymentIntent stays
  * `requires_confirmation`: confirming again (or the poller) resends the same request.
  */
-import { fail, invalid, ok, type Result } from '../errors.js';
+import { fail, invalid, ok, type CoreError, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { METHODS } from '../money.js';
 import type { PaymentAttemptRecord, PaymentIntentRecord } from '../model.js';
 import { inTx, type CoreDeps, type RequestContext } from '../context.js';
-import type { PayRequest } from '../connector.js';
+import type { PaymentConnector, PayRequest } from '../connector.js';
+import type { StoreTx } from '../store.js';
 import type { ConfirmPaymentIntentParams } from './params.js';
 import { applyPaymentMethodParams, transition, unexpectedState } from './shared.js';
 import { CONFIRMABLE } from './states.js';
@@ -23,84 +24,108 @@ export async function confirmPaymentIntent(
   deps: CoreDeps, ctx: RequestContext, id: string, params: ConfirmPaymentIntentParams,
 ): Promise<Result<PaymentIntentRecord>> {
   const connector = deps.connector(ctx.scope.livemode);
-  if (!connector) return fail({ kind: 'upstream_unavailable', message: `No Antom connection is configured for ${ctx.scope.livemode ? 'live' : 'test'} mode.` });
-
-  const prepared = await inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; attempt: PaymentAttemptRecord }>> => {
+  if (!connector) return fail(noConnector(ctx));
+  const prepared = await inTx(deps.store, async (s) => {
     const found = await s.paymentIntents.lock(ctx.scope, id);
-    if (!found) return fail({ kind: 'not_found', resource: 'payment_intent', id, param: 'intent' });
-    if (!CONFIRMABLE.includes(found.status)) return fail(unexpectedState(found, 'confirm'));
-    const applied = await applyPaymentMethodParams(s, deps, ctx, found, params);
-    if (!applied.ok) return applied;
-    let pi = applied.value.pi;
-    if (!pi.payment_method && pi.payment_method_types.length === 1) {
-      // Wallet methods need no details from the shopper: one offered method is the method.
-      const inferred = await applyPaymentMethodParams(s, deps, ctx, pi, { payment_method_data: { type: pi.payment_method_types[0]! } });
-      if (!inferred.ok) return inferred;
-      pi = inferred.value.pi;
-    }
-    const pmId = pi.payment_method;
-    if (!pmId) {
-      return fail(invalid('parameter_missing', `Choose a payment method: pass payment_method_data[type] (one of ${pi.payment_method_types.join(', ')}).`, 'payment_method_data[type]'));
-    }
-    if (!pi.return_url) {
-      return fail(invalid('parameter_missing', 'return_url is required to confirm: Alipay sends the shopper back to it after paying.', 'return_url'));
-    }
-    if (pi.status === 'requires_payment_method') {
-      const moved = transition(pi, 'attach_payment_method', 'confirm');
-      if (!moved.ok) return moved;
-      pi = moved.value;
-    }
-    const pm = await s.paymentMethods.get(ctx.scope, pmId);
-    if (!pm) return fail({ kind: 'not_found', resource: 'payment_method', id: pmId, param: 'payment_method' });
-    const options = pi.payment_method_options[pm.type] ?? {};
-    const now = deps.clock.now();
-    const wanted: PaymentAttemptRecord = {
-      id: newId('paymentAttempt'),
-      payment_intent_id: pi.id,
-      account_id: pi.account_id,
-      livemode: pi.livemode,
-      created: now,
-      updated: now,
-      amount: pi.amount,
-      currency: pi.currency,
-      method_type: pm.type,
-      upstream_method: METHODS[pm.type].upstreamMethod,
-      payment_method_id: pm.id,
-      description: (pi.description || `Payment ${pi.id}`).slice(0, 256),
-      env: {
-        terminal_type: options.terminal_type ?? 'WEB',
-        ...(options.os_type ? { os_type: options.os_type } : {}),
-        ...(options.client_ip ? { client_ip: options.client_ip } : {}),
-      },
-      status: 'pending',
-      upstream_payment_id: null,
-      redirect: null,
-      failure_code: null,
-      failure_message: null,
-      wallet: null,
-      buyer_id: null,
-      paid_at: null,
-      // If this process dies before Antom answers, the poller resends the same request.
-      next_poll_at: now + (deps.pollScheduleMs[0] ?? 30_000),
-      poll_count: 0,
-    };
-    let attempt = await s.attempts.open(pi.id);
-    if (attempt) {
-      // An earlier confirm got no answer from Antom; only the very same request may be resent.
-      if (!sameRequest(attempt, wanted)) {
-        return fail(invalid('parameter_invalid', 'An earlier confirmation of this PaymentIntent is still unsettled with Alipay with other parameters. Confirm again with the same parameters, or cancel it.'));
-      }
-    } else {
-      attempt = wanted;
-      await s.attempts.insert(attempt);
-    }
-    pi = { ...pi, next_action: null, last_payment_error: null, updated: now };
-    await s.paymentIntents.update(pi);
-    return ok({ pi, attempt });
+    if (!found) return fail<Prepared>({ kind: 'not_found', resource: 'payment_intent', id, param: 'intent' });
+    return prepareConfirm(s, deps, ctx, found, params);
   });
   if (!prepared.ok) return prepared;
+  return sendAttempt(deps, ctx, connector, prepared.value);
+}
 
-  const { pi, attempt } = prepared.value;
+export interface Prepared {
+  pi: PaymentIntentRecord;
+  attempt: PaymentAttemptRecord;
+}
+
+export const noConnector = (ctx: RequestContext): CoreError => ({
+  kind: 'upstream_unavailable',
+  message: `No Antom connection is configured for ${ctx.scope.livemode ? 'live' : 'test'} mode.`,
+});
+
+/**
+ * Step 1, inside the caller's transaction with the PaymentIntent locked: check, attach, and store
+ * the attempt. Create-with-confirm runs this in its own transaction, so a refused confirmation
+ * leaves no PaymentIntent behind.
+ */
+export async function prepareConfirm(
+  s: StoreTx, deps: CoreDeps, ctx: RequestContext, found: PaymentIntentRecord, params: ConfirmPaymentIntentParams,
+): Promise<Result<Prepared>> {
+  if (!CONFIRMABLE.includes(found.status)) return fail(unexpectedState(found, 'confirm'));
+  const applied = await applyPaymentMethodParams(s, deps, ctx, found, params);
+  if (!applied.ok) return applied;
+  let pi = applied.value.pi;
+  if (!pi.payment_method && pi.payment_method_types.length === 1) {
+    // Wallet methods need no details from the shopper: one offered method is the method.
+    const inferred = await applyPaymentMethodParams(s, deps, ctx, pi, { payment_method_data: { type: pi.payment_method_types[0]! } });
+    if (!inferred.ok) return inferred;
+    pi = inferred.value.pi;
+  }
+  const pmId = pi.payment_method;
+  if (!pmId) {
+    return fail(invalid('parameter_missing', `Choose a payment method: pass payment_method_data[type] (one of ${pi.payment_method_types.join(', ')}).`, 'payment_method_data[type]'));
+  }
+  if (!pi.return_url) {
+    return fail(invalid('parameter_missing', 'return_url is required to confirm: Alipay sends the shopper back to it after paying.', 'return_url'));
+  }
+  if (pi.status === 'requires_payment_method') {
+    const moved = transition(pi, 'attach_payment_method', 'confirm');
+    if (!moved.ok) return moved;
+    pi = moved.value;
+  }
+  const pm = await s.paymentMethods.get(ctx.scope, pmId);
+  if (!pm) return fail({ kind: 'not_found', resource: 'payment_method', id: pmId, param: 'payment_method' });
+  const options = pi.payment_method_options[pm.type] ?? {};
+  const now = deps.clock.now();
+  const wanted: PaymentAttemptRecord = {
+    id: newId('paymentAttempt'),
+    payment_intent_id: pi.id,
+    account_id: pi.account_id,
+    livemode: pi.livemode,
+    created: now,
+    updated: now,
+    amount: pi.amount,
+    currency: pi.currency,
+    method_type: pm.type,
+    upstream_method: METHODS[pm.type].upstreamMethod,
+    payment_method_id: pm.id,
+    description: (pi.description || `Payment ${pi.id}`).slice(0, 256),
+    env: {
+      terminal_type: options.terminal_type ?? 'WEB',
+      ...(options.os_type ? { os_type: options.os_type } : {}),
+      ...(options.client_ip ? { client_ip: options.client_ip } : {}),
+    },
+    status: 'pending',
+    upstream_payment_id: null,
+    redirect: null,
+    failure_code: null,
+    failure_message: null,
+    wallet: null,
+    buyer_id: null,
+    paid_at: null,
+    // If this process dies before Antom answers, the poller resends the same request.
+    next_poll_at: now + (deps.pollScheduleMs[0] ?? 30_000),
+    poll_count: 0,
+  };
+  let attempt = await s.attempts.open(pi.id);
+  if (attempt) {
+    // An earlier confirm got no answer from Antom; only the very same request may be resent.
+    if (!sameRequest(attempt, wanted)) {
+      return fail(invalid('parameter_invalid', 'An earlier confirmation of this PaymentIntent is still unsettled with Alipay with other parameters. Confirm again with the same parameters, or cancel it.'));
+    }
+  } else {
+    attempt = wanted;
+    await s.attempts.insert(attempt);
+  }
+  pi = { ...pi, next_action: null, last_payment_error: null, updated: now };
+  await s.paymentIntents.update(pi);
+  return ok({ pi, attempt });
+}
+
+/** Steps 2 and 3: send the attempt to Antom (outside any transaction) and apply the answer. */
+export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector: PaymentConnector, prepared: Prepared): Promise<Result<PaymentIntentRecord>> {
+  const { pi, attempt } = prepared;
   const outcome = await connector.pay(payRequestFor(deps, attempt));
   if (outcome.status === 'unknown') {
     deps.log.warn({ payment_intent: pi.id, attempt: attempt.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');

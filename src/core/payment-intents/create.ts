@@ -4,8 +4,9 @@ import { clientSecretFor, newId } from '../ids.js';
 import { paymentIntentPublic, type PaymentIntentRecord } from '../model.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
 import type { CreatePaymentIntentParams } from './params.js';
+import { CONFIRMABLE } from './states.js';
 import { applyPaymentMethodParams, checkAmountForMethods, defaultMethods, transition } from './shared.js';
-import { confirmPaymentIntent } from './confirm.js';
+import { confirmPaymentIntent, noConnector, prepareConfirm, sendAttempt, type Prepared } from './confirm.js';
 
 export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams): Promise<Result<PaymentIntentRecord>> {
   const currency = params.currency.toUpperCase();
@@ -16,11 +17,14 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
       ?? invalid('currency_not_supported', `No payment method presents ${currency}.`, 'currency'));
   }
 
-  const created = await inTx(deps.store, async (s): Promise<Result<PaymentIntentRecord>> => {
+  const connector = deps.connector(ctx.scope.livemode);
+  if (params.confirm && !connector) return fail(noConnector(ctx));
+
+  const created = await inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
     if (ctx.idempotency_key) {
       // A retry after a crash between commit and response: the PaymentIntent already exists.
       const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
-      if (existing) return ok(existing);
+      if (existing) return ok({ pi: existing });
     }
     const now = deps.clock.now();
     const id = newId('paymentIntent');
@@ -63,8 +67,15 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
     }
     await s.paymentIntents.insert(pi);
     await recordEvent(s, deps, ctx, 'payment_intent.created', paymentIntentPublic(pi));
-    return ok(pi);
+    if (!params.confirm) return ok({ pi });
+    // Confirmation is prepared in the same transaction: if it is refused, nothing was created.
+    const prepared = await prepareConfirm(s, deps, ctx, pi, {});
+    return prepared.ok ? ok({ pi, prepared: prepared.value }) : prepared;
   });
-  if (!created.ok || !params.confirm) return created;
-  return confirmPaymentIntent(deps, ctx, created.value.id, {});
+  if (!created.ok) return created;
+  const { pi, prepared } = created.value;
+  if (!params.confirm) return ok(pi);
+  // A crash-retry of a create-and-confirm resumes the confirmation of the PaymentIntent it made.
+  if (!prepared) return CONFIRMABLE.includes(pi.status) ? confirmPaymentIntent(deps, ctx, pi.id, {}) : ok(pi);
+  return sendAttempt(deps, ctx, connector!, prepared);
 }

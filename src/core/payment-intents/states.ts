@@ -59,3 +59,13 @@ export const CONFIRMABLE: readonly PaymentIntentStatus[] = ['requires_payment_me
 /** Statuses in which amount, currency and payment method may still change. */
 export const AMOUNT_MUTABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_confirmation'];
 export const FINAL: readonly PaymentIntentStatus[] = ['succeeded', 'canceled'];
+
+/** The table as a Mermaid state diagram; the README embeds exactly this text (a test checks). */
+export function stateDiagram(): string {
+  const lines = ['stateDiagram-v2', '    [*] --> requires_payment_method: create', '    [*] --> requires_confirmation: create with a payment method'];
+  for (const [name, t] of Object.entries(PAYMENT_INTENT_TRANSITIONS) as [string, Transition][]) {
+    for (const from of t.from) lines.push(`    ${from} --> ${t.to}: ${name}`);
+  }
+  lines.push('    succeeded --> [*]', '    canceled --> [*]');
+  return lines.join('\n');
+}
