@@ -141,7 +141,7 @@ export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector
 
 function sameRequest(a: PaymentAttemptRecord, b: PaymentAttemptRecord): boolean {
   return a.amount === b.amount && a.currency === b.currency && a.upstream_method === b.upstream_method
-    && JSON.stringify(a.env) === JSON.stringify(b.env);
+    && a.env.terminal_type === b.env.terminal_type && a.env.os_type === b.env.os_type && a.env.client_ip === b.env.client_ip;
 }
 
 /** The pay request of an attempt, built only from stored fields so a resend is byte-identical. */
