@@ -63,7 +63,7 @@ export function statusView(p: PaymentRow): StatusView {
     case 'FAIL':
       return p.result_code === 'ORDER_IS_CLOSED'
         ? { status: p.status, final, tone: 'failure', headline: 'Payment expired', detail: 'This payment closed before it was paid. Nothing was charged.' }
-        : { status: p.status, final, tone: 'failure', headline: 'Payment failed', detail: `${p.result_message ?? 'The wallet declined the payment.'} (${p.result_code ?? 'PROCESS_FAIL'})` };
+        : { status: p.status, final, tone: 'failure', headline: 'Payment failed', detail: `The wallet declined the payment (${p.result_code ?? 'PROCESS_FAIL'}). Nothing was charged.` };
   }
 }
 

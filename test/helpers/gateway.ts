@@ -84,7 +84,8 @@ export interface StartOptions {
 }
 
 export async function startGateway(opts: StartOptions): Promise<TestGateway & { dataDir: string; schema?: string; port: number }> {
-  const port = opts.reuse?.port ?? (await freePort());
+  // Port 0: the OS picks a free port at listen, so parallel test files never collide.
+  const port = opts.reuse?.port ?? 0;
   const dataDir = opts.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'opencashier-test-'));
   const schema = opts.store === 'postgres' ? (opts.reuse?.schema ?? `t_${randomToken(10).toLowerCase()}`) : undefined;
   const secretKey = 'sk_test_' + 'OpenCashierTestSecretKey0001';
@@ -107,6 +108,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway & { 
   const gateway = await createGateway(loadConfig(env), { clock: opts.clock, workers: opts.workers });
   await gateway.start();
   const url = gateway.publicUrl();
+  const boundPort = Number(new URL(url).port);
 
   const api: TestGateway['api'] = async (method, path, body, o = {}) => {
     const headers: Record<string, string> = { Authorization: `Bearer ${o.key ?? secretKey}`, ...o.headers };
@@ -133,7 +135,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway & { 
   };
 
   return {
-    gateway, url, secretKey, publishableKey, env, dataDir, schema, port, api,
+    gateway, url, secretKey, publishableKey, env, dataDir, schema, port: boundPort, api,
     complete: async (target, outcome, extra = {}) => {
       const res = await fetch(`${url}/simulator/v1/complete`, {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: target, outcome, ...extra }),

@@ -10,7 +10,7 @@ import {
   type AntomKeyPair,
 } from '../../src/connectors/antom/signing.js';
 import type { PayRequest } from '../../src/core/connector.js';
-import { openPglite, type Db } from '../../src/store/db.js';
+import { openPglite, openPostgres, type Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { SIMULATOR_MIGRATIONS, simulatorPlugin, SimulatorWorker, type SimulatorOptions } from '../../src/simulator/index.js';
 
@@ -98,8 +98,8 @@ export interface Harness {
 
 export const SANDBOX_CLIENT_ID = 'SANDBOX_5YTEST0001';
 
-export async function startSimulator(o: { notifyScheduleMs?: number[]; worker?: boolean; paymentExpiryMs?: number } = {}): Promise<Harness> {
-  const db = await openPglite(undefined);
+export async function startSimulator(o: { notifyScheduleMs?: number[]; worker?: boolean; paymentExpiryMs?: number; db?: Db } = {}): Promise<Harness> {
+  const db = o.db ?? (await openPglite(undefined));
   await migrate(db, SIMULATOR_MIGRATIONS);
   const merchant = generateAntomKeyPair();
   const antom = generateAntomKeyPair();
@@ -121,6 +121,8 @@ export async function startSimulator(o: { notifyScheduleMs?: number[]; worker?: 
     log,
   };
   const app = Fastify({ logger: false });
+  // A neighbour at the root, as the gateway's own plugins are: the simulator's parsers must not reach it.
+  app.post('/outside/echo', async (req) => ({ body: req.body }));
   await app.register(simulatorPlugin(opts));
   await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -268,6 +270,37 @@ export async function paidPayment(h: Harness, over: Partial<PayRequest> = {}) {
   const done = await complete(h, p.normalUrl, 'succeeded', over.upstreamMethod && over.upstreamMethod !== 'CONNECT_WALLET' ? {} : { wallet: 'GCASH' });
   if (done.status !== 200) throw new Error(`complete failed: ${JSON.stringify(done.json)}`);
   return p;
+}
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A PostgreSQL database in a fresh schema (dropped by `drop`), or the reason it cannot be had. */
+export async function postgresSchema(): Promise<{ db: Db; drop(): Promise<void> } | { skip: string }> {
+  const schema = `sim_test_${process.pid}_${Date.now().toString(36)}`;
+  let admin: Db;
+  try {
+    admin = await openPostgres({ connectionString: TEST_DATABASE_URL, max: 1 });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } catch (err) {
+    return { skip: `PostgreSQL not reachable at ${TEST_DATABASE_URL} (${(err as Error).message}); set TEST_DATABASE_URL or start it` };
+  }
+  const db = await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 12 });
+  return {
+    db,
+    async drop() {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    },
+  };
+}
+
+/** Whether a received notification verifies with the simulator's public key over its path, Client-Id and Request-Time. */
+export function verifyNotification(h: Harness, r: Received): boolean {
+  const sig = parseSignatureHeader(r.headers.signature as string | undefined);
+  return !!sig && verifyMessage(
+    { method: 'POST', path: r.path, clientId: r.headers['client-id'] as string, time: r.headers['request-time'] as string, body: r.body },
+    sig.signature, publicKeyFromBase64(h.antom.publicKeyBase64),
+  );
 }
 
 export const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));

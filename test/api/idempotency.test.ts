@@ -1,0 +1,99 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_WEB } from '../helpers/seeds.js';
+
+const countPIs = async (g: TestGateway) => (await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_intents'))[0]!.n;
+
+for (const { kind, skip } of await stores()) {
+  describe(`Idempotency-Key [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    before(async () => {
+      g = await startGateway({ store: kind });
+    });
+    after(async () => g?.stop());
+
+    test('the same key and body replays the stored response and creates nothing new', async () => {
+      const before = await countPIs(g);
+      const first = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'replay-1' });
+      const second = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'replay-1' });
+      assert.equal(first.status, 200);
+      assert.equal(second.status, 200);
+      assert.deepEqual(second.body, first.body);
+      assert.equal(second.headers.get('idempotent-replayed'), 'true');
+      assert.equal(second.headers.get('idempotency-key'), 'replay-1');
+      assert.equal(first.headers.get('idempotent-replayed'), null);
+      assert.equal(await countPIs(g), before + 1);
+    });
+
+    test('the same key with another body is an idempotency_error and changes nothing', async () => {
+      await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'CNY' }, { idempotencyKey: 'mismatch-1' });
+      const before = await countPIs(g);
+      const other = await g.api('POST', '/v1/payment_intents', { amount: 101, currency: 'CNY' }, { idempotencyKey: 'mismatch-1' });
+      assert.equal(other.status, 400);
+      assert.equal(other.body.error.type, 'idempotency_error');
+      assert.match(other.body.error.message, /mismatch-1/);
+      const otherPath = await g.api('POST', '/v1/payment_intents/pi_x/cancel', {}, { idempotencyKey: 'mismatch-1' });
+      assert.equal(otherPath.body.error.type, 'idempotency_error');
+      assert.equal(await countPIs(g), before);
+    });
+
+    test('errors decided by core are replayed too; bad parameters are not stored, so the key can be reused once fixed', async () => {
+      const bad = await g.api('POST', '/v1/payment_intents', { amount: 'x', currency: 'CNY' }, { idempotencyKey: 'fixable-1' });
+      assert.equal(bad.status, 400);
+      const fixed = await g.api('POST', '/v1/payment_intents', { amount: 10, currency: 'CNY' }, { idempotencyKey: 'fixable-1' });
+      assert.equal(fixed.status, 200);
+      const pi = fixed.body.id;
+      await g.api('POST', `/v1/payment_intents/${pi}/cancel`, {});
+      const refused = await g.api('POST', `/v1/payment_intents/${pi}/cancel`, {}, { idempotencyKey: 'state-1' });
+      assert.equal(refused.status, 400);
+      const replay = await g.api('POST', `/v1/payment_intents/${pi}/cancel`, {}, { idempotencyKey: 'state-1' });
+      assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(replay.body, refused.body);
+    });
+
+    test('a concurrent duplicate gets 409 while the first is in flight, then the replay', async () => {
+      // Antom answers the pay request slowly, so the first request is still running.
+      await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'timeout', delay_ms: 1500 }) });
+      const before = await countPIs(g);
+      const first = g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'concurrent-1' });
+      await new Promise((r) => setTimeout(r, 400));
+      const dup = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'concurrent-1' });
+      assert.equal(dup.status, 409);
+      assert.equal(dup.body.error.type, 'idempotency_error');
+      const done = await first;
+      assert.equal(done.status, 200);
+      const after = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'concurrent-1' });
+      assert.equal(after.body.id, done.body.id);
+      assert.equal(await countPIs(g), before + 1);
+    });
+
+    test('twenty racing requests with one key create exactly one PaymentIntent', async () => {
+      const before = await countPIs(g);
+      const results = await Promise.all(Array.from({ length: 20 }, () => g.api('POST', '/v1/payment_intents', { amount: 42, currency: 'HKD' }, { idempotencyKey: 'race-1' })));
+      const ok = results.filter((r) => r.status === 200);
+      assert.ok(ok.length >= 1);
+      assert.ok(results.every((r) => r.status === 200 || r.status === 409), results.map((r) => r.status).join());
+      assert.equal(new Set(ok.map((r) => r.body.id)).size, 1);
+      assert.equal(await countPIs(g), before + 1);
+    });
+
+    test('an upstream failure is not stored: retrying with the same key resumes the same payment attempt', async () => {
+      await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'http_500', times: 3 }) });
+      const first = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'upstream-1' });
+      assert.equal(first.status, 502);
+      const retry = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: 'upstream-1' });
+      assert.equal(retry.status, 200, JSON.stringify(retry.body));
+      assert.equal(retry.body.status, 'requires_action');
+      const rows = await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_intents WHERE idempotency_key = $1', ['upstream-1']);
+      assert.equal(rows[0]!.n, 1, 'the retry found the PaymentIntent the first request created');
+      const attempts = await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_attempts WHERE payment_intent_id = $1', [retry.body.id]);
+      assert.equal(attempts[0]!.n, 1);
+    });
+
+    test('keys longer than 255 characters are refused', async () => {
+      const res = await g.api('POST', '/v1/payment_intents', { amount: 1, currency: 'CNY' }, { idempotencyKey: 'k'.repeat(256) });
+      assert.equal(res.status, 400);
+    });
+  });
+}
