@@ -25,12 +25,22 @@ export function generateKey(kind: 'secret' | 'publishable', livemode: boolean): 
   return `${kind === 'secret' ? 'sk' : 'pk'}_${livemode ? 'live' : 'test'}_${randomToken(32)}`;
 }
 
-export async function findApiKey(q: Queryable, key: string): Promise<ApiKeyRow | undefined> {
-  const rows = await q.query<ApiKeyRow & Record<string, unknown>>(
-    'SELECT id, account_id, kind, livemode, display FROM api_keys WHERE hash = $1 AND revoked IS NULL',
-    [hashKey(key)],
+/**
+ * Finds a live key and, when `windowStart` is given, counts this request in the key's one-second
+ * rate-limit window — one round trip for both, since every API request pays for it.
+ */
+export async function authenticate(q: Queryable, key: string, windowStart?: number): Promise<{ key: ApiKeyRow; count: number } | undefined> {
+  const rows = await q.query<ApiKeyRow & { count: number | null } & Record<string, unknown>>(
+    `WITH k AS (SELECT id, account_id, kind, livemode, display FROM api_keys WHERE hash = $1 AND revoked IS NULL),
+          c AS (INSERT INTO rate_limits (bucket, window_start, count) SELECT id, $2, 1 FROM k WHERE $3
+                ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count)
+     SELECT k.*, (SELECT count FROM c) AS count FROM k`,
+    [hashKey(key), windowStart ?? 0, windowStart !== undefined],
   );
-  return rows[0];
+  const row = rows[0];
+  if (!row) return undefined;
+  const { count, ...apiKey } = row;
+  return { key: apiKey, count: count ?? 0 };
 }
 
 async function addKey(q: Queryable, accountId: string, key: string, now: number): Promise<void> {

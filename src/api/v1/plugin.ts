@@ -8,9 +8,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { CoreDeps } from '../../core/context.js';
 import type { CoreError, Result } from '../../core/errors.js';
 import type { Db } from '../../store/db.js';
-import { findApiKey, displayKey, type ApiKeyRow } from '../../store/accounts.js';
+import { authenticate, displayKey, type ApiKeyRow } from '../../store/accounts.js';
 import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
-import { countRequest } from '../../store/rate-limits.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
 import { FormError, parseForm } from './form.js';
 import { paymentIntentRoutes } from './routes/payment-intents.js';
@@ -117,19 +116,17 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       reply.header('Request-Id', req.id);
       const key = readKey(req);
       if (!key) return sendError(reply, apiErrors.noKey());
-      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await findApiKey(opts.db, key) : undefined;
+      const now = opts.core.clock.now();
+      const limited = opts.rateLimitPerSecond > 0;
+      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await authenticate(opts.db, key, limited ? now - (now % 1000) : undefined) : undefined;
       if (!found) return sendError(reply, apiErrors.badKey(displayKey(key)));
-      if (found.kind === 'publishable' && !req.routeOptions.config.publishable) return sendError(reply, apiErrors.publishableKey());
-      req.apiKey = found;
+      if (found.key.kind === 'publishable' && !req.routeOptions.config.publishable) return sendError(reply, apiErrors.publishableKey());
+      if (limited && found.count > opts.rateLimitPerSecond) return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
+      req.apiKey = found.key;
     });
 
     app.addHook('preHandler', async (req, reply) => {
       const key = req.apiKey!;
-      if (opts.rateLimitPerSecond > 0) {
-        const now = opts.core.clock.now();
-        const count = await countRequest(opts.db, key.id, now - (now % 1000));
-        if (count > opts.rateLimitPerSecond) return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
-      }
       const idemKey = req.headers['idempotency-key'];
       if (req.method !== 'POST' || typeof idemKey !== 'string' || idemKey === '') return;
       reply.header('Idempotency-Key', idemKey);
