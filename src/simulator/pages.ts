@@ -92,7 +92,7 @@ const CSS = `
 :root{--brand:#0e5fd8;--brand-dark:#0a47a3;--ink:#1b2430;--muted:#4a5565;--line:#d5dbe3;--bg:#eef2f7;--card:#fff;--ok:#11703b;--bad:#b42318;--focus:#f5a524}
 *{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg);line-height:1.45}
-body{margin:0;min-height:100vh}
+body{margin:0;min-height:100vh;overflow-wrap:anywhere}
 a{color:var(--brand-dark)}
 :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 .topbar{background:var(--brand);color:#fff;display:flex;align-items:center;gap:.75rem;padding:.8rem 1.25rem}
