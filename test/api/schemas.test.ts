@@ -4,13 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readSpec } from '../helpers/shared.js';
 import AjvModule from 'ajv';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
-const doc = JSON.parse(readFileSync(new URL('../../../../shared/specs/stripe-schemas.json', import.meta.url), 'utf8'));
+const doc = JSON.parse(readSpec('stripe-schemas.json'));
 // The one deliberate difference: seeds 000/003 add the method type `alipayplus`, which Stripe lacks.
 const pmType = doc.components.schemas.payment_method.properties.type;
 pmType.enum = [...pmType.enum, 'alipayplus'];
