@@ -221,6 +221,31 @@ for (const { kind, skip } of await stores()) {
       assert.equal(upstream[0]!.n, 1);
     });
 
+    test('a response whose signature does not verify is not trusted: the same request is sent again', async () => {
+      await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'bad_signature' }) });
+      const res = await g.api('POST', '/v1/payment_intents', SEED_000_WEB);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.status, 'requires_action');
+      const attempts = await g.gateway.db.query<{ id: string }>('SELECT id FROM payment_attempts WHERE payment_intent_id = $1', [res.body.id]);
+      const upstream = await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sim_payments WHERE payment_request_id = $1', [attempts[0]!.id]);
+      assert.equal(upstream[0]!.n, 1);
+      await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'bad_signature', times: 3 }) });
+      const refused = await g.api('POST', '/v1/payment_intents', SEED_000_WEB);
+      assert.equal(refused.status, 502, 'three untrusted answers: no guess, a retryable error');
+    });
+
+    test('a notification the gateway did not acknowledge is sent again on Antom\'s schedule and applied once', async () => {
+      await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'notify', kind: 'fail', times: 2 }) });
+      const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+      const done = await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
+      await waitForStatus(g, pi.id, 'succeeded');
+      const view = (await (await fetch(`${g.url}/simulator/v1/payments/${done.body.payment_id}`)).json()) as any;
+      const n = view.notifications.find((x: any) => x.notify_type === 'PAYMENT_RESULT');
+      assert.equal(n.attempts, 3, 'two withheld attempts, then the delivered one');
+      assert.ok(n.delivered_at);
+      assert.deepEqual((await eventsOf(g, pi.id)).map((e) => e.type), ['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded']);
+    });
+
     test('no answer from Antom at all: 502, the PaymentIntent keeps its attempt, and confirming again resumes the same request', async () => {
       await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'http_500', times: 3 }) });
       const res = await g.api('POST', '/v1/payment_intents', SEED_000_WEB);

@@ -274,3 +274,22 @@ for (const { kind, skip } of await stores()) {
     });
   });
 }
+
+describe('rate limit', () => {
+  let g: TestGateway;
+  before(async () => {
+    g = await startGateway({ store: 'pglite', env: { RATE_LIMIT_PER_SECOND: '5' } });
+  });
+  after(async () => g?.stop());
+
+  test('more requests per second than the key may make get 429 rate_limit with Retry-After', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => g.api('GET', '/v1/payment_intents?limit=1')));
+    const limited = results.filter((r) => r.status === 429);
+    assert.ok(limited.length >= 10, results.map((r) => r.status).join());
+    assert.ok(results.filter((r) => r.status === 200).length >= 1);
+    assert.equal(limited[0]!.body.error.code, 'rate_limit');
+    assert.equal(limited[0]!.headers.get('retry-after'), '1');
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await g.api('GET', '/v1/payment_intents?limit=1')).status, 200, 'the next second has a fresh window');
+  });
+});
