@@ -3,6 +3,7 @@
  * Nothing below the composition root reads `process.env`.
  */
 import { z } from 'zod';
+import { ANTOM_NOTIFY_SCHEDULE_MS } from './simulator/context.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
@@ -88,8 +89,6 @@ export interface Config {
 
 /** Antom's demo backs off 2 s … 512 s; we start later because a shopper needs time to scan. */
 export const DEFAULT_POLL_SCHEDULE_MS = [15_000, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 1_200_000];
-/** Antom's documented notification retries: 0 s, 2 min, 10 min, 10 min, 1 h, 2 h, 6 h, 15 h. */
-export const ANTOM_NOTIFY_SCHEDULE_MS = [0, 120_000, 600_000, 600_000, 3_600_000, 7_200_000, 21_600_000, 54_000_000];
 
 export class ConfigError extends Error {}
 
@@ -138,7 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       notifyMaxAgeMs: e.ANTOM_NOTIFY_MAX_AGE_SECONDS * 1000,
     },
     pollScheduleMs: e.POLL_SCHEDULE_MS ?? DEFAULT_POLL_SCHEDULE_MS,
-    simulatorNotifyScheduleMs: e.SIMULATOR_NOTIFY_SCHEDULE_MS ?? ANTOM_NOTIFY_SCHEDULE_MS,
+    simulatorNotifyScheduleMs: e.SIMULATOR_NOTIFY_SCHEDULE_MS ?? [...ANTOM_NOTIFY_SCHEDULE_MS],
     workerIntervalMs: e.WORKER_INTERVAL_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
   };

@@ -7,19 +7,15 @@ import type { PaymentIntentStatus } from './payment-intents/states.js';
 
 export type Metadata = Record<string, string>;
 
-export interface AlipayOptions {
+/** `payment_method_options.alipay` (seed 000) and `.alipayplus` (seed 003) take the same fields. */
+export interface WalletOptions {
   client_ip?: string;
   terminal_type?: 'WEB' | 'APP' | 'WAP';
-  os_type?: 'IOS' | 'ANDROID';
-}
-export interface AlipayPlusOptions {
-  terminal_type?: 'WEB' | 'APP' | 'WAP';
-  client_ip?: string;
   os_type?: 'IOS' | 'ANDROID';
 }
 export interface PaymentMethodOptions {
-  alipay?: AlipayOptions;
-  alipayplus?: AlipayPlusOptions;
+  alipay?: WalletOptions;
+  alipayplus?: WalletOptions;
 }
 
 export interface LastPaymentError {

@@ -13,7 +13,9 @@ const EXPANDABLE = {
   charge: ['payment_intent', 'payment_method'],
 } as const;
 
-export function checkExpand(kind: keyof typeof EXPANDABLE, expand: readonly string[] | undefined, list = false): Result<string[]> {
+export type ExpandKind = keyof typeof EXPANDABLE;
+
+export function checkExpand(kind: ExpandKind, expand: readonly string[] | undefined, list = false): Result<string[]> {
   const out: string[] = [];
   for (const raw of expand ?? []) {
     const path = list && raw.startsWith('data.') ? raw.slice(5) : raw;

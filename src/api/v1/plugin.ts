@@ -11,7 +11,10 @@ import type { Db } from '../../store/db.js';
 import { authenticate, displayKey, type ApiKeyRow } from '../../store/accounts.js';
 import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
+import type { z } from 'zod';
 import { FormError, parseForm } from './form.js';
+import { parse } from './params.js';
+import { checkExpand, type ExpandKind } from './expand.js';
 import { paymentIntentRoutes } from './routes/payment-intents.js';
 import { chargeRoutes } from './routes/charges.js';
 
@@ -63,6 +66,19 @@ export function valueOr<T>(reply: FastifyReply, r: Result<T>): T | undefined {
 
 function isParamError(code: string): boolean {
   return code.startsWith('parameter_') || code === 'expand_invalid';
+}
+
+/**
+ * Parses a request's parameters and its `expand[]` for one kind of object; on failure the error
+ * is sent and undefined returned, so a route reads `const p = parseParams(…); if (!p) return reply;`.
+ */
+export function parseParams<S extends z.ZodType>(
+  reply: FastifyReply, schema: S, input: unknown, kind: ExpandKind, list = false,
+): { params: z.infer<S>; expand: string[] } | undefined {
+  const params = valueOr(reply, parse(schema, input));
+  if (!params) return undefined;
+  const expand = valueOr(reply, checkExpand(kind, (params as { expand?: string[] }).expand, list));
+  return expand ? { params, expand } : undefined;
 }
 
 /** A scope the routes can use: only set after auth ran. */

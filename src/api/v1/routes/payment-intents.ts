@@ -10,9 +10,9 @@ import { confirmPaymentIntent } from '../../../core/payment-intents/confirm.js';
 import { cancelPaymentIntent } from '../../../core/payment-intents/cancel.js';
 import { getPaymentIntent, listPaymentIntents } from '../../../core/payment-intents/read.js';
 import * as P from '../params.js';
-import { checkExpand, renderPaymentIntent } from '../expand.js';
+import { renderPaymentIntent } from '../expand.js';
 import { apiErrors, fromCoreError } from '../errors.js';
-import { scopeOf, sendError, sendResult, valueOr } from '../plugin.js';
+import { parseParams, scopeOf, sendError, sendResult } from '../plugin.js';
 
 export function requestContext(req: FastifyRequest): RequestContext {
   const key = req.headers['idempotency-key'];
@@ -38,18 +38,16 @@ export function paymentIntentRoutes(core: CoreDeps) {
     }
 
     app.post('/payment_intents', async (req, reply) => {
-      const p = valueOr(reply, P.parse(P.createPaymentIntent, req.body));
-      if (!p) return reply;
-      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
-      if (!expand) return reply;
+      const parsed = parseParams(reply, P.createPaymentIntent, req.body, 'payment_intent');
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
       return respond(req, reply, await createPaymentIntent(core, requestContext(req), p), expand);
     });
 
     app.get('/payment_intents', async (req, reply) => {
-      const p = valueOr(reply, P.parse(P.listPaymentIntents, req.query));
-      if (!p) return reply;
-      const expand = valueOr(reply, checkExpand('payment_intent', p.expand, true));
-      if (!expand) return reply;
+      const parsed = parseParams(reply, P.listPaymentIntents, req.query, 'payment_intent', true);
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
       const scope = scopeOf(req);
       const page = await listPaymentIntents(store, scope, P.toListQuery(p));
       return sendResult(reply, page, async (pg) => ({
@@ -61,10 +59,9 @@ export function paymentIntentRoutes(core: CoreDeps) {
     });
 
     app.get<{ Params: Params }>('/payment_intents/:id', { config: { publishable: true } }, async (req, reply) => {
-      const p = valueOr(reply, P.parse(P.retrieve, req.query));
-      if (!p) return reply;
-      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
-      if (!expand) return reply;
+      const parsed = parseParams(reply, P.retrieve, req.query, 'payment_intent');
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
       const result = await getPaymentIntent(store, scopeOf(req), req.params.id);
       if (req.apiKey!.kind === 'publishable') {
         if (!result.ok || !p.client_secret || !sameSecret(p.client_secret, result.value.client_secret)) return sendError(reply, apiErrors.clientSecret());
@@ -73,18 +70,16 @@ export function paymentIntentRoutes(core: CoreDeps) {
     });
 
     app.post<{ Params: Params }>('/payment_intents/:id', async (req, reply) => {
-      const p = valueOr(reply, P.parse(P.updatePaymentIntent, req.body));
-      if (!p) return reply;
-      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
-      if (!expand) return reply;
+      const parsed = parseParams(reply, P.updatePaymentIntent, req.body, 'payment_intent');
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
       return respond(req, reply, await updatePaymentIntent(core, requestContext(req), req.params.id, p), expand);
     });
 
     app.post<{ Params: Params }>('/payment_intents/:id/confirm', async (req, reply) => {
-      const p = valueOr(reply, P.parse(P.confirmPaymentIntent, req.body));
-      if (!p) return reply;
-      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
-      if (!expand) return reply;
+      const parsed = parseParams(reply, P.confirmPaymentIntent, req.body, 'payment_intent');
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
       if (p.client_secret !== undefined) {
         const pi = await getPaymentIntent(store, scopeOf(req), req.params.id);
         if (pi.ok && !sameSecret(p.client_secret, pi.value.client_secret)) return sendError(reply, apiErrors.clientSecret());
@@ -93,10 +88,9 @@ export function paymentIntentRoutes(core: CoreDeps) {
     });
 
     app.post<{ Params: Params }>('/payment_intents/:id/cancel', async (req, reply) => {
-      const p = valueOr(reply, P.parse(P.cancelPaymentIntent, req.body));
-      if (!p) return reply;
-      const expand = valueOr(reply, checkExpand('payment_intent', p.expand));
-      if (!expand) return reply;
+      const parsed = parseParams(reply, P.cancelPaymentIntent, req.body, 'payment_intent');
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
       return respond(req, reply, await cancelPaymentIntent(core, requestContext(req), req.params.id, p), expand);
     });
   };
