@@ -127,7 +127,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     connector: (livemode) => (livemode ? connectors.live : connectors.test),
     urls: {
       paymentNotify: () => `${boundUrl}${NOTIFY_PATH}`,
-      paymentReturn: (id) => `${boundUrl}/return/${id}`,
+      paymentReturn: (attemptId) => `${boundUrl}/return/${attemptId}`,
     },
     pollScheduleMs: config.pollScheduleMs,
     log: app.log,

@@ -1,11 +1,11 @@
 /**
  * The door Antom and returning shoppers come through: `POST /antom/notify` (notifyPayment, signed)
- * and `GET /return/:id` (the wallet's paymentRedirectUrl, forwarded to the merchant's return_url).
+ * and `GET /return/:attempt` (the wallet's paymentRedirectUrl, forwarded to the merchant's return_url).
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../core/context.js';
 import { acceptPaymentNotification, refuseNotification } from '../core/payment-intents/notify.js';
-import { syncPaymentIntent } from '../core/payment-intents/sync.js';
+import { syncAttempt } from '../core/payment-intents/sync.js';
 import { ACK_BODY, refusalBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
 
 export const NOTIFY_PATH = '/antom/notify';
@@ -42,11 +42,10 @@ export function upstreamRoutes(opts: UpstreamOptions) {
       return reply.code(200).send(ACK_BODY);
     });
 
-    app.get<{ Params: { id: string } }>('/return/:id', async (req, reply) => {
-      const pi = await opts.core.store.paymentIntents.findById(req.params.id);
-      if (!pi) return reply.code(404).type('text/html').send('<!doctype html><title>Unknown payment</title><p>This payment link is not known.</p>');
-      const synced = await syncPaymentIntent(opts.core, pi);
-      const current = synced.ok ? synced.value : pi;
+    app.get<{ Params: { attempt: string } }>('/return/:attempt', async (req, reply) => {
+      const synced = await syncAttempt(opts.core, req.params.attempt);
+      if (!synced || !synced.ok) return reply.code(404).type('text/html').send('<!doctype html><title>Unknown payment</title><p>This payment link is not known.</p>');
+      const current = synced.value;
       if (!current.return_url) return reply.type('text/html').send(`<!doctype html><title>Payment ${current.status}</title><p>Payment status: ${current.status}. You may close this window.</p>`);
       const target = new URL(current.return_url);
       target.searchParams.set('payment_intent', current.id);

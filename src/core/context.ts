@@ -26,8 +26,12 @@ export interface CoreDeps {
   urls: {
     /** Antom's paymentNotifyUrl. */
     paymentNotify(): string;
-    /** Where the wallet returns the shopper (ours; it forwards to the merchant's return_url). */
-    paymentReturn(paymentIntentId: string): string;
+    /**
+     * Where the wallet returns the shopper (ours; it forwards to the merchant's return_url with the
+     * client secret). Keyed by the attempt id, which only Antom and the shopper see, so knowing a
+     * PaymentIntent id is not enough to learn its client secret.
+     */
+    paymentReturn(attemptId: string): string;
   };
   /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
   pollScheduleMs: readonly number[];

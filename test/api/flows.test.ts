@@ -156,7 +156,10 @@ for (const { kind, skip } of await stores()) {
     test('the shopper\'s return goes to the merchant\'s return_url with the result, synced by inquiry', async () => {
       const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
       await g.complete(pi.next_action.redirect_to_url.url, 'succeeded', { notify: false });
-      const res = await fetch(`${g.url}/return/${pi.id}`, { redirect: 'manual' });
+      const byIntent = await fetch(`${g.url}/return/${pi.id}`, { redirect: 'manual' });
+      assert.equal(byIntent.status, 404, 'a PaymentIntent id alone does not reveal the client secret');
+      const attempt = (await g.gateway.db.query<{ id: string }>('SELECT id FROM payment_attempts WHERE payment_intent_id = $1', [pi.id]))[0]!;
+      const res = await fetch(`${g.url}/return/${attempt.id}`, { redirect: 'manual' });
       assert.equal(res.status, 303);
       const to = new URL(res.headers.get('location')!);
       assert.equal(to.origin + to.pathname, 'https://wooshpay.com/');

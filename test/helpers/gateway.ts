@@ -3,7 +3,6 @@
  * and gives a small client for the v1 API.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -42,18 +41,6 @@ export async function stores(): Promise<{ kind: StoreKind; skip: string | false 
     { kind: 'pglite', skip: false },
     { kind: 'postgres', skip: pgSkip ?? false },
   ];
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ApiResponse<T = any> {

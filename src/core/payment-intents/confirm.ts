@@ -156,7 +156,7 @@ export function payRequestFor(deps: CoreDeps, attempt: PaymentAttemptRecord): Pa
     terminalType: attempt.env.terminal_type,
     osType: attempt.env.os_type,
     clientIp: attempt.env.client_ip,
-    redirectUrl: deps.urls.paymentReturn(attempt.payment_intent_id),
+    redirectUrl: deps.urls.paymentReturn(attempt.id),
     notifyUrl: deps.urls.paymentNotify(),
   };
 }

@@ -4,7 +4,6 @@
  * once. Whatever happens, the raw notification is kept with the verdict.
  */
 import type { PaymentNotification } from '../connector.js';
-import { fail, ok, type Result } from '../errors.js';
 import { inTx, systemContext, type CoreDeps } from '../context.js';
 import { StoreConflict, type NotificationLog } from '../store.js';
 import { applyLocked } from './apply-outcome.js';
@@ -23,40 +22,43 @@ export async function refuseNotification(deps: CoreDeps, raw: ReceivedNotificati
   return { verdict: 'refused', reason };
 }
 
+type Checked = { ok: true; verdict: 'applied' | 'duplicate' } | { ok: false; reason: string };
+const refuse = (reason: string): Checked => ({ ok: false, reason });
+
 export async function acceptPaymentNotification(
   deps: CoreDeps, raw: ReceivedNotification, n: PaymentNotification, livemode: boolean, fingerprint: string,
 ): Promise<NotificationVerdict> {
   const log = (verdict: NotificationLog['verdict']): NotificationLog => ({
     ...raw, verdict, fingerprint, payment_request_id: n.paymentRequestId, received: deps.clock.now(),
   });
-  let result: Result<'applied' | 'duplicate'>;
+  let result: Checked;
   try {
-    result = await inTx(deps.store, async (s): Promise<Result<'applied' | 'duplicate'>> => {
-      if (await s.notifications.seen(fingerprint)) return fail({ kind: 'invalid_request', code: 'parameter_invalid', message: 'replayed notification (same signed message seen before)' });
+    result = await inTx(deps.store, async (s): Promise<Checked> => {
+      if (await s.notifications.seen(fingerprint)) return refuse('replayed notification (same signed message seen before)');
       const peek = await s.attempts.get(n.paymentRequestId);
-      if (!peek || peek.livemode !== livemode) return fail({ kind: 'invalid_request', code: 'parameter_invalid', message: `no payment with paymentRequestId ${n.paymentRequestId}` });
+      if (!peek || peek.livemode !== livemode) return refuse(`no payment with paymentRequestId ${n.paymentRequestId}`);
       const pi = await s.paymentIntents.lockById(peek.payment_intent_id);
       const attempt = await s.attempts.lock(peek.id);
-      if (!pi || !attempt) return fail({ kind: 'invalid_request', code: 'parameter_invalid', message: 'payment vanished' });
+      if (!pi || !attempt) return refuse('payment vanished');
       const paymentId = n.outcome.paymentId;
       if (attempt.upstream_payment_id && paymentId && paymentId !== attempt.upstream_payment_id) {
-        return fail({ kind: 'invalid_request', code: 'parameter_invalid', message: `paymentId ${paymentId} is not the payment ${attempt.upstream_payment_id} of ${attempt.id}` });
+        return refuse(`paymentId ${paymentId} is not the payment ${attempt.upstream_payment_id} of ${attempt.id}`);
       }
       if (n.amount.amount !== attempt.amount || n.amount.currency !== attempt.currency) {
-        return fail({ kind: 'invalid_request', code: 'parameter_invalid', message: `amount ${n.amount.currency} ${n.amount.amount} differs from the ${attempt.currency} ${attempt.amount} requested` });
+        return refuse(`amount ${n.amount.currency} ${n.amount.amount} differs from the ${attempt.currency} ${attempt.amount} requested`);
       }
       const before = attempt.status;
       await applyLocked(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), pi, attempt, n.outcome);
       const after = (await s.attempts.get(attempt.id))?.status;
       const verdict = before === after && n.outcome.status !== 'action_required' ? 'duplicate' : 'applied';
       await s.notifications.record(log(verdict));
-      return ok(verdict);
+      return { ok: true, verdict };
     });
   } catch (err) {
     // Two copies of one signed message racing: the unique fingerprint lets only one through.
     if (err instanceof StoreConflict) return refuseNotification(deps, raw, 'replayed notification (same signed message seen before)', n.paymentRequestId);
     throw err;
   }
-  if (!result.ok) return refuseNotification(deps, raw, result.error.kind === 'invalid_request' ? result.error.message : result.error.kind, n.paymentRequestId);
-  return { verdict: result.value };
+  if (!result.ok) return refuseNotification(deps, raw, result.reason, n.paymentRequestId);
+  return { verdict: result.verdict };
 }
