@@ -103,11 +103,34 @@ async function main() {
     });
     rows.push({ ...(await load('POST /v1/payment_intents confirm=true (via simulator)', { url: `${gateway.url}/v1/payment_intents`, method: 'POST', headers: json, body: confirmBody })), rssMiB: rssMiB(gateway.proc.pid) });
 
+    // The scale-out path, for comparison: the same gateway on a PostgreSQL server, if one answers.
+    const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const schema = `bench_${process.pid}`;
+    const pgGateway = await startChild([join(root, 'dist/src/cli.js'), 'serve'], {
+      PORT: '0', DATABASE_URL: pgUrl, DATABASE_SCHEMA: schema, LOG_LEVEL: 'error', OPENCASHIER_TEST_SECRET_KEY: SECRET,
+      RATE_LIMIT_PER_SECOND: '1000000', POLL_SCHEDULE_MS: '3600000',
+    }, /API \(Stripe-style\)\s+(\S+)\/v1/).catch(() => undefined);
+    if (pgGateway) {
+      children.push(pgGateway.proc);
+      await autocannon({ url: `${pgGateway.url}/v1/payment_intents`, method: 'POST', headers: json, body: createBody, duration: 2, connections: CONNECTIONS });
+      rows.push({ ...(await load('POST /v1/payment_intents on PostgreSQL', { url: `${pgGateway.url}/v1/payment_intents`, method: 'POST', headers: json, body: createBody })), rssMiB: rssMiB(pgGateway.proc.pid) });
+      rows.push({ ...(await load('POST … confirm=true on PostgreSQL (via simulator)', { url: `${pgGateway.url}/v1/payment_intents`, method: 'POST', headers: json, body: confirmBody })), rssMiB: rssMiB(pgGateway.proc.pid) });
+      pgGateway.proc.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 500));
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    } else {
+      process.stderr.write(`  (PostgreSQL at ${pgUrl} not reachable: its rows are left out)\n`);
+    }
+
     const base = rows[0]!.rps;
     const pad = (s: string, n: number) => s.padEnd(n);
     const lines = [
       '',
-      `${pad('scenario (PGlite, one process each)', 56)} ${pad('req/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)} ${pad('non-2xx', 8)} RSS MiB`,
+      `${pad('scenario (one gateway process each; PGlite unless named)', 56)} ${pad('req/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)} ${pad('non-2xx', 8)} RSS MiB`,
       ...rows.map((r) => `${pad(r.name, 56)} ${pad(r.rps.toFixed(0), 8)} ${pad(String(r.p50), 7)} ${pad(String(r.p99), 7)} ${pad((r.rps / base).toFixed(3), 8)} ${pad(String(r.non2xx + r.errors), 8)} ${r.rssMiB?.toFixed(0) ?? ''}`),
       '',
     ];
