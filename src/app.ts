@@ -23,6 +23,8 @@ import { NOTIFY_PATH, upstreamRoutes } from './api/upstream.js';
 import { homePage } from './pages/home.js';
 import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorOptions } from './simulator/index.js';
 import { Worker } from './jobs/worker.js';
+import { WebhookWorker } from './delivery/webhooks.js';
+import { checkWebhookUrl } from './delivery/url-guard.js';
 
 /** Keys of the built-in simulator: generated on first start, kept in the store. */
 export interface SimulatorKeys {
@@ -35,6 +37,7 @@ export interface SimulatorKeys {
 
 export interface Gateway {
   config: Config;
+  webhooks: WebhookWorker;
   app: FastifyInstance;
   db: Db;
   core: CoreDeps;
@@ -131,7 +134,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     pollScheduleMs: config.pollScheduleMs,
     log: app.log,
+    checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, livemode),
+    outboxChanged: () => webhookWorker?.kick(),
   };
+  // Created right after core, which it serves; core only calls it once requests flow.
+  const webhookWorker: WebhookWorker = new WebhookWorker(core, { ...config.webhooks, intervalMs: config.workerIntervalMs });
 
   await app.register(v1Plugin({ core, db, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
   await app.register(upstreamRoutes({ core, verifier: () => verifier }));
@@ -163,6 +170,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   return {
     config,
+    webhooks: webhookWorker,
     app,
     db,
     core,
@@ -179,11 +187,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       makeSimulatorConnector();
       if (runWorkers) {
         worker.start();
+        webhookWorker.start();
         simWorker?.start();
       }
     },
     async stop() {
       await worker.stop();
+      await webhookWorker.stop();
       await simWorker?.stop();
       await app.close();
       await db.close();

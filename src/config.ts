@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ANTOM_NOTIFY_SCHEDULE_MS } from './simulator/context.js';
+import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './delivery/webhooks.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
@@ -49,6 +50,13 @@ const envSchema = z.object({
   /** Delays of the simulator's notifyPayment retries (ms after the payment completes). */
   SIMULATOR_NOTIFY_SCHEDULE_MS: msList.optional(),
   WORKER_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Delays between webhook attempts (ms); its length + 1 is the number of attempts. */
+  WEBHOOK_RETRY_SCHEDULE_MS: msList.optional(),
+  /** An endpoint failing without a single success for this long is disabled (default 3 days). */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(3 * 24 * 3_600_000),
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(32),
+  WEBHOOK_PER_ENDPOINT: z.coerce.number().int().positive().default(4),
   /** Requests per second per API key; 0 turns the limit off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
 });
@@ -85,6 +93,7 @@ export interface Config {
   simulatorNotifyScheduleMs: number[];
   workerIntervalMs: number;
   rateLimitPerSecond: number;
+  webhooks: { timeoutMs: number; retryScheduleMs: number[]; disableAfterMs: number; maxInFlight: number; perEndpoint: number };
 }
 
 /** Antom's demo backs off 2 s … 512 s; we start later because a shopper needs time to scan. */
@@ -140,5 +149,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     simulatorNotifyScheduleMs: e.SIMULATOR_NOTIFY_SCHEDULE_MS ?? [...ANTOM_NOTIFY_SCHEDULE_MS],
     workerIntervalMs: e.WORKER_INTERVAL_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS ?? [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS],
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+      maxInFlight: e.WEBHOOK_MAX_IN_FLIGHT,
+      perEndpoint: e.WEBHOOK_PER_ENDPOINT,
+    },
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../core/context.js';
-import { acceptPaymentNotification, refuseNotification } from '../core/payment-intents/notify.js';
+import { acceptNotification, refuseNotification } from '../core/payment-intents/notify.js';
 import { syncAttempt } from '../core/payment-intents/sync.js';
 import { ACK_BODY, refusalBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
 
@@ -36,7 +36,7 @@ export function upstreamRoutes(opts: UpstreamOptions) {
       };
       const verified = opts.verifier().verify({ method: req.method, path: req.url, headers: req.headers, rawBody: raw.body });
       const verdict = verified.ok
-        ? await acceptPaymentNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)
+        ? await acceptNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)
         : await refuseNotification(opts.core, raw, verified.reason);
       if (verdict.verdict === 'refused') return reply.code(400).send(refusalBody(verdict.reason));
       return reply.code(200).send(ACK_BODY);

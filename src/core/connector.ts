@@ -84,3 +84,12 @@ export interface PaymentNotification {
   outcome: PaymentOutcome;
   amount: { currency: string; amount: number };
 }
+
+export interface RefundNotification {
+  kind: 'refund';
+  refundRequestId: string;
+  outcome: RefundOutcome;
+  amount: { currency: string; amount: number };
+}
+
+export type UpstreamNotification = PaymentNotification | RefundNotification;

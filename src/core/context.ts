@@ -4,6 +4,7 @@ import type { PaymentConnector } from './connector.js';
 import type { Scope, StoreTx, Store } from './store.js';
 import { API_VERSION } from './model.js';
 import { newId } from './ids.js';
+import { wantsEvent, type EventType } from './events.js';
 
 export interface RequestContext {
   scope: Scope;
@@ -36,6 +37,10 @@ export interface CoreDeps {
   /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
   pollScheduleMs: readonly number[];
   log: Logger;
+  /** Says why a webhook URL may not be used in this mode (live mode refuses private addresses). */
+  checkWebhookUrl(url: string, livemode: boolean): Promise<string | undefined>;
+  /** Called when an event was recorded, so the delivery worker can look soon (after the commit). */
+  outboxChanged(): void;
 }
 
 /** Context for changes no API request caused (notifications, polling). */
@@ -43,24 +48,37 @@ export function systemContext(scope: Scope): RequestContext {
   return { scope, request_id: null, idempotency_key: null };
 }
 
-/** Records an event in the caller's transaction: the change and its event commit together. */
+/**
+ * Records an event in the caller's transaction — the change and its event commit together — and,
+ * in the same transaction, one delivery for every enabled endpoint that wants it (the outbox).
+ */
 export async function recordEvent(
-  s: StoreTx, deps: Pick<CoreDeps, 'clock'>, ctx: RequestContext, type: string, object: { id: string } & Record<string, unknown>,
+  s: StoreTx, deps: Pick<CoreDeps, 'clock' | 'outboxChanged'>, ctx: RequestContext, type: EventType, object: { id: string } & Record<string, unknown>,
   previous_attributes?: Record<string, unknown>,
 ): Promise<void> {
+  const now = deps.clock.now();
+  const endpoints = (await s.webhookEndpoints.enabled(ctx.scope)).filter((w) => wantsEvent(w.enabled_events, type));
+  const id = newId('event');
   await s.events.insert({
-    id: newId('event'),
+    id,
     account_id: ctx.scope.account_id,
     livemode: ctx.scope.livemode,
-    created: deps.clock.now(),
+    created: now,
     type,
     api_version: API_VERSION,
     object_id: object.id,
     data: previous_attributes ? { object, previous_attributes } : { object },
     request_id: ctx.request_id,
     idempotency_key: ctx.idempotency_key,
-    pending_webhooks: 0,
+    pending_webhooks: endpoints.length,
   });
+  for (const w of endpoints) {
+    await s.deliveries.insert({
+      id: newId('webhookDelivery'), account_id: w.account_id, livemode: w.livemode, event_id: id, endpoint_id: w.id, created: now,
+      status: 'pending', attempts: 0, next_attempt_at: now, last_attempt_at: null, last_status: null, completed_at: null,
+    });
+  }
+  if (endpoints.length > 0) deps.outboxChanged();
 }
 
 class Rollback {

@@ -20,7 +20,9 @@ export type InvalidRequestCode =
   | 'url_invalid'
   | 'expand_invalid'
   | 'secret_key_required'
-  | 'client_secret_invalid';
+  | 'client_secret_invalid'
+  | 'charge_not_refundable'
+  | 'charge_already_refunded';
 
 export type CoreError =
   | { kind: 'invalid_request'; code: InvalidRequestCode; param?: string; message: string }

@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   request: 'req',
   apiKey: 'key',
   paymentAttempt: 'pa',
+  webhookDelivery: 'wd',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

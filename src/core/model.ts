@@ -287,3 +287,140 @@ export function eventPublic(ev: EventRecord) {
     type: ev.type,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Refunds and webhooks
+
+export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer';
+
+export interface RefundRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  payment_intent_id: string;
+  charge_id: string;
+  amount: number;
+  currency: string;
+  reason: RefundReason | null;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  failure_reason: string | null;
+  /** Antom's result code when the refund failed upstream. */
+  failure_code: string | null;
+  description: string | null;
+  metadata: Metadata;
+  upstream_refund_id: string | null;
+  next_poll_at: number | null;
+  poll_count: number;
+  idempotency_key: string | null;
+}
+
+export function refundPublic(r: RefundRecord) {
+  return {
+    id: r.id,
+    object: 'refund' as const,
+    created: r.created,
+    amount: r.amount,
+    currency: r.currency,
+    metadata: r.metadata,
+    reason: r.reason,
+    status: r.status,
+    description: r.description,
+    payment_intent: r.payment_intent_id as string | Record<string, unknown>,
+    charge: r.charge_id as string | Record<string, unknown>,
+    failure_reason: r.failure_reason,
+    balance_transaction: null,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    transfer_reversal: null,
+  };
+}
+
+export interface WebhookEndpointRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  url: string;
+  description: string | null;
+  enabled_events: string[];
+  api_version: string | null;
+  status: 'enabled' | 'disabled';
+  metadata: Metadata;
+  /** whsec_…: signs every delivery; shown only when the endpoint is created. */
+  secret: string;
+  deleted: boolean;
+  /** When the current run of failed deliveries began; null after any success. */
+  failing_since: number | null;
+  disabled_reason: string | null;
+}
+
+export function webhookEndpointPublic(w: WebhookEndpointRecord, opts: { withSecret?: boolean } = {}) {
+  return {
+    id: w.id,
+    object: 'webhook_endpoint' as const,
+    created: w.created,
+    description: w.description,
+    metadata: w.metadata,
+    status: w.status,
+    url: w.url,
+    livemode: w.livemode,
+    api_version: w.api_version,
+    enabled_events: w.enabled_events,
+    application: null,
+    ...(opts.withSecret ? { secret: w.secret } : {}),
+  };
+}
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  event_id: string;
+  endpoint_id: string;
+  created: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status: number | null;
+  completed_at: number | null;
+}
+
+export interface WebhookAttemptRecord {
+  delivery_id: string;
+  attempt: number;
+  started: number;
+  latency_ms: number;
+  http_status: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
+/** A delivery and every attempt at it: what merchants read to see why a webhook did not arrive. */
+export function webhookDeliveryPublic(d: WebhookDeliveryRecord & { attempt_log: WebhookAttemptRecord[] }) {
+  return {
+    id: d.id,
+    object: 'webhook_delivery' as const,
+    created: d.created,
+    livemode: d.livemode,
+    event: d.event_id,
+    webhook_endpoint: d.endpoint_id,
+    status: d.status,
+    attempt_count: d.attempts,
+    next_attempt_at: d.status === 'pending' ? d.next_attempt_at : null,
+    last_attempt_at: d.last_attempt_at,
+    last_http_status: d.last_status,
+    completed_at: d.completed_at,
+    attempts: d.attempt_log.map((a) => ({
+      attempt: a.attempt,
+      created: a.started,
+      latency_ms: a.latency_ms,
+      http_status: a.http_status,
+      error: a.error,
+      response_excerpt: a.response_excerpt,
+    })),
+  };
+}

@@ -4,7 +4,8 @@
  * emits commit together or not at all.
  */
 import type {
-  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord,
+  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
+  WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
 } from './model.js';
 
 /** Whose data: every read and write is scoped to one account in one mode. */
@@ -68,6 +69,9 @@ export interface PaymentMethodRepo {
 
 export interface ChargeRepo {
   get(scope: Scope, id: string): Promise<ChargeRecord | undefined>;
+  /** Reads and locks the charge: refunds of one charge are decided one at a time. */
+  lock(scope: Scope, id: string): Promise<ChargeRecord | undefined>;
+  lockById(id: string): Promise<ChargeRecord | undefined>;
   byAttempt(attemptId: string): Promise<ChargeRecord | undefined>;
   insert(c: ChargeRecord): Promise<void>;
   update(c: ChargeRecord): Promise<void>;
@@ -76,6 +80,8 @@ export interface ChargeRepo {
 
 export interface EventRepo {
   insert(e: EventRecord): Promise<void>;
+  /** Moves `pending_webhooks` by `delta` (a delivery finished or was given up). */
+  adjustPending(eventId: string, delta: number): Promise<void>;
   get(scope: Scope, id: string): Promise<EventRecord | undefined>;
   list(scope: Scope, q: ListQuery & { type?: string; types?: string[]; object_id?: string }): Promise<Page<EventRecord> | undefined>;
 }
@@ -97,6 +103,56 @@ export interface NotificationRepo {
   record(n: NotificationLog): Promise<void>;
 }
 
+export interface RefundRepo {
+  get(scope: Scope, id: string): Promise<RefundRecord | undefined>;
+  lock(scope: Scope, id: string): Promise<RefundRecord | undefined>;
+  /** Unscoped, for upstream notifications (the refund id is Antom's refundRequestId). */
+  findById(id: string): Promise<RefundRecord | undefined>;
+  lockById(id: string): Promise<RefundRecord | undefined>;
+  findByIdempotencyKey(scope: Scope, key: string): Promise<RefundRecord | undefined>;
+  /** What the charge's refunds hold: the sum of pending and succeeded amounts. */
+  reservedFor(chargeId: string): Promise<number>;
+  insert(r: RefundRecord): Promise<void>;
+  update(r: RefundRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery & { payment_intent?: string; charge?: string }): Promise<Page<RefundRecord> | undefined>;
+  /** Claims pending refunds whose next poll is due (SKIP LOCKED), pushing it `leaseMs` ahead. */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<RefundRecord[]>;
+}
+
+export interface WebhookEndpointRepo {
+  get(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
+  lock(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
+  lockById(id: string): Promise<WebhookEndpointRecord | undefined>;
+  insert(w: WebhookEndpointRecord): Promise<void>;
+  update(w: WebhookEndpointRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery): Promise<Page<WebhookEndpointRecord> | undefined>;
+  /** Enabled, not deleted endpoints of an account in one mode. */
+  enabled(scope: Scope): Promise<WebhookEndpointRecord[]>;
+}
+
+export interface DueDelivery {
+  delivery: WebhookDeliveryRecord;
+  event: EventRecord;
+  endpoint: WebhookEndpointRecord;
+}
+
+export interface DeliveryRepo {
+  insert(d: WebhookDeliveryRecord): Promise<void>;
+  get(scope: Scope, id: string): Promise<WebhookDeliveryRecord | undefined>;
+  lock(id: string): Promise<WebhookDeliveryRecord | undefined>;
+  update(d: WebhookDeliveryRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery & { event?: string; webhook_endpoint?: string; status?: string }): Promise<Page<WebhookDeliveryRecord> | undefined>;
+  attempts(deliveryId: string): Promise<WebhookAttemptRecord[]>;
+  recordAttempt(a: WebhookAttemptRecord): Promise<void>;
+  /**
+   * Claims up to `limit` pending deliveries that are due, skipping the given endpoints (already
+   * busy in this process), and pushes each one's next attempt `leaseMs` ahead (SKIP LOCKED).
+   */
+  claimDue(now: number, limit: number, leaseMs: number, skipEndpoints: readonly string[]): Promise<DueDelivery[]>;
+  /** Pending deliveries of an endpoint, for giving them up when it is disabled or deleted. */
+  pendingFor(endpointId: string): Promise<WebhookDeliveryRecord[]>;
+}
+
 export interface StoreTx {
   paymentIntents: PaymentIntentRepo;
   attempts: AttemptRepo;
@@ -104,6 +160,9 @@ export interface StoreTx {
   charges: ChargeRepo;
   events: EventRepo;
   notifications: NotificationRepo;
+  refunds: RefundRepo;
+  webhookEndpoints: WebhookEndpointRepo;
+  deliveries: DeliveryRepo;
 }
 
 /** Thrown by a transaction that hit a uniqueness rule (a concurrent twin got there first). */

@@ -1,10 +1,11 @@
 /**
- * Background work of one gateway process: poll Antom for attempts that got no notification, and
+ * Background work of one gateway process: poll Antom for attempts and refunds that got no answer, and
  * prune expired idempotency keys and rate-limit windows. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
  */
 import type { CoreDeps } from '../core/context.js';
 import { pollDueAttempts } from '../core/payment-intents/poll.js';
+import { pollDueRefunds } from '../core/refunds/others.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';
@@ -42,7 +43,7 @@ export class Worker {
     }
     let total = 0;
     for (;;) {
-      const n = await pollDueAttempts(this.core);
+      const n = (await pollDueAttempts(this.core)) + (await pollDueRefunds(this.core));
       total += n;
       if (n === 0 || this.stopped) return total;
     }

@@ -4,13 +4,17 @@
  */
 import type { Db } from './db.js';
 import core0001 from './migrations/0001_core.js';
+import core0002 from './migrations/0002_refunds_webhooks.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const CORE_MIGRATIONS: readonly Migration[] = [{ id: '0001_core', sql: core0001 }];
+export const CORE_MIGRATIONS: readonly Migration[] = [
+  { id: '0001_core', sql: core0001 },
+  { id: '0002_refunds_webhooks', sql: core0002 },
+];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes
 

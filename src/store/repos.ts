@@ -1,12 +1,13 @@
 /** SQL behind core's storage port ({@link StoreTx}); the same statements on PGlite and PostgreSQL. */
 import { isUniqueViolation, type Db, type Queryable, type Row } from './db.js';
 import type {
-  AttemptRepo, ChargeRepo, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
-  PaymentMethodRepo, Scope, Store, StoreTx,
+  AttemptRepo, ChargeRepo, DeliveryRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
+  PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
 } from '../core/store.js';
 import { StoreConflict } from '../core/store.js';
 import type {
-  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord,
+  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
+  WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
 } from '../core/model.js';
 
 /** A record field ↔ a column; `json` columns are sent as text and cast, so arrays stay JSON. */
@@ -61,6 +62,22 @@ export const CHARGES = table<ChargeRecord>('charges', [
 export const EVENTS = table<EventRecord>('events', [
   'id', 'account_id', 'livemode', 'created', 'type', 'api_version', 'object_id', { json: 'data' }, 'request_id',
   'idempotency_key', 'pending_webhooks',
+]);
+
+export const REFUNDS = table<RefundRecord>('refunds', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'charge_id', 'amount', 'currency', 'reason',
+  'status', 'failure_reason', 'failure_code', 'description', { json: 'metadata' }, 'upstream_refund_id', 'next_poll_at',
+  'poll_count', 'idempotency_key',
+]);
+
+export const WEBHOOK_ENDPOINTS = table<WebhookEndpointRecord>('webhook_endpoints', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'url', 'description', { json: 'enabled_events' }, 'api_version',
+  'status', { json: 'metadata' }, 'secret', 'deleted', 'failing_since', 'disabled_reason',
+]);
+
+export const WEBHOOK_DELIVERIES = table<WebhookDeliveryRecord>('webhook_deliveries', [
+  'id', 'account_id', 'livemode', 'event_id', 'endpoint_id', 'created', 'status', 'attempts', 'next_attempt_at',
+  'last_attempt_at', 'last_status', 'completed_at',
 ]);
 
 function toParam(c: Column, record: Record<string, unknown>): unknown {
@@ -186,6 +203,8 @@ function chargeRepo(q: Queryable): ChargeRepo {
   const t = CHARGES;
   return {
     get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
+    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
     byAttempt: (attemptId) => one(q, t, 'attempt_id = $1', [attemptId]),
     insert: (c) => insertRecord(q, t, c),
     update: (c) => updateRecord(q, t, c),
@@ -197,6 +216,9 @@ function eventRepo(q: Queryable): EventRepo {
   const t = EVENTS;
   return {
     insert: (e) => insertRecord(q, t, e),
+    adjustPending: async (id, delta) => {
+      await q.query('UPDATE events SET pending_webhooks = GREATEST(pending_webhooks + $2, 0) WHERE id = $1', [id, delta]);
+    },
     get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
     list: (s, query) => {
       const extra: { sql: string; value: unknown }[] = [];
@@ -223,6 +245,106 @@ function notificationRepo(q: Queryable): NotificationRepo {
   };
 }
 
+function refundRepo(q: Queryable): RefundRepo {
+  const t = REFUNDS;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
+    findById: (id) => one(q, t, 'id = $1', [id]),
+    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    findByIdempotencyKey: (s, key) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
+    reservedFor: async (chargeId) => {
+      const rows = await q.query<{ total: number | null }>(
+        "SELECT sum(amount)::int8 AS total FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')", [chargeId]);
+      return rows[0]?.total ?? 0;
+    },
+    insert: (r) => insertRecord(q, t, r),
+    update: (r) => updateRecord(q, t, r),
+    list: (s, query) => {
+      const extra: { sql: string; value: unknown }[] = [];
+      if (query.payment_intent) extra.push({ sql: 'payment_intent_id = ?', value: query.payment_intent });
+      if (query.charge) extra.push({ sql: 'charge_id = ?', value: query.charge });
+      return listPage(q, t, s, query, extra);
+    },
+    claimDue: async (now, limit, leaseMs) => {
+      const rows = await q.query(
+        `UPDATE refunds SET next_poll_at = $2
+          WHERE id IN (SELECT id FROM refunds WHERE next_poll_at <= $1 AND status = 'pending' ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [now, now + leaseMs, limit],
+      );
+      return rows.map((r) => fromRow(t, r));
+    },
+  };
+}
+
+function webhookEndpointRepo(q: Queryable): WebhookEndpointRepo {
+  const t = WEBHOOK_ENDPOINTS;
+  const live = 'AND deleted = false';
+  return {
+    get: (s, id) => one(q, t, `${scoped} ${live}`, scopeParams(s, id)),
+    lock: (s, id) => one(q, t, `${scoped} ${live}`, scopeParams(s, id), 'FOR UPDATE'),
+    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    insert: (w) => insertRecord(q, t, w),
+    update: (w) => updateRecord(q, t, w),
+    list: (s, query) => listPage(q, t, s, query, [{ sql: 'deleted = ?', value: false }]),
+    enabled: async (s) => {
+      const rows = await q.query("SELECT * FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND status = 'enabled' AND deleted = false", [s.account_id, s.livemode]);
+      return rows.map((r) => fromRow(t, r));
+    },
+  };
+}
+
+const ATTEMPT_COLUMNS = ['delivery_id', 'attempt', 'started', 'latency_ms', 'http_status', 'error', 'response_excerpt'] as const;
+
+function deliveryRepo(q: Queryable): DeliveryRepo {
+  const t = WEBHOOK_DELIVERIES;
+  return {
+    insert: (d) => insertRecord(q, t, d),
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    lock: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    update: (d) => updateRecord(q, t, d),
+    list: (s, query) => {
+      const extra: { sql: string; value: unknown }[] = [];
+      if (query.event) extra.push({ sql: 'event_id = ?', value: query.event });
+      if (query.webhook_endpoint) extra.push({ sql: 'endpoint_id = ?', value: query.webhook_endpoint });
+      if (query.status) extra.push({ sql: 'status = ?', value: query.status });
+      return listPage(q, t, s, query, extra);
+    },
+    attempts: async (deliveryId) => {
+      const rows = await q.query(`SELECT ${ATTEMPT_COLUMNS.join(', ')} FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`, [deliveryId]);
+      return rows as unknown as WebhookAttemptRecord[];
+    },
+    recordAttempt: async (a) => {
+      await q.query(
+        `INSERT INTO webhook_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        ATTEMPT_COLUMNS.map((c) => a[c]),
+      );
+    },
+    claimDue: async (now, limit, leaseMs, skip) => {
+      const claimed = await q.query(
+        `UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1, last_attempt_at = $1
+          WHERE id IN (SELECT id FROM webhook_deliveries
+                        WHERE status = 'pending' AND next_attempt_at <= $1 AND NOT (endpoint_id = ANY($4::text[]))
+                        ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [now, now + leaseMs, limit, [...skip]],
+      );
+      if (claimed.length === 0) return [];
+      const deliveries = claimed.map((r) => fromRow(t, r));
+      const events = await q.query('SELECT * FROM events WHERE id = ANY($1::text[])', [deliveries.map((d) => d.event_id)]);
+      const endpoints = await q.query('SELECT * FROM webhook_endpoints WHERE id = ANY($1::text[])', [deliveries.map((d) => d.endpoint_id)]);
+      const ev = new Map(events.map((r) => [r.id as string, fromRow(EVENTS, r)]));
+      const ep = new Map(endpoints.map((r) => [r.id as string, fromRow(WEBHOOK_ENDPOINTS, r)]));
+      return deliveries.map((delivery): DueDelivery => ({ delivery, event: ev.get(delivery.event_id)!, endpoint: ep.get(delivery.endpoint_id)! }));
+    },
+    pendingFor: async (endpointId) => {
+      const rows = await q.query("SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'", [endpointId]);
+      return rows.map((r) => fromRow(t, r));
+    },
+  };
+}
+
 function repos(q: Queryable): StoreTx {
   return {
     paymentIntents: paymentIntentRepo(q),
@@ -231,6 +353,9 @@ function repos(q: Queryable): StoreTx {
     charges: chargeRepo(q),
     events: eventRepo(q),
     notifications: notificationRepo(q),
+    refunds: refundRepo(q),
+    webhookEndpoints: webhookEndpointRepo(q),
+    deliveries: deliveryRepo(q),
   };
 }
 

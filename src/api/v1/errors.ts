@@ -26,6 +26,10 @@ const resourceNames: Record<string, string> = {
   payment_intent: 'payment_intent',
   payment_method: 'PaymentMethod',
   charge: 'charge',
+  refund: 'refund',
+  webhook_endpoint: 'webhook_endpoint',
+  webhook_delivery: 'webhook delivery',
+  event: 'event',
   payment_attempt: 'payment attempt',
   object: 'object',
 };

@@ -4,13 +4,15 @@
  */
 import { fail, invalid, ok, type Result } from '../../core/errors.js';
 import {
-  chargePublic, paymentIntentPublic, paymentMethodPublic, type ChargeRecord, type PaymentIntentRecord,
+  chargePublic, paymentIntentPublic, paymentMethodPublic, refundPublic, type ChargeRecord, type PaymentIntentRecord, type RefundRecord,
 } from '../../core/model.js';
 import type { Scope, Store } from '../../core/store.js';
 
 const EXPANDABLE = {
   payment_intent: ['latest_charge', 'payment_method', 'latest_charge.payment_method'],
   charge: ['payment_intent', 'payment_method'],
+  refund: ['charge', 'payment_intent'],
+  none: [],
 } as const;
 
 export type ExpandKind = keyof typeof EXPANDABLE;
@@ -48,6 +50,19 @@ export async function renderCharge(store: Store, scope: Scope, ch: ChargeRecord,
   }
   if (expand.includes('payment_intent')) {
     const pi = await store.paymentIntents.get(scope, ch.payment_intent_id);
+    if (pi) out.payment_intent = paymentIntentPublic(pi);
+  }
+  return out;
+}
+
+export async function renderRefund(store: Store, scope: Scope, r: RefundRecord, expand: readonly string[]) {
+  const out = refundPublic(r);
+  if (expand.includes('charge')) {
+    const ch = await store.charges.get(scope, r.charge_id);
+    if (ch) out.charge = chargePublic(ch);
+  }
+  if (expand.includes('payment_intent')) {
+    const pi = await store.paymentIntents.get(scope, r.payment_intent_id);
     if (pi) out.payment_intent = paymentIntentPublic(pi);
   }
   return out;

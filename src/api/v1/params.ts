@@ -189,3 +189,48 @@ export function parse<T extends z.ZodType>(schema: T, input: unknown): Result<z.
   const r = schema.safeParse(input ?? {});
   return r.success ? { ok: true, value: r.data } : { ok: false, error: toCoreError(r.error, input ?? {}) };
 }
+
+// Refunds, webhook endpoints, events, deliveries -------------------------------------------------
+
+export const createRefund = z.strictObject({
+  payment_intent: str(255).optional(),
+  charge: str(255).optional(),
+  amount: amount.optional(),
+  reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer'], { error: 'must be duplicate, fraudulent or requested_by_customer' }).optional(),
+  metadata: metadata.optional(),
+  description: nullable(str(1000)).optional(),
+  expand,
+});
+
+export const updateRefund = z.strictObject({ metadata: metadataUpdate.optional(), expand });
+
+export const listRefunds = z.strictObject({ ...listParams, payment_intent: str(255).optional(), charge: str(255).optional() });
+
+export const createWebhookEndpoint = z.strictObject({
+  url: str(2048),
+  enabled_events: arr(str(100)),
+  description: nullable(str(5000)).optional(),
+  metadata: metadata.optional(),
+  api_version: str(50).optional(),
+  expand,
+});
+
+export const updateWebhookEndpoint = z.strictObject({
+  url: str(2048).optional(),
+  enabled_events: arr(str(100)).optional(),
+  description: nullable(str(5000)).optional(),
+  metadata: metadataUpdate.optional(),
+  disabled: bool.optional(),
+  expand,
+});
+
+export const listOnly = z.strictObject({ ...listParams });
+
+export const listEvents = z.strictObject({ ...listParams, type: str(100).optional(), types: arr(str(100)).optional() });
+
+export const listDeliveries = z.strictObject({
+  ...listParams,
+  event: str(255).optional(),
+  webhook_endpoint: str(255).optional(),
+  status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+});

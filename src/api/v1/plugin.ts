@@ -17,6 +17,8 @@ import { parse } from './params.js';
 import { checkExpand, type ExpandKind } from './expand.js';
 import { paymentIntentRoutes } from './routes/payment-intents.js';
 import { chargeRoutes } from './routes/charges.js';
+import { refundRoutes } from './routes/refunds.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -187,5 +189,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
 
     await app.register(paymentIntentRoutes(opts.core));
     await app.register(chargeRoutes(opts.core));
+    await app.register(refundRoutes(opts.core));
+    await app.register(webhookRoutes(opts.core));
   };
 }

@@ -125,3 +125,17 @@ export function mapPaymentNotification(body: AntomResponse): { paymentRequestId:
   if (status === 'F') return { paymentRequestId, amount, outcome: failed(body.result?.resultCode, body.result?.resultMessage, paymentId) };
   return undefined;
 }
+
+/** notifyRefund body → outcome; undefined when it is not a refund notification we understand. */
+export function mapRefundNotification(body: AntomResponse): { refundRequestId: string; outcome: RefundOutcome; amount: { currency: string; amount: number } } | undefined {
+  if (body.notifyType !== 'REFUND_RESULT') return undefined;
+  const refundRequestId = str(body.refundRequestId);
+  const amount = fromAntomAmount(body.refundAmount as never);
+  if (!refundRequestId || !amount) return undefined;
+  if (body.refundStatus === 'SUCCESS') return { refundRequestId, amount, outcome: { status: 'succeeded', refundId: str(body.refundId), refundedAt: parseTime(body.refundTime) } };
+  if (body.refundStatus === 'FAIL') {
+    const code = body.result?.resultStatus === 'F' ? body.result.resultCode : undefined;
+    return { refundRequestId, amount, outcome: { status: 'failed', code: code ?? 'REFUND_FAILED', message: body.result?.resultMessage ?? 'The refund failed.' } };
+  }
+  return undefined;
+}

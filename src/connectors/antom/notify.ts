@@ -1,13 +1,13 @@
 /**
- * Inbound notifications from Antom (notifyPayment). The connector checks what can be checked
+ * Inbound notifications from Antom (notifyPayment, notifyRefund). The connector checks what can be checked
  * without the store — who sent it, the signature over the exact bytes, freshness, shape — and
  * hands core a typed notification plus a fingerprint for replay detection. Core then checks the
  * payment it names, the amount and the currency.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import type { PaymentNotification } from '../../core/connector.js';
+import type { UpstreamNotification } from '../../core/connector.js';
 import { parseSignatureHeader, publicKeyFromBase64, verifyMessage } from './signing.js';
-import { mapPaymentNotification, parseTime, type AntomResponse } from './mapping.js';
+import { mapPaymentNotification, mapRefundNotification, parseTime, type AntomResponse } from './mapping.js';
 
 export interface InboundRequest {
   method: string;
@@ -18,7 +18,7 @@ export interface InboundRequest {
 }
 
 export type VerifiedNotification =
-  | { ok: true; livemode: boolean; fingerprint: string; notification: PaymentNotification }
+  | { ok: true; livemode: boolean; fingerprint: string; notification: UpstreamNotification }
   | { ok: false; reason: string };
 
 export interface NotifySigner {
@@ -64,10 +64,12 @@ export class AntomNotificationVerifier {
     } catch {
       return { ok: false, reason: 'body is not JSON' };
     }
-    const mapped = mapPaymentNotification(body);
-    if (!mapped) return { ok: false, reason: `not a payment notification we understand (notifyType ${String(body.notifyType)})` };
+    const payment = mapPaymentNotification(body);
+    const refund = payment ? undefined : mapRefundNotification(body);
+    const notification: UpstreamNotification | undefined = payment ? { kind: 'payment', ...payment } : refund ? { kind: 'refund', ...refund } : undefined;
+    if (!notification) return { ok: false, reason: `not a notification we understand (notifyType ${String(body.notifyType)})` };
     // The same signed message twice is a replay; Antom's own retries are signed anew each time.
     const fingerprint = createHash('sha256').update(`${clientId}\n${time}\n${sig.signature}`).digest('hex');
-    return { ok: true, livemode: signer.livemode, fingerprint, notification: { kind: 'payment', ...mapped } };
+    return { ok: true, livemode: signer.livemode, fingerprint, notification };
   }
 }

@@ -1,0 +1,31 @@
+/**
+ * The event types OpenCashier records, as data: what `enabled_events` may name, and what
+ * `GET /v1/events?type=` filters on. Each is recorded in the same transaction as its change.
+ */
+export const EVENT_TYPES = [
+  'payment_intent.created',
+  'payment_intent.requires_action',
+  'payment_intent.processing',
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'charge.succeeded',
+  'charge.failed',
+  'charge.refunded',
+  'charge.refund.updated',
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+  'webhook_endpoint.disabled',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export function isEventType(s: string): s is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(s);
+}
+
+/** Whether an endpoint with these `enabled_events` wants an event of this type. */
+export function wantsEvent(enabledEvents: readonly string[], type: string): boolean {
+  return enabledEvents.includes('*') || enabledEvents.includes(type);
+}

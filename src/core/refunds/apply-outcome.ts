@@ -1,0 +1,54 @@
+/**
+ * The one place where Antom's word on a refund (refund answer, inquiryRefund, notifyRefund)
+ * changes it, its charge, and records the events. Applied at most once, whatever the order.
+ */
+import { fail, ok, type Result } from '../errors.js';
+import { chargePublic, refundPublic, type RefundRecord } from '../model.js';
+import type { RefundOutcome } from '../connector.js';
+import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+
+/** Antom's refund codes, told as Stripe-style failure reasons. */
+export function failureReason(code: string): string {
+  switch (code) {
+    case 'REFUND_WINDOW_EXCEED': return 'refund_window_exceeded';
+    case 'REFUND_AMOUNT_EXCEED': return 'amount_exceeds_refundable';
+    case 'ORDER_NOT_EXIST': return 'payment_not_found';
+    default: return 'declined';
+  }
+}
+
+export async function applyRefundOutcome(deps: CoreDeps, ctx: RequestContext, refundId: string, outcome: RefundOutcome): Promise<Result<RefundRecord>> {
+  return inTx(deps.store, async (s) => {
+    const peek = await s.refunds.findById(refundId);
+    if (!peek) return fail({ kind: 'not_found', resource: 'refund', id: refundId });
+    // Lock order everywhere for refunds: charge, then refund.
+    const charge = await s.charges.lockById(peek.charge_id);
+    const refund = await s.refunds.lockById(refundId);
+    if (!charge || !refund) return fail({ kind: 'not_found', resource: 'refund', id: refundId });
+    if (refund.status !== 'pending') return ok(refund);
+    const now = deps.clock.now();
+    const scoped = { ...ctx, scope: { account_id: refund.account_id, livemode: refund.livemode } };
+    if (outcome.status === 'pending') {
+      const next = { ...refund, upstream_refund_id: outcome.refundId ?? refund.upstream_refund_id, updated: now };
+      await s.refunds.update(next);
+      return ok(next);
+    }
+    let next: RefundRecord;
+    if (outcome.status === 'succeeded') {
+      next = { ...refund, status: 'succeeded', upstream_refund_id: outcome.refundId ?? refund.upstream_refund_id, next_poll_at: null, updated: now };
+      const updatedCharge = { ...charge, amount_refunded: charge.amount_refunded + refund.amount, updated: now };
+      await s.refunds.update(next);
+      await s.charges.update(updatedCharge);
+      await recordEvent(s, deps, scoped, 'refund.updated', refundPublic(next), { status: 'pending' });
+      await recordEvent(s, deps, scoped, 'charge.refund.updated', refundPublic(next), { status: 'pending' });
+      await recordEvent(s, deps, scoped, 'charge.refunded', chargePublic(updatedCharge), { amount_refunded: charge.amount_refunded, refunded: false });
+      return ok(next);
+    }
+    next = { ...refund, status: 'failed', failure_code: outcome.code, failure_reason: failureReason(outcome.code), next_poll_at: null, updated: now };
+    await s.refunds.update(next);
+    await recordEvent(s, deps, scoped, 'refund.failed', refundPublic(next));
+    await recordEvent(s, deps, scoped, 'refund.updated', refundPublic(next), { status: 'pending', failure_reason: null });
+    await recordEvent(s, deps, scoped, 'charge.refund.updated', refundPublic(next), { status: 'pending', failure_reason: null });
+    return ok(next);
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Refund a payment, fully or in part, as many times as money remains.
+ *
+ * 1. In one transaction, with the charge row locked (so concurrent refunds of one charge are
+ *    decided one after another): check what remains, store the refund as `pending` — its id is
+ *    Antom's refundRequestId — and record refund.created.
+ * 2. Outside any transaction: Antom `refund`.
+ * 3. Apply the answer (apply-outcome.ts). No answer: the refund stays pending and the poller sends
+ *    the same request again, so it can never be refunded twice.
+ */
+import { fail, invalid, ok, type Result } from '../errors.js';
+import { newId } from '../ids.js';
+import { formatAmount } from '../money.js';
+import { refundPublic, type Metadata, type RefundReason, type RefundRecord } from '../model.js';
+import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import type { RefundRequest } from '../connector.js';
+import { applyRefundOutcome } from './apply-outcome.js';
+
+export interface CreateRefundParams {
+  payment_intent?: string;
+  charge?: string;
+  amount?: number;
+  reason?: RefundReason;
+  metadata?: Metadata;
+  description?: string | null;
+}
+
+export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: CreateRefundParams): Promise<Result<RefundRecord>> {
+  if (!p.payment_intent && !p.charge) return fail(invalid('parameter_missing', 'Name what to refund: payment_intent or charge.', 'payment_intent'));
+  const connector = deps.connector(ctx.scope.livemode);
+  if (!connector) return fail({ kind: 'upstream_unavailable', message: `No Antom connection is configured for ${ctx.scope.livemode ? 'live' : 'test'} mode.` });
+
+  const created = await inTx(deps.store, async (s): Promise<Result<{ refund: RefundRecord; request?: RefundRequest }>> => {
+    if (ctx.idempotency_key) {
+      const existing = await s.refunds.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
+      if (existing) return ok({ refund: existing });
+    }
+    let chargeId = p.charge;
+    if (p.payment_intent) {
+      const pi = await s.paymentIntents.get(ctx.scope, p.payment_intent);
+      if (!pi) return fail({ kind: 'not_found', resource: 'payment_intent', id: p.payment_intent, param: 'payment_intent' });
+      if (pi.status !== 'succeeded' || !pi.latest_charge) {
+        return fail(invalid('charge_not_refundable', `This PaymentIntent (${pi.id}) has no successful payment to refund: its status is ${pi.status}.`, 'payment_intent'));
+      }
+      if (p.charge && p.charge !== pi.latest_charge) return fail(invalid('parameter_invalid', `The charge ${p.charge} does not belong to ${pi.id}.`, 'charge'));
+      chargeId = pi.latest_charge;
+    }
+    const charge = await s.charges.lock(ctx.scope, chargeId!);
+    if (!charge) return fail({ kind: 'not_found', resource: 'charge', id: chargeId!, param: 'charge' });
+    if (charge.status !== 'succeeded') return fail(invalid('charge_not_refundable', `The charge ${charge.id} did not succeed (status ${charge.status}); there is nothing to refund.`, 'charge'));
+    const attempt = await s.attempts.get(charge.attempt_id);
+    if (!attempt?.upstream_payment_id) return fail(invalid('charge_not_refundable', `The charge ${charge.id} has no Antom payment to refund.`, 'charge'));
+
+    const remaining = charge.amount - (await s.refunds.reservedFor(charge.id));
+    if (remaining <= 0) return fail(invalid('charge_already_refunded', `The charge ${charge.id} has already been refunded in full (${formatAmount(charge.amount, charge.currency)}).`, p.payment_intent ? 'payment_intent' : 'charge'));
+    const amount = p.amount ?? remaining;
+    if (amount > remaining) {
+      return fail(invalid('amount_too_large', `Refund amount (${formatAmount(amount, charge.currency)}) is greater than what remains to refund on the charge (${formatAmount(remaining, charge.currency)}).`, 'amount'));
+    }
+    const now = deps.clock.now();
+    const refund: RefundRecord = {
+      id: newId('refund'),
+      account_id: ctx.scope.account_id,
+      livemode: ctx.scope.livemode,
+      created: now,
+      updated: now,
+      payment_intent_id: charge.payment_intent_id,
+      charge_id: charge.id,
+      amount,
+      currency: charge.currency,
+      reason: p.reason ?? null,
+      status: 'pending',
+      failure_reason: null,
+      failure_code: null,
+      description: p.description ?? null,
+      metadata: p.metadata ?? {},
+      upstream_refund_id: null,
+      // If this process dies before Antom answers, the poller sends the same request again.
+      next_poll_at: now + (deps.pollScheduleMs[0] ?? 30_000),
+      poll_count: 0,
+      idempotency_key: ctx.idempotency_key,
+    };
+    await s.refunds.insert(refund);
+    await recordEvent(s, deps, ctx, 'refund.created', refundPublic(refund));
+    return ok({ refund, request: refundRequestFor(deps, refund, attempt.upstream_payment_id) });
+  });
+  if (!created.ok) return created;
+  const { refund, request } = created.value;
+  if (!request || refund.status !== 'pending') return ok(refund);
+  const outcome = await connector.refund(request);
+  if (outcome.status === 'unknown') {
+    deps.log.warn({ refund: refund.id, reason: outcome.reason }, 'refund without a usable answer; kept pending for retry');
+    return ok(refund);
+  }
+  return applyRefundOutcome(deps, ctx, refund.id, outcome);
+}
+
+export function refundRequestFor(deps: CoreDeps, r: RefundRecord, paymentId: string): RefundRequest {
+  return {
+    refundRequestId: r.id,
+    paymentId,
+    amount: r.amount,
+    currency: r.currency,
+    reason: r.reason ?? undefined,
+    notifyUrl: deps.urls.paymentNotify(),
+  };
+}
