@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, keys roll. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, keys roll, listen. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -9,6 +9,7 @@ import { openDb } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
+import { runListen } from './listen/listen.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -18,6 +19,9 @@ Usage: opencashier [command]
   migrate               apply database migrations and exit
   keys roll [--publishable] [--live]
                         replace the account's secret (or publishable) key and print the new one
+  listen --forward-to <url> [--api-key sk_…] [--api-base http://localhost:4242] [--events a,b]
+                        forward a running gateway's events to a local URL, signed as webhooks
+                        (opencashier listen --help for every option)
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
@@ -74,6 +78,11 @@ async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP + '\n');
+    return;
+  }
+  // A client of a running gateway, not a gateway: it needs none of the gateway's configuration.
+  if (command === 'listen') {
+    process.exitCode = await runListen(rest, process.env);
     return;
   }
   const config = loadConfig(process.env);

@@ -4,7 +4,7 @@
  * JSON file readable only by its owner. The file holds a hash of the key, never the key itself.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,14 +51,18 @@ export function signingSecret(dir: string, apiBase: string, apiKey: string, now 
   const data = read(file);
   const key = slot(apiBase, apiKey);
   const existing = data.secrets[key];
-  if (existing && /^whsec_[0-9a-f]{64}$/.test(existing.secret)) return { secret: existing.secret, file, created: false };
+  if (existing && /^whsec_[0-9a-f]{64}$/.test(existing.secret)) {
+    // Someone may have copied or edited the file with a looser mode; the secret signs webhooks.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { secret: existing.secret, file, created: false };
+  }
   const secret = `whsec_${randomBytes(32).toString('hex')}`;
   data.secrets[key] = { secret, api_base: apiBase, created: now };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Written whole and renamed into place, so a crash or a second `listen` never leaves half a file.
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600); // the umask may have narrowed the mode above, never widened it; this makes it exact
+  chmodSync(tmp, 0o600); // `mode` applies only when the file is created; a stale temp file keeps its own
   renameSync(tmp, file);
   return { secret, file, created: true };
 }

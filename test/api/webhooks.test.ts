@@ -1,0 +1,326 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import Stripe from 'stripe';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_WEB } from '../helpers/seeds.js';
+import { rollKey } from '../../src/store/accounts.js';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/** A merchant's webhook receiver on loopback; `respond` decides each answer. */
+class Receiver {
+  readonly got: Received[] = [];
+  respond: (r: Received, res: ServerResponse) => void = (_r, res) => res.end('ok');
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += String(d)));
+      req.on('end', () => {
+        const r = { path: req.url ?? '', headers: req.headers, body, at: Date.now() };
+        this.got.push(r);
+        this.respond(r, res);
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const addr = this.server.address();
+    this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    return this;
+  }
+
+  events(path?: string) {
+    return this.got.filter((r) => !path || r.path === path).map((r) => JSON.parse(r.body) as { id: string; type: string; data: { object: any } });
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+const verifier = new Stripe('sk_test_unused');
+
+async function paidIntent(g: TestGateway) {
+  const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+  await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
+  await eventually(async () => (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status === 'succeeded');
+  return pi;
+}
+
+for (const { kind, skip } of await stores()) {
+  describe(`webhook endpoints and events [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    let rx: Receiver;
+    before(async () => {
+      rx = await new Receiver().start();
+      g = await startGateway({ store: kind, env: { WEBHOOK_RETRY_SCHEDULE_MS: '300,300', WEBHOOK_TIMEOUT_MS: '1500' } });
+    });
+    after(async () => {
+      await g?.stop();
+      await rx?.stop();
+    });
+
+    test('seed 003\'s webhook request gives its response; the secret only on create', async () => {
+      const req = {
+        url: `${rx.url}/seed`, description: 'I_am_description',
+        enabled_events: ['payment_intent.created', 'payment_intent.payment_failed', 'payment_intent.succeeded', 'charge.refund.updated'],
+        api_version: '1.0.1',
+      };
+      const res = await g.api('POST', '/v1/webhook_endpoints', req);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const w = res.body;
+      assert.match(w.id, /^we_/);
+      assert.equal(w.object, 'webhook_endpoint');
+      assert.ok(w.created > 1e12);
+      assert.equal(w.description, 'I_am_description');
+      assert.deepEqual(w.metadata, {});
+      assert.equal(w.status, 'enabled');
+      assert.equal(w.url, req.url);
+      assert.equal(w.livemode, false);
+      assert.equal(w.api_version, '1.0.1');
+      assert.deepEqual(w.enabled_events, req.enabled_events);
+      assert.match(w.secret, /^whsec_[A-Za-z0-9]{32}$/);
+      const got = await g.api('GET', `/v1/webhook_endpoints/${w.id}`);
+      assert.equal(got.body.secret, undefined);
+      assert.equal(got.body.url, req.url);
+      const list = await g.api('GET', '/v1/webhook_endpoints');
+      assert.ok(list.body.data.some((x: any) => x.id === w.id && x.secret === undefined));
+      const updated = await g.api('POST', `/v1/webhook_endpoints/${w.id}`, { description: 'changed', enabled_events: ['*'], metadata: { team: 'ops' } });
+      assert.equal(updated.body.description, 'changed');
+      assert.deepEqual(updated.body.enabled_events, ['*']);
+      assert.deepEqual(updated.body.metadata, { team: 'ops' });
+      const deleted = await g.api('DELETE', `/v1/webhook_endpoints/${w.id}`);
+      assert.deepEqual(deleted.body, { id: w.id, object: 'webhook_endpoint', deleted: true });
+      assert.equal((await g.api('GET', `/v1/webhook_endpoints/${w.id}`)).status, 404);
+    });
+
+    test('unknown event types and bad URLs are 400s naming the parameter', async () => {
+      const bad = await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/x`, enabled_events: ['payment_intent.created', 'payment_intent.exploded'] });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.param, 'enabled_events[1]');
+      assert.match(bad.body.error.message, /payment_intent\.exploded/);
+      const url = await g.api('POST', '/v1/webhook_endpoints', { url: 'ftp://example.com/x', enabled_events: ['*'] });
+      assert.equal(url.status, 400);
+      assert.equal(url.body.error.param, 'url');
+      const none = await g.api('POST', '/v1/webhook_endpoints', { enabled_events: ['*'] });
+      assert.equal(none.body.error.param, 'url');
+    });
+
+    test('live mode refuses URLs that reach private or loopback addresses; test mode allows localhost', async () => {
+      const liveKey = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', true, Date.now());
+      for (const url of ['https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://[::1]/hook', 'https://169.254.169.254/latest', 'http://93.184.216.34/hook']) {
+        const res = await g.api('POST', '/v1/webhook_endpoints', { url, enabled_events: ['*'] }, { key: liveKey });
+        assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.param, 'url');
+      }
+      const test = await g.api('POST', '/v1/webhook_endpoints', { url: 'http://localhost:9/hook', enabled_events: ['*'] });
+      assert.equal(test.status, 200);
+      await g.api('DELETE', `/v1/webhook_endpoints/${test.body.id}`);
+    });
+
+    test('every event reaches every enabled endpoint that wants it, signed so the stripe SDK verifies it unchanged', async () => {
+      const all = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/all`, enabled_events: ['*'] })).body;
+      const some = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/some`, enabled_events: ['payment_intent.succeeded', 'charge.refunded'] })).body;
+      const off = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/off`, enabled_events: ['*'] })).body;
+      await g.api('POST', `/v1/webhook_endpoints/${off.id}`, { disabled: true });
+      const pi = await paidIntent(g);
+      await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 5 });
+      const expectAll = ['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded', 'charge.succeeded', 'refund.created', 'refund.updated', 'charge.refund.updated', 'charge.refunded'];
+      await eventually(async () => rx.events('/all').filter((e) => e.data.object.id === pi.id || e.data.object.payment_intent === pi.id).length >= expectAll.length);
+      await eventually(async () => rx.events('/some').length >= 2);
+      await new Promise((r) => setTimeout(r, 300));
+      const mine = rx.got.filter((r) => r.path === '/all').filter((r) => {
+        const o = JSON.parse(r.body).data.object;
+        return o.id === pi.id || o.payment_intent === pi.id;
+      });
+      assert.deepEqual(mine.map((r) => JSON.parse(r.body).type).sort(), [...expectAll].sort());
+      for (const r of mine) {
+        const ev = verifier.webhooks.constructEvent(r.body, r.headers['stripe-signature'] as string, all.secret);
+        assert.equal(ev.object, 'event');
+        assert.match(ev.id, /^evt_/);
+        assert.equal(r.headers['wooshpay-signature'], r.headers['stripe-signature']);
+        assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+      }
+      assert.throws(() => verifier.webhooks.constructEvent(mine[0]!.body, mine[0]!.headers['stripe-signature'] as string, some.secret));
+      assert.deepEqual(rx.events('/some').map((e) => e.type).sort(), ['charge.refunded', 'payment_intent.succeeded']);
+      assert.equal(rx.events('/off').length, 0, 'a disabled endpoint gets nothing');
+      for (const w of [all, some, off]) await g.api('DELETE', `/v1/webhook_endpoints/${w.id}`);
+    });
+
+    test('events API: Stripe\'s event object, type and created filters, pagination, previous_attributes, request', async () => {
+      const created = await g.api('POST', '/v1/payment_intents', { amount: 77, currency: 'CNY' }, { idempotencyKey: 'evt-req-1' });
+      const list = await g.api('GET', '/v1/events?type=payment_intent.created&limit=1');
+      const ev = list.body.data[0];
+      assert.equal(ev.object, 'event');
+      assert.equal(ev.type, 'payment_intent.created');
+      assert.equal(ev.data.object.id, created.body.id);
+      assert.equal(ev.api_version, '2023-08-16');
+      assert.equal(ev.livemode, false);
+      assert.equal(typeof ev.pending_webhooks, 'number');
+      assert.deepEqual(ev.request, { id: created.headers.get('request-id'), idempotency_key: 'evt-req-1' });
+      assert.deepEqual((await g.api('GET', `/v1/events/${ev.id}`)).body, ev);
+      const pi = await paidIntent(g);
+      await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 1 });
+      const upd = (await g.api('GET', '/v1/events?type=refund.updated&limit=1')).body.data[0];
+      assert.deepEqual(upd.data.previous_attributes, { status: 'pending' });
+      assert.equal(upd.data.object.status, 'succeeded');
+      const wild = await g.api('GET', '/v1/events?type=refund.*&limit=100');
+      assert.ok(wild.body.data.length >= 2 && wild.body.data.every((e: any) => e.type.startsWith('refund.')));
+      const types = await g.api('GET', '/v1/events?types[]=charge.succeeded&types[]=charge.refunded&limit=100');
+      assert.ok(types.body.data.every((e: any) => ['charge.succeeded', 'charge.refunded'].includes(e.type)));
+      const page1 = await g.api('GET', '/v1/events?limit=2');
+      const page2 = await g.api('GET', `/v1/events?limit=2&starting_after=${page1.body.data[1].id}`);
+      assert.ok(page2.body.data[0].created <= page1.body.data[1].created);
+      assert.notEqual(page2.body.data[0].id, page1.body.data[1].id);
+      const old = await g.api('GET', '/v1/events?created[lt]=1000000000000');
+      assert.deepEqual(old.body.data, []);
+      assert.equal((await g.api('GET', '/v1/events/evt_nope')).status, 404);
+    });
+
+    test('a failing endpoint is retried with a fresh signature; every attempt is recorded; pending_webhooks tells the truth', async () => {
+      const w = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/flaky`, enabled_events: ['payment_intent.created'] })).body;
+      let calls = 0;
+      rx.respond = (r, res) => {
+        if (r.path !== '/flaky') return void res.end('ok');
+        calls++;
+        if (calls <= 2) {
+          res.statusCode = 503;
+          res.end('{"error":"down for maintenance"}');
+        } else res.end('thanks');
+      };
+      const pi = (await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' })).body;
+      const ev = (await g.api('GET', '/v1/events?type=payment_intent.created&limit=1')).body.data[0];
+      assert.equal(ev.data.object.id, pi.id);
+      assert.equal(ev.pending_webhooks, 1);
+      const delivery = await eventually(async () => {
+        const d = (await g.api('GET', `/v1/webhook_deliveries?event=${ev.id}`)).body.data[0];
+        return d?.status === 'succeeded' ? d : undefined;
+      });
+      assert.equal(delivery.attempt_count, 3);
+      assert.deepEqual(delivery.attempts.map((a: any) => a.http_status), [503, 503, 200]);
+      assert.equal(delivery.attempts[0].response_excerpt, '{"error":"down for maintenance"}');
+      assert.ok(delivery.attempts.every((a: any) => typeof a.latency_ms === 'number' && a.created > 1e12));
+      assert.equal((await g.api('GET', `/v1/events/${ev.id}`)).body.pending_webhooks, 0);
+      const flaky = rx.got.filter((r) => r.path === '/flaky');
+      assert.equal(flaky.length, 3);
+      for (const r of flaky) verifier.webhooks.constructEvent(r.body, r.headers['stripe-signature'] as string, w.secret);
+      rx.respond = (_r, res) => res.end('ok');
+      await g.api('DELETE', `/v1/webhook_endpoints/${w.id}`);
+    });
+
+    test('when the schedule runs out the delivery ends as failed, and the event no longer counts it', async () => {
+      const w = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/dead`, enabled_events: ['payment_intent.canceled'] })).body;
+      rx.respond = (r, res) => {
+        res.statusCode = r.path === '/dead' ? 500 : 200;
+        res.end();
+      };
+      const pi = (await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' })).body;
+      await g.api('POST', `/v1/payment_intents/${pi.id}/cancel`, {});
+      const ev = (await g.api('GET', '/v1/events?type=payment_intent.canceled&limit=1')).body.data[0];
+      const d = await eventually(async () => {
+        const x = (await g.api('GET', `/v1/webhook_deliveries?event=${ev.id}&webhook_endpoint=${w.id}`)).body.data[0];
+        return x?.status === 'failed' ? x : undefined;
+      });
+      assert.equal(d.attempt_count, 3, 'one attempt and the two retries of the schedule');
+      assert.equal((await g.api('GET', `/v1/events/${ev.id}`)).body.pending_webhooks, 0);
+      rx.respond = (_r, res) => res.end('ok');
+      await g.api('DELETE', `/v1/webhook_endpoints/${w.id}`);
+    });
+
+    test('a hanging endpoint never holds up another endpoint\'s deliveries', async () => {
+      const hang = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/hang`, enabled_events: ['payment_intent.created'] })).body;
+      const fast = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/fast`, enabled_events: ['payment_intent.created'] })).body;
+      rx.respond = (r, res) => {
+        if (r.path === '/hang') return; // never answers
+        res.end('ok');
+      };
+      const start = Date.now();
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push((await g.api('POST', '/v1/payment_intents', { amount: 10 + i, currency: 'CNY' })).body.id);
+      await eventually(async () => ids.every((id) => rx.events('/fast').some((e) => e.data.object.id === id)), 5000);
+      const elapsed = Date.now() - start;
+      assert.ok(elapsed < 1500, `the fast endpoint got all 12 in ${elapsed} ms while the other hung (timeout 1500 ms)`);
+      rx.respond = (_r, res) => res.end('ok');
+      await g.api('DELETE', `/v1/webhook_endpoints/${hang.id}`);
+      await g.api('DELETE', `/v1/webhook_endpoints/${fast.id}`);
+    });
+  });
+}
+
+describe('an endpoint failing for too long is disabled, with an event', () => {
+  let g: TestGateway;
+  let rx: Receiver;
+  before(async () => {
+    rx = await new Receiver().start();
+    g = await startGateway({ store: 'pglite', env: { WEBHOOK_RETRY_SCHEDULE_MS: '200,200,200,200,200,200', WEBHOOK_DISABLE_AFTER_MS: '600' } });
+  });
+  after(async () => {
+    await g?.stop();
+    await rx?.stop();
+  });
+
+  test('after failing past the threshold: status disabled, webhook_endpoint.disabled to the other endpoints, pending ones given up', async () => {
+    rx.respond = (r, res) => {
+      res.statusCode = r.path === '/broken' ? 500 : 200;
+      res.end();
+    };
+    const broken = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/broken`, enabled_events: ['*'] })).body;
+    await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/watcher`, enabled_events: ['webhook_endpoint.disabled'] });
+    await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' });
+    const disabled = await eventually(async () => {
+      const w = (await g.api('GET', `/v1/webhook_endpoints/${broken.id}`)).body;
+      return w.status === 'disabled' ? w : undefined;
+    }, 8000);
+    assert.equal(disabled.status, 'disabled');
+    const notice = await eventually(async () => rx.events('/watcher').find((e) => e.type === 'webhook_endpoint.disabled'));
+    assert.equal(notice.data.object.id, broken.id);
+    const pending = await g.api('GET', `/v1/webhook_deliveries?webhook_endpoint=${broken.id}&status=pending`);
+    assert.deepEqual(pending.body.data, []);
+    const before = rx.got.filter((r) => r.path === '/broken').length;
+    await g.api('POST', '/v1/payment_intents', { amount: 6, currency: 'CNY' });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(rx.got.filter((r) => r.path === '/broken').length, before, 'nothing more goes to a disabled endpoint');
+    const enabledAgain = await g.api('POST', `/v1/webhook_endpoints/${broken.id}`, { disabled: false });
+    assert.equal(enabledAgain.body.status, 'enabled');
+  });
+});
+
+describe('delivery re-checks the address it connects to', () => {
+  let g: TestGateway;
+  let rx: Receiver;
+  before(async () => {
+    rx = await new Receiver().start();
+    g = await startGateway({ store: 'pglite', env: { WEBHOOK_RETRY_SCHEDULE_MS: '100' } });
+  });
+  after(async () => {
+    await g?.stop();
+    await rx?.stop();
+  });
+
+  test('a live endpoint whose host now resolves to loopback is refused at send time (DNS rebinding)', async () => {
+    // Saved while it pointed elsewhere; today the name leads to loopback. Written directly, as only DNS changed.
+    const liveKey = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', true, Date.now());
+    const now = Date.now();
+    await g.gateway.db.query(
+      `INSERT INTO webhook_endpoints (id, account_id, livemode, created, updated, url, enabled_events, status, secret)
+       VALUES ('we_rebound', $1, true, $2, $2, $3, '["*"]'::jsonb, 'enabled', 'whsec_x')`,
+      [g.gateway.account.accountId, now, `${rx.url.replace('127.0.0.1', 'localhost')}/rebound`],
+    );
+    const created = await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' }, { key: liveKey });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const d = await eventually(async () => {
+      const x = (await g.api('GET', '/v1/webhook_deliveries?webhook_endpoint=we_rebound', undefined, { key: liveKey })).body.data[0];
+      return x?.status === 'failed' ? x : undefined;
+    });
+    assert.match(d.attempts[0].error, /private or loopback/);
+    assert.equal(rx.got.length, 0, 'nothing reached the loopback receiver');
+  });
+});
