@@ -111,6 +111,25 @@ for (const { kind, skip } of await stores()) {
       assert.equal(new Set(seen).size, seen.length, 'no duplicates across pages');
     });
 
+    test('webhook endpoints and events through the SDK', async () => {
+      const we = await stripe.webhookEndpoints.create({ url: 'http://localhost:9/sdk-hook', enabled_events: ['payment_intent.created', 'refund.created'], description: 'sdk' });
+      assert.match(we.secret ?? '', /^whsec_/);
+      assert.deepEqual(we.enabled_events, ['payment_intent.created', 'refund.created']);
+      const listed = await stripe.webhookEndpoints.list();
+      assert.ok(listed.data.some((w) => w.id === we.id));
+      const updated = await stripe.webhookEndpoints.update(we.id, { disabled: true, metadata: { owner: 'ops' } });
+      assert.equal(updated.status, 'disabled');
+      assert.equal((await stripe.webhookEndpoints.retrieve(we.id)).secret, undefined);
+      await assert.rejects(stripe.webhookEndpoints.create({ url: 'http://localhost:9/x', enabled_events: ['nope.nope' as never] }), (err: any) => err.param === 'enabled_events[0]');
+      const deleted = await stripe.webhookEndpoints.del(we.id);
+      assert.equal(deleted.deleted, true);
+      const pi = await stripe.paymentIntents.create({ amount: 123, currency: 'cny' });
+      const events = await stripe.events.list({ type: 'payment_intent.created', limit: 5 });
+      const ev = events.data.find((e) => (e.data.object as { id: string }).id === pi.id);
+      assert.ok(ev);
+      assert.equal((await stripe.events.retrieve(ev!.id)).type, 'payment_intent.created');
+    });
+
     test('a publishable key retrieves a PaymentIntent with its client_secret', async () => {
       const pi = await stripe.paymentIntents.create({ amount: 100, currency: 'cny' });
       const pk = client(g, g.publishableKey);
