@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../core/context.js';
-import { acceptNotification, refuseNotification } from '../core/payment-intents/notify.js';
+import { acceptNotification, refuseNotification } from '../core/notifications.js';
 import { syncAttempt } from '../core/payment-intents/sync.js';
 import { ACK_BODY, refusalBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
 

@@ -5,7 +5,7 @@
  */
 import type { CoreDeps } from '../core/context.js';
 import { pollDueAttempts } from '../core/payment-intents/poll.js';
-import { pollDueRefunds } from '../core/refunds/others.js';
+import { pollDueRefunds } from '../core/refunds/poll.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';

@@ -5,6 +5,7 @@ import { getCharge, listCharges } from '../../../core/payment-intents/read.js';
 import * as P from '../params.js';
 import { renderCharge } from '../expand.js';
 import { parseParams, scopeOf, sendResult } from '../plugin.js';
+import { listBody } from './list.js';
 
 export function chargeRoutes(core: CoreDeps) {
   return async (app: FastifyInstance) => {
@@ -24,12 +25,7 @@ export function chargeRoutes(core: CoreDeps) {
       const { params: p, expand } = parsed;
       const scope = scopeOf(req);
       const page = await listCharges(store, scope, { ...P.toListQuery(p), payment_intent: p.payment_intent });
-      return sendResult(reply, page, async (pg) => ({
-        object: 'list',
-        url: '/v1/charges',
-        has_more: pg.has_more,
-        data: await Promise.all(pg.data.map((ch) => renderCharge(store, scope, ch, expand))),
-      }));
+      return sendResult(reply, page, (pg) => listBody('/v1/charges', pg, (ch) => renderCharge(store, scope, ch, expand)));
     });
   };
 }

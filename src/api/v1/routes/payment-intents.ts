@@ -13,6 +13,7 @@ import * as P from '../params.js';
 import { renderPaymentIntent } from '../expand.js';
 import { apiErrors, fromCoreError } from '../errors.js';
 import { parseParams, scopeOf, sendError, sendResult } from '../plugin.js';
+import { listBody } from './list.js';
 
 export function requestContext(req: FastifyRequest): RequestContext {
   const key = req.headers['idempotency-key'];
@@ -50,12 +51,7 @@ export function paymentIntentRoutes(core: CoreDeps) {
       const { params: p, expand } = parsed;
       const scope = scopeOf(req);
       const page = await listPaymentIntents(store, scope, P.toListQuery(p));
-      return sendResult(reply, page, async (pg) => ({
-        object: 'list',
-        url: '/v1/payment_intents',
-        has_more: pg.has_more,
-        data: await Promise.all(pg.data.map((pi) => renderPaymentIntent(store, scope, pi, expand))),
-      }));
+      return sendResult(reply, page, (pg) => listBody('/v1/payment_intents', pg, (pi) => renderPaymentIntent(store, scope, pi, expand)));
     });
 
     app.get<{ Params: Params }>('/payment_intents/:id', { config: { publishable: true } }, async (req, reply) => {

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../../../core/context.js';
 import { createRefund } from '../../../core/refunds/create.js';
-import { getRefund, listRefunds, updateRefund } from '../../../core/refunds/others.js';
+import { getRefund, listRefunds } from '../../../core/refunds/read.js';
+import { updateRefund } from '../../../core/refunds/update.js';
 import * as P from '../params.js';
 import { renderRefund } from '../expand.js';
 import { parseParams, scopeOf, sendResult } from '../plugin.js';

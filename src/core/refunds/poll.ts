@@ -1,0 +1,34 @@
+/** Refunds whose answer never came are sent again, same refundRequestId, on the poll schedule. */
+import { systemContext, type CoreDeps } from '../context.js';
+import { applyRefundOutcome } from './apply-outcome.js';
+import { refundRequestFor } from './create.js';
+
+const LEASE_MS = 60_000;
+
+/**
+ * Pending refunds whose answer never came: send the very same refund request again (Antom
+ * deduplicates on refundRequestId and answers with the refund's current result).
+ */
+export async function pollDueRefunds(deps: CoreDeps, limit = 20): Promise<number> {
+  const due = await deps.store.tx((s) => s.refunds.claimDue(deps.clock.now(), limit, LEASE_MS));
+  for (const r of due) {
+    try {
+      const connector = deps.connector(r.livemode);
+      const charge = await deps.store.charges.get({ account_id: r.account_id, livemode: r.livemode }, r.charge_id);
+      const attempt = charge && (await deps.store.attempts.get(charge.attempt_id));
+      if (!connector || !attempt?.upstream_payment_id) continue;
+      const outcome = await connector.refund(refundRequestFor(deps, r, attempt.upstream_payment_id));
+      if (outcome.status !== 'unknown') await applyRefundOutcome(deps, systemContext({ account_id: r.account_id, livemode: r.livemode }), r.id, outcome);
+      await deps.store.tx(async (s) => {
+        const cur = await s.refunds.lockById(r.id);
+        if (!cur || cur.status !== 'pending') return;
+        const count = cur.poll_count + 1;
+        const delay = deps.pollScheduleMs[Math.min(count, deps.pollScheduleMs.length - 1)] ?? 60_000;
+        await s.refunds.update({ ...cur, poll_count: count, next_poll_at: Math.max(cur.created + delay, deps.clock.now() + 100) });
+      });
+    } catch (err) {
+      deps.log.error({ err, refund: r.id }, 'polling a refund failed; it will be retried after its lease');
+    }
+  }
+  return due.length;
+}
