@@ -131,6 +131,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     urls: {
       paymentNotify: () => `${boundUrl}${NOTIFY_PATH}`,
       paymentReturn: (attemptId) => `${boundUrl}/return/${attemptId}`,
+      checkoutPage: (sessionId) => `${boundUrl}/pay/${sessionId}`,
+      checkoutReturn: (sessionId) => `${boundUrl}/pay/${sessionId}/return`,
     },
     pollScheduleMs: config.pollScheduleMs,
     log: app.log,

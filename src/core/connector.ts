@@ -30,6 +30,8 @@ export interface RedirectUrls {
   normalUrl?: string;
   schemeUrl?: string;
   applinkUrl?: string;
+  /** What a desktop page shows as a QR code for the wallet app to scan (Antom's orderCodeForm). */
+  qrCode?: string;
 }
 
 /** A final or in-flight answer about one payment, from pay, inquiryPayment or notifyPayment. */

@@ -11,6 +11,8 @@ export interface RequestContext {
   /** The API request that caused the change; null for changes from upstream or background work. */
   request_id: string | null;
   idempotency_key: string | null;
+  /** Who acts: the hosted checkout page may confirm and cancel its own PaymentIntents; the API may not. */
+  actor?: 'checkout';
 }
 
 export interface Logger {
@@ -33,6 +35,10 @@ export interface CoreDeps {
      * PaymentIntent id is not enough to learn its client secret.
      */
     paymentReturn(attemptId: string): string;
+    /** The hosted checkout page of a session (its id is the unguessable part). */
+    checkoutPage(sessionId: string): string;
+    /** Where a checkout PaymentIntent's shopper comes back to (then on to success_url). */
+    checkoutReturn(sessionId: string): string;
   };
   /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
   pollScheduleMs: readonly number[];

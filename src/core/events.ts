@@ -17,6 +17,12 @@ export const EVENT_TYPES = [
   'refund.updated',
   'refund.failed',
   'webhook_endpoint.disabled',
+  'checkout.session.completed',
+  'checkout.session.expired',
+  'product.created',
+  'product.updated',
+  'price.created',
+  'price.updated',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

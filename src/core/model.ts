@@ -64,6 +64,8 @@ export interface PaymentIntentRecord {
   statement_descriptor: string | null;
   statement_descriptor_suffix: string | null;
   idempotency_key: string | null;
+  /** Set when a Checkout Session owns this PaymentIntent: it is then paid through the hosted page only. */
+  checkout_session_id: string | null;
 }
 
 export interface PaymentMethodRecord {
@@ -97,7 +99,7 @@ export interface PaymentAttemptRecord {
   env: { terminal_type: 'WEB' | 'WAP' | 'APP'; os_type?: 'IOS' | 'ANDROID'; client_ip?: string };
   status: AttemptStatus;
   upstream_payment_id: string | null;
-  redirect: { normalUrl?: string; schemeUrl?: string; applinkUrl?: string } | null;
+  redirect: { normalUrl?: string; schemeUrl?: string; applinkUrl?: string; qrCode?: string } | null;
   failure_code: string | null;
   failure_message: string | null;
   wallet: string | null;
@@ -422,5 +424,185 @@ export function webhookDeliveryPublic(d: WebhookDeliveryRecord & { attempt_log: 
       error: a.error,
       response_excerpt: a.response_excerpt,
     })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog and Checkout
+
+export interface ProductRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  name: string;
+  active: boolean;
+  description: string | null;
+  url: string | null;
+  images: string[];
+  metadata: Metadata;
+  default_price_id: string | null;
+}
+
+export function productPublic(p: ProductRecord) {
+  return {
+    id: p.id,
+    object: 'product' as const,
+    created: p.created,
+    updated: p.updated,
+    active: p.active,
+    name: p.name,
+    description: p.description,
+    metadata: p.metadata,
+    livemode: p.livemode,
+    url: p.url,
+    images: p.images,
+    default_price: p.default_price_id,
+    type: 'service' as const,
+    shippable: null,
+    statement_descriptor: null,
+    tax_code: null,
+    unit_label: null,
+    package_dimensions: null,
+    features: [] as unknown[],
+  };
+}
+
+export interface PriceRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  product_id: string;
+  active: boolean;
+  currency: string;
+  unit_amount: number;
+  nickname: string | null;
+  lookup_key: string | null;
+  billing_scheme: 'per_unit';
+  type: 'one_time' | 'recurring';
+  recurring: { interval: string; interval_count: number } | null;
+  metadata: Metadata;
+}
+
+export function pricePublic(p: PriceRecord, product?: ProductRecord) {
+  return {
+    id: p.id,
+    object: 'price' as const,
+    created: p.created,
+    active: p.active,
+    currency: p.currency,
+    metadata: p.metadata,
+    nickname: p.nickname,
+    product: product ? productPublic(product) : (p.product_id as string | ReturnType<typeof productPublic>),
+    type: p.type,
+    livemode: p.livemode,
+    unit_amount: p.unit_amount,
+    unit_amount_decimal: String(p.unit_amount),
+    billing_scheme: p.billing_scheme,
+    lookup_key: p.lookup_key,
+    recurring: p.recurring ? { ...p.recurring, aggregate_usage: null, trial_period_days: null, usage_type: 'licensed' } : null,
+    tax_behavior: 'unspecified' as const,
+    custom_unit_amount: null,
+    tiers_mode: null,
+    transform_quantity: null,
+  };
+}
+
+export interface LineItemRecord {
+  id: string;
+  session_id: string;
+  position: number;
+  price_id: string;
+  quantity: number;
+  currency: string;
+  description: string | null;
+  amount_subtotal: number;
+  amount_total: number;
+}
+
+export function lineItemPublic(li: LineItemRecord, price: PriceRecord, product: ProductRecord) {
+  return {
+    id: li.id,
+    object: 'item' as const,
+    currency: li.currency,
+    description: li.description,
+    price: pricePublic(price, product),
+    quantity: li.quantity,
+    amount_subtotal: li.amount_subtotal,
+    amount_total: li.amount_total,
+    amount_discount: 0,
+    amount_tax: 0,
+  };
+}
+
+export type CheckoutStatus = 'open' | 'complete' | 'expired';
+
+export interface CheckoutSessionRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  expires_at: number;
+  status: CheckoutStatus;
+  payment_status: 'paid' | 'unpaid';
+  mode: 'payment';
+  currency: string;
+  amount_subtotal: number;
+  amount_total: number;
+  success_url: string;
+  cancel_url: string | null;
+  customer_email: string | null;
+  client_reference_id: string | null;
+  billing_address_collection: 'auto' | 'required';
+  payment_method_types: PaymentMethodType[];
+  payment_method_options: PaymentMethodOptions;
+  metadata: Metadata;
+  locale: string | null;
+  payment_intent_id: string;
+  completed_at: number | null;
+  expired_at: number | null;
+  idempotency_key: string | null;
+}
+
+export type LineItemPublic = ReturnType<typeof lineItemPublic>;
+
+/** The seeds' shape (000, 003): line items come expanded, as the seeds' responses show them. */
+export function checkoutSessionPublic(cs: CheckoutSessionRecord, extra: { url: string; client_secret: string; line_items: LineItemPublic[] }) {
+  return {
+    id: cs.id,
+    object: 'checkout.session' as const,
+    created: cs.created,
+    currency: cs.currency,
+    customer: '',
+    mode: cs.mode,
+    livemode: cs.livemode,
+    shipping: null,
+    status: cs.status,
+    url: cs.status === 'open' ? extra.url : null,
+    cancel_url: cs.cancel_url,
+    success_url: cs.success_url,
+    client_reference_id: cs.client_reference_id,
+    customer_email: cs.customer_email,
+    line_items: { object: 'list' as const, data: extra.line_items, url: `/v1/checkout/sessions/${cs.id}/line_items`, has_more: false },
+    payment_intent: cs.payment_intent_id as string | Record<string, unknown>,
+    payment_method_types: cs.payment_method_types,
+    payment_method_options: cs.payment_method_options,
+    payment_status: cs.payment_status,
+    amount_subtotal: cs.amount_subtotal,
+    amount_total: cs.amount_total,
+    billing_address_collection: cs.billing_address_collection,
+    expires_at: cs.expires_at,
+    payment_link: '',
+    phone_number_collection: null,
+    shipping_address_collection: null,
+    client_secret: extra.client_secret,
+    metadata: cs.metadata,
+    locale: cs.locale,
+    customer_details: cs.customer_email ? { email: cs.customer_email } : null,
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
   };
 }

@@ -6,6 +6,7 @@
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
+  CheckoutSessionRecord, LineItemRecord, PriceRecord, ProductRecord,
 } from './model.js';
 
 /** Whose data: every read and write is scoped to one account in one mode. */
@@ -153,6 +154,41 @@ export interface DeliveryRepo {
   pendingFor(endpointId: string): Promise<WebhookDeliveryRecord[]>;
 }
 
+export interface ProductRepo {
+  get(scope: Scope, id: string): Promise<ProductRecord | undefined>;
+  getMany(ids: readonly string[]): Promise<ProductRecord[]>;
+  insert(p: ProductRecord): Promise<void>;
+  update(p: ProductRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery & { active?: boolean }): Promise<Page<ProductRecord> | undefined>;
+}
+
+export interface PriceRepo {
+  get(scope: Scope, id: string): Promise<PriceRecord | undefined>;
+  getMany(ids: readonly string[]): Promise<PriceRecord[]>;
+  insert(p: PriceRecord): Promise<void>;
+  update(p: PriceRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery & { product?: string; active?: boolean; currency?: string; type?: string; lookup_keys?: string[] }): Promise<Page<PriceRecord> | undefined>;
+}
+
+export interface CheckoutSessionRepo {
+  get(scope: Scope, id: string): Promise<CheckoutSessionRecord | undefined>;
+  lock(scope: Scope, id: string): Promise<CheckoutSessionRecord | undefined>;
+  /** Unscoped, for the hosted page (the id is the unguessable part of its URL). */
+  findById(id: string): Promise<CheckoutSessionRecord | undefined>;
+  lockById(id: string): Promise<CheckoutSessionRecord | undefined>;
+  findByIdempotencyKey(scope: Scope, key: string): Promise<CheckoutSessionRecord | undefined>;
+  insert(cs: CheckoutSessionRecord): Promise<void>;
+  update(cs: CheckoutSessionRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery & { payment_intent?: string; status?: string }): Promise<Page<CheckoutSessionRecord> | undefined>;
+  /** Open sessions past their expiry, oldest first. */
+  dueToExpire(now: number, limit: number): Promise<CheckoutSessionRecord[]>;
+}
+
+export interface LineItemRepo {
+  insert(li: LineItemRecord): Promise<void>;
+  forSession(sessionId: string): Promise<LineItemRecord[]>;
+}
+
 export interface StoreTx {
   paymentIntents: PaymentIntentRepo;
   attempts: AttemptRepo;
@@ -163,6 +199,10 @@ export interface StoreTx {
   refunds: RefundRepo;
   webhookEndpoints: WebhookEndpointRepo;
   deliveries: DeliveryRepo;
+  products: ProductRepo;
+  prices: PriceRepo;
+  checkoutSessions: CheckoutSessionRepo;
+  lineItems: LineItemRepo;
 }
 
 /** Thrown by a transaction that hit a uniqueness rule (a concurrent twin got there first). */

@@ -3,11 +3,13 @@ import { isUniqueViolation, type Db, type Queryable, type Row } from './db.js';
 import type {
   AttemptRepo, ChargeRepo, DeliveryRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
+  CheckoutSessionRepo, LineItemRepo, PriceRepo, ProductRepo,
 } from '../core/store.js';
 import { StoreConflict } from '../core/store.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
+  CheckoutSessionRecord, LineItemRecord, PriceRecord, ProductRecord,
 } from '../core/model.js';
 
 /** A record field ↔ a column; `json` columns are sent as text and cast, so arrays stay JSON. */
@@ -41,6 +43,7 @@ export const PAYMENT_INTENTS = table<PaymentIntentRecord>('payment_intents', [
   'confirmation_method', 'capture_method', 'return_url', 'description', { json: 'metadata' }, 'amount_received',
   ['latest_charge', 'latest_charge_id'], { json: 'last_payment_error' }, 'cancellation_reason', 'canceled_at',
   { json: 'next_action' }, 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'idempotency_key',
+  'checkout_session_id',
 ]);
 
 export const PAYMENT_ATTEMPTS = table<PaymentAttemptRecord>('payment_attempts', [
@@ -78,6 +81,27 @@ export const WEBHOOK_ENDPOINTS = table<WebhookEndpointRecord>('webhook_endpoints
 export const WEBHOOK_DELIVERIES = table<WebhookDeliveryRecord>('webhook_deliveries', [
   'id', 'account_id', 'livemode', 'event_id', 'endpoint_id', 'created', 'status', 'attempts', 'next_attempt_at',
   'last_attempt_at', 'last_status', 'completed_at',
+]);
+
+export const PRODUCTS = table<ProductRecord>('products', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'name', 'active', 'description', 'url', { json: 'images' },
+  { json: 'metadata' }, 'default_price_id',
+]);
+
+export const PRICES = table<PriceRecord>('prices', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'product_id', 'active', 'currency', 'unit_amount', 'nickname',
+  'lookup_key', 'billing_scheme', 'type', { json: 'recurring' }, { json: 'metadata' },
+]);
+
+export const CHECKOUT_SESSIONS = table<CheckoutSessionRecord>('checkout_sessions', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'expires_at', 'status', 'payment_status', 'mode', 'currency',
+  'amount_subtotal', 'amount_total', 'success_url', 'cancel_url', 'customer_email', 'client_reference_id',
+  'billing_address_collection', { json: 'payment_method_types' }, { json: 'payment_method_options' }, { json: 'metadata' },
+  'locale', 'payment_intent_id', 'completed_at', 'expired_at', 'idempotency_key',
+]);
+
+export const LINE_ITEMS = table<LineItemRecord>('checkout_line_items', [
+  'id', 'session_id', 'position', 'price_id', 'quantity', 'currency', 'description', 'amount_subtotal', 'amount_total',
 ]);
 
 function toParam(c: Column, record: Record<string, unknown>): unknown {
@@ -345,6 +369,76 @@ function deliveryRepo(q: Queryable): DeliveryRepo {
   };
 }
 
+async function many<T>(q: Queryable, t: Table<T>, ids: readonly string[]): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query(`SELECT * FROM ${t.name} WHERE id = ANY($1::text[])`, [[...ids]]);
+  return rows.map((r) => fromRow(t, r));
+}
+
+function productRepo(q: Queryable): ProductRepo {
+  const t = PRODUCTS;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    getMany: (ids) => many(q, t, ids),
+    insert: (p) => insertRecord(q, t, p),
+    update: (p) => updateRecord(q, t, p),
+    list: (s, query) => listPage(q, t, s, query, query.active === undefined ? [] : [{ sql: 'active = ?', value: query.active }]),
+  };
+}
+
+function priceRepo(q: Queryable): PriceRepo {
+  const t = PRICES;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    getMany: (ids) => many(q, t, ids),
+    insert: (p) => insertRecord(q, t, p),
+    update: (p) => updateRecord(q, t, p),
+    list: (s, query) => {
+      const extra: { sql: string; value: unknown }[] = [];
+      if (query.product) extra.push({ sql: 'product_id = ?', value: query.product });
+      if (query.active !== undefined) extra.push({ sql: 'active = ?', value: query.active });
+      if (query.currency) extra.push({ sql: 'currency = ?', value: query.currency.toUpperCase() });
+      if (query.type) extra.push({ sql: 'type = ?', value: query.type });
+      if (query.lookup_keys) extra.push({ sql: 'lookup_key = ANY(?::text[])', value: query.lookup_keys });
+      return listPage(q, t, s, query, extra);
+    },
+  };
+}
+
+function checkoutSessionRepo(q: Queryable): CheckoutSessionRepo {
+  const t = CHECKOUT_SESSIONS;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
+    findById: (id) => one(q, t, 'id = $1', [id]),
+    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    findByIdempotencyKey: (s, key) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
+    insert: (cs) => insertRecord(q, t, cs),
+    update: (cs) => updateRecord(q, t, cs),
+    list: (s, query) => {
+      const extra: { sql: string; value: unknown }[] = [];
+      if (query.payment_intent) extra.push({ sql: 'payment_intent_id = ?', value: query.payment_intent });
+      if (query.status) extra.push({ sql: 'status = ?', value: query.status });
+      return listPage(q, t, s, query, extra);
+    },
+    dueToExpire: async (now, limit) => {
+      const rows = await q.query("SELECT * FROM checkout_sessions WHERE status = 'open' AND expires_at <= $1 ORDER BY expires_at LIMIT $2", [now, limit]);
+      return rows.map((r) => fromRow(t, r));
+    },
+  };
+}
+
+function lineItemRepo(q: Queryable): LineItemRepo {
+  const t = LINE_ITEMS;
+  return {
+    insert: (li) => insertRecord(q, t, li),
+    forSession: async (sessionId) => {
+      const rows = await q.query('SELECT * FROM checkout_line_items WHERE session_id = $1 ORDER BY position', [sessionId]);
+      return rows.map((r) => fromRow(t, r));
+    },
+  };
+}
+
 function repos(q: Queryable): StoreTx {
   return {
     paymentIntents: paymentIntentRepo(q),
@@ -356,6 +450,10 @@ function repos(q: Queryable): StoreTx {
     refunds: refundRepo(q),
     webhookEndpoints: webhookEndpointRepo(q),
     deliveries: deliveryRepo(q),
+    products: productRepo(q),
+    prices: priceRepo(q),
+    checkoutSessions: checkoutSessionRepo(q),
+    lineItems: lineItemRepo(q),
   };
 }
 

@@ -12,6 +12,9 @@ const EXPANDABLE = {
   payment_intent: ['latest_charge', 'payment_method', 'latest_charge.payment_method'],
   charge: ['payment_intent', 'payment_method'],
   refund: ['charge', 'payment_intent'],
+  price: ['product'],
+  product: ['default_price'],
+  'checkout.session': ['payment_intent', 'line_items'],
   none: [],
 } as const;
 

@@ -129,12 +129,9 @@ export const listParams = {
 export const listPaymentIntents = z.strictObject({ ...listParams, customer: str(255).optional() });
 export const listCharges = z.strictObject({ ...listParams, payment_intent: str(255).optional() });
 
-/**
- * Our objects' `created` is in milliseconds (as in the seeds). A filter value below 10^11 can
- * only be seconds (10^11 ms is 1973), which is what Stripe's own clients send; scale it.
- */
+/** Created filters, in milliseconds like our objects; seconds (what Stripe's clients send) are scaled. */
 function ms(n: number | undefined): number | undefined {
-  return n === undefined ? undefined : Math.abs(n) < 1e11 ? n * 1000 : n;
+  return n === undefined ? undefined : toMs(n);
 }
 
 export function toListQuery(p: { limit?: number; starting_after?: string; ending_before?: string; created?: { gt?: number; gte?: number; lt?: number; lte?: number } }): ListQuery {
@@ -234,3 +231,113 @@ export const listDeliveries = z.strictObject({
   webhook_endpoint: str(255).optional(),
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
 });
+
+// Products, prices, Checkout Sessions -------------------------------------------------------------
+
+const productData = z.strictObject({
+  // Seed 003 sends "id": null inside product_data; ids are ours to choose.
+  id: z.null().optional(),
+  name: str(250).min(1, 'must not be empty'),
+  active: bool.optional(),
+  description: nullable(str(40_000)).optional(),
+  metadata: metadata.optional(),
+  url: nullable(str(2048)).optional(),
+  images: z.preprocess(blankToNull, arr(str(2048)).nullable()).optional(),
+});
+
+const recurring = z.strictObject({
+  interval: z.enum(['day', 'week', 'month', 'year']),
+  interval_count: int.optional(),
+});
+
+const priceFields = {
+  currency,
+  unit_amount: int.refine((n) => n >= 0, 'must be zero or more, in the currency\'s minor unit'),
+  active: bool.optional(),
+  metadata: metadata.optional(),
+  nickname: nullable(str(250)).optional(),
+  billing_scheme: str(50).optional(),
+  lookup_key: nullable(str(200)).optional(),
+  recurring: recurring.optional(),
+  tax_behavior: z.enum(['exclusive', 'inclusive', 'unspecified']).optional(),
+};
+
+export const priceData = z.strictObject({ ...priceFields, product: nullable(str(255)).optional(), product_data: productData.optional() });
+
+export const createProduct = z.strictObject({
+  name: str(250).min(1, 'must not be empty'),
+  active: bool.optional(),
+  description: nullable(str(40_000)).optional(),
+  metadata: metadata.optional(),
+  url: nullable(str(2048)).optional(),
+  images: z.preprocess(blankToNull, arr(str(2048)).nullable()).optional(),
+  expand,
+});
+
+export const updateProduct = z.strictObject({
+  name: str(250).min(1).optional(),
+  active: bool.optional(),
+  description: nullable(str(40_000)).optional(),
+  metadata: metadataUpdate.optional(),
+  url: nullable(str(2048)).optional(),
+  images: z.preprocess(blankToNull, arr(str(2048)).nullable()).optional(),
+  default_price: nullable(str(255)).optional(),
+  expand,
+});
+
+export const listProducts = z.strictObject({ ...listParams, active: bool.optional() });
+
+export const createPrice = z.strictObject({ ...priceFields, product: str(255).optional(), product_data: productData.optional(), expand });
+
+export const updatePrice = z.strictObject({
+  active: bool.optional(),
+  nickname: nullable(str(250)).optional(),
+  lookup_key: nullable(str(200)).optional(),
+  metadata: metadataUpdate.optional(),
+  expand,
+});
+
+export const listPrices = z.strictObject({
+  ...listParams,
+  product: str(255).optional(),
+  active: bool.optional(),
+  currency: currency.optional(),
+  type: z.enum(['one_time', 'recurring']).optional(),
+  lookup_keys: arr(str(200)).optional(),
+});
+
+export const CHECKOUT_LOCALES = ['auto', 'en', 'zh', 'zh-HK', 'zh-TW', 'ja', 'es', 'nl', 'id', 'ms', 'th', 'fil'] as const;
+
+export const createCheckoutSession = z.strictObject({
+  mode: str(20).optional(),
+  line_items: arr(z.strictObject({
+    price: str(255).optional(),
+    price_data: priceData.optional(),
+    quantity: int.refine((n) => n >= 1 && n <= 999_999, 'must be between 1 and 999999').optional(),
+    description: str(1000).optional(),
+  })),
+  success_url: str(2048).min(1, 'must not be empty'),
+  cancel_url: nullable(str(2048)).optional(),
+  currency: currency.optional(),
+  payment_method_types: arr(methodType).optional(),
+  payment_method_options: z.strictObject({ alipay: walletOptions.optional(), alipayplus: walletOptions.optional() }).optional(),
+  customer_email: nullable(z.email('must be an email address')).optional(),
+  client_reference_id: nullable(str(200)).optional(),
+  billing_address_collection: z.enum(['auto', 'required']).optional(),
+  metadata: metadata.optional(),
+  locale: z.enum(CHECKOUT_LOCALES, { error: `must be one of ${CHECKOUT_LOCALES.join(', ')}` }).optional(),
+  expires_at: int.optional(),
+  payment_intent_data: z.strictObject({ description: nullable(str(1000)).optional(), metadata: metadata.optional() }).optional(),
+  expand,
+});
+
+export const listCheckoutSessions = z.strictObject({
+  ...listParams,
+  payment_intent: str(255).optional(),
+  status: z.enum(['open', 'complete', 'expired']).optional(),
+});
+
+/** Stripe sends unix seconds; our times are milliseconds (the seeds'). Below 10^11 it can only be seconds. */
+export function toMs(n: number): number {
+  return Math.abs(n) < 1e11 ? n * 1000 : n;
+}

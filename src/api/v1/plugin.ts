@@ -19,6 +19,8 @@ import { paymentIntentRoutes } from './routes/payment-intents.js';
 import { chargeRoutes } from './routes/charges.js';
 import { refundRoutes } from './routes/refunds.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { checkoutRoutes } from './routes/checkout.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -191,5 +193,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
     await app.register(chargeRoutes(opts.core));
     await app.register(refundRoutes(opts.core));
     await app.register(webhookRoutes(opts.core));
+    await app.register(catalogRoutes(opts.core));
+    await app.register(checkoutRoutes(opts.core));
   };
 }

@@ -35,7 +35,9 @@ export function mapPay(r: AntomResponse): PaymentOutcome | UnknownOutcome {
   const code = r.result?.resultCode;
   const paymentId = str(r.paymentId);
   if (status === 'U' && code === 'PAYMENT_IN_PROCESS') {
-    const redirect = { normalUrl: str(r.normalUrl), schemeUrl: str(r.schemeUrl), applinkUrl: str(r.applinkUrl) };
+    const codes = (r.orderCodeForm as { codeDetails?: { codeValueType?: string; codeValue?: string }[] } | undefined)?.codeDetails ?? [];
+    const qrCode = str(codes.find((c) => c.codeValueType === 'QRCODE')?.codeValue);
+    const redirect = { normalUrl: str(r.normalUrl), schemeUrl: str(r.schemeUrl), applinkUrl: str(r.applinkUrl), ...(qrCode ? { qrCode } : {}) };
     if (!redirect.normalUrl && !redirect.schemeUrl && !redirect.applinkUrl) return { status: 'unknown', reason: 'PAYMENT_IN_PROCESS without any URL' };
     return { status: 'action_required', paymentId, redirect };
   }

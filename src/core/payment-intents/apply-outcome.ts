@@ -13,6 +13,7 @@ import type { PaymentOutcome } from '../connector.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
 import type { StoreTx } from '../store.js';
 import { nextActionFor, transition } from './shared.js';
+import { completeCheckoutSession } from '../checkout/complete.js';
 import { transitionEvent, type PaymentIntentTransition } from './states.js';
 
 const OPEN: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
@@ -111,6 +112,7 @@ export async function applyLocked(
     if (type) await recordEvent(s, deps, ctx, type, paymentIntentPublic(next));
   }
   if (charge) await recordEvent(s, deps, ctx, charge.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', chargePublic(charge));
+  if (events.includes('succeed')) await completeCheckoutSession(s, deps, ctx, next);
   return next;
 }
 

@@ -9,7 +9,7 @@ import { paymentIntentPublic, type PaymentIntentRecord } from '../model.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
 import type { StoreTx } from '../store.js';
 import type { CancelPaymentIntentParams } from './params.js';
-import { transition, unexpectedState } from './shared.js';
+import { ownedByCheckout, transition, unexpectedState } from './shared.js';
 import { nextStatus } from './states.js';
 import { applyPaymentOutcome } from './apply-outcome.js';
 
@@ -22,6 +22,7 @@ export async function cancelPaymentIntent(
     const pi = await s.paymentIntents.lock(ctx.scope, id);
     if (!pi) return fail({ kind: 'not_found', resource: 'payment_intent', id, param: 'intent' });
     if (!nextStatus(pi.status, 'cancel')) return fail(unexpectedState(pi, 'cancel'));
+    if (pi.checkout_session_id && ctx.actor !== 'checkout') return fail(ownedByCheckout(pi, 'cancel'));
     const open = await s.attempts.open(pi.id);
     if (open) return ok({ upstream: open.id });
     return finish(s, deps, ctx, pi, params);

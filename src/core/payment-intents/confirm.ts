@@ -16,7 +16,7 @@ import { inTx, type CoreDeps, type RequestContext } from '../context.js';
 import type { PaymentConnector, PayRequest } from '../connector.js';
 import type { StoreTx } from '../store.js';
 import type { ConfirmPaymentIntentParams } from './params.js';
-import { applyPaymentMethodParams, transition, unexpectedState } from './shared.js';
+import { applyPaymentMethodParams, ownedByCheckout, transition, unexpectedState } from './shared.js';
 import { CONFIRMABLE } from './states.js';
 import { applyPaymentOutcome } from './apply-outcome.js';
 
@@ -53,6 +53,7 @@ export async function prepareConfirm(
   s: StoreTx, deps: CoreDeps, ctx: RequestContext, found: PaymentIntentRecord, params: ConfirmPaymentIntentParams,
 ): Promise<Result<Prepared>> {
   if (!CONFIRMABLE.includes(found.status)) return fail(unexpectedState(found, 'confirm'));
+  if (found.checkout_session_id && ctx.actor !== 'checkout') return fail(ownedByCheckout(found, 'confirm'));
   const applied = await applyPaymentMethodParams(s, deps, ctx, found, params);
   if (!applied.ok) return applied;
   let pi = applied.value.pi;
@@ -88,7 +89,7 @@ export async function prepareConfirm(
     amount: pi.amount,
     currency: pi.currency,
     method_type: pm.type,
-    upstream_method: METHODS[pm.type].upstreamMethod,
+    upstream_method: params.wallet ?? METHODS[pm.type].upstreamMethod,
     payment_method_id: pm.id,
     description: (pi.description || `Payment ${pi.id}`).slice(0, 256),
     env: {

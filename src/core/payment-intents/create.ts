@@ -3,20 +3,13 @@ import { fail, invalid, ok, type Result } from '../errors.js';
 import { clientSecretFor, newId } from '../ids.js';
 import { paymentIntentPublic, type PaymentIntentRecord } from '../model.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import type { StoreTx } from '../store.js';
 import type { CreatePaymentIntentParams } from './params.js';
 import { CONFIRMABLE } from './states.js';
 import { applyPaymentMethodParams, checkAmountForMethods, defaultMethods, transition } from './shared.js';
 import { confirmPaymentIntent, noConnector, prepareConfirm, sendAttempt, type Prepared } from './confirm.js';
 
 export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams): Promise<Result<PaymentIntentRecord>> {
-  const currency = params.currency.toUpperCase();
-  const types = params.payment_method_types
-    ?? (params.payment_method_data ? [params.payment_method_data.type] : defaultMethods(currency, params.amount));
-  if (types.length === 0) {
-    return fail(checkAmountForMethods(['alipay', 'alipayplus'], currency, params.amount)
-      ?? invalid('currency_not_supported', `No payment method presents ${currency}.`, 'currency'));
-  }
-
   const connector = deps.connector(ctx.scope.livemode);
   if (params.confirm && !connector) return fail(noConnector(ctx));
 
@@ -26,47 +19,9 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
       const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
       if (existing) return ok({ pi: existing });
     }
-    const now = deps.clock.now();
-    const id = newId('paymentIntent');
-    const base: PaymentIntentRecord = {
-      id,
-      account_id: ctx.scope.account_id,
-      livemode: ctx.scope.livemode,
-      created: now,
-      updated: now,
-      amount: params.amount,
-      currency,
-      status: 'requires_payment_method',
-      client_secret: clientSecretFor(id),
-      payment_method_types: [],
-      payment_method_options: {},
-      payment_method: null,
-      confirmation_method: params.confirmation_method ?? 'automatic',
-      capture_method: 'automatic',
-      return_url: null,
-      description: params.description ?? null,
-      metadata: params.metadata ?? {},
-      amount_received: 0,
-      latest_charge: null,
-      last_payment_error: null,
-      cancellation_reason: null,
-      canceled_at: null,
-      next_action: null,
-      receipt_email: params.receipt_email ?? null,
-      statement_descriptor: params.statement_descriptor ?? null,
-      statement_descriptor_suffix: params.statement_descriptor_suffix ?? null,
-      idempotency_key: ctx.idempotency_key,
-    };
-    const applied = await applyPaymentMethodParams(s, deps, ctx, base, { ...params, payment_method_types: types });
-    if (!applied.ok) return applied;
-    let pi = applied.value.pi;
-    if (applied.value.attached) {
-      const moved = transition(pi, 'attach_payment_method', 'attach a payment method to');
-      if (!moved.ok) return moved;
-      pi = moved.value;
-    }
-    await s.paymentIntents.insert(pi);
-    await recordEvent(s, deps, ctx, 'payment_intent.created', paymentIntentPublic(pi));
+    const inserted = await insertPaymentIntent(s, deps, ctx, params);
+    if (!inserted.ok) return inserted;
+    const pi = inserted.value;
     if (!params.confirm) return ok({ pi });
     // Confirmation is prepared in the same transaction: if it is refused, nothing was created.
     const prepared = await prepareConfirm(s, deps, ctx, pi, {});
@@ -78,4 +33,63 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
   // A crash-retry of a create-and-confirm resumes the confirmation of the PaymentIntent it made.
   if (!prepared) return CONFIRMABLE.includes(pi.status) ? confirmPaymentIntent(deps, ctx, pi.id, {}) : ok(pi);
   return sendAttempt(deps, ctx, connector!, prepared);
+}
+
+/**
+ * Validates and inserts a PaymentIntent with its payment_intent.created event, in the caller's
+ * transaction (a Checkout Session creates its PaymentIntent this way, in its own transaction).
+ */
+export async function insertPaymentIntent(
+  s: StoreTx, deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams,
+): Promise<Result<PaymentIntentRecord>> {
+  const currency = params.currency.toUpperCase();
+  const types = params.payment_method_types
+    ?? (params.payment_method_data ? [params.payment_method_data.type] : defaultMethods(currency, params.amount));
+  if (types.length === 0) {
+    return fail(checkAmountForMethods(['alipay', 'alipayplus'], currency, params.amount)
+      ?? invalid('currency_not_supported', `No payment method presents ${currency}.`, 'currency'));
+  }
+  const now = deps.clock.now();
+  const id = newId('paymentIntent');
+  const base: PaymentIntentRecord = {
+    id,
+    account_id: ctx.scope.account_id,
+    livemode: ctx.scope.livemode,
+    created: now,
+    updated: now,
+    amount: params.amount,
+    currency,
+    status: 'requires_payment_method',
+    client_secret: clientSecretFor(id),
+    payment_method_types: [],
+    payment_method_options: {},
+    payment_method: null,
+    confirmation_method: params.confirmation_method ?? 'automatic',
+    capture_method: 'automatic',
+    return_url: null,
+    description: params.description ?? null,
+    metadata: params.metadata ?? {},
+    amount_received: 0,
+    latest_charge: null,
+    last_payment_error: null,
+    cancellation_reason: null,
+    canceled_at: null,
+    next_action: null,
+    receipt_email: params.receipt_email ?? null,
+    statement_descriptor: params.statement_descriptor ?? null,
+    statement_descriptor_suffix: params.statement_descriptor_suffix ?? null,
+    idempotency_key: ctx.idempotency_key,
+    checkout_session_id: params.checkout_session_id ?? null,
+  };
+  const applied = await applyPaymentMethodParams(s, deps, ctx, base, { ...params, payment_method_types: types });
+  if (!applied.ok) return applied;
+  let pi = applied.value.pi;
+  if (applied.value.attached) {
+    const moved = transition(pi, 'attach_payment_method', 'attach a payment method to');
+    if (!moved.ok) return moved;
+    pi = moved.value;
+  }
+  await s.paymentIntents.insert(pi);
+  await recordEvent(s, deps, ctx, 'payment_intent.created', paymentIntentPublic(pi));
+  return ok(pi);
 }

@@ -28,6 +28,8 @@ export interface CreatePaymentIntentParams extends PaymentMethodParams {
   receipt_email?: string | null;
   statement_descriptor?: string | null;
   statement_descriptor_suffix?: string | null;
+  /** Internal: the Checkout Session that owns it (never taken from the API). */
+  checkout_session_id?: string;
 }
 
 export interface UpdatePaymentIntentParams extends PaymentMethodParams {
@@ -41,9 +43,13 @@ export interface UpdatePaymentIntentParams extends PaymentMethodParams {
   statement_descriptor_suffix?: string | null;
 }
 
-export type ConfirmPaymentIntentParams = PaymentMethodParams;
+export interface ConfirmPaymentIntentParams extends PaymentMethodParams {
+  /** Internal (hosted checkout): pay with this Alipay+ wallet directly instead of Antom's wallet choice. */
+  wallet?: string;
+}
 
-export type CancellationReason = 'abandoned' | 'duplicate' | 'fraudulent' | 'requested_by_customer';
+/** The first four are the merchant's to give; `expired` is set when a Checkout Session expires. */
+export type CancellationReason = 'abandoned' | 'duplicate' | 'fraudulent' | 'requested_by_customer' | 'expired';
 
 export interface CancelPaymentIntentParams {
   cancellation_reason?: CancellationReason;

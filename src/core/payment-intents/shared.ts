@@ -24,6 +24,16 @@ export function unexpectedState(pi: PaymentIntentRecord, action: string): CoreEr
   };
 }
 
+/** A Checkout Session's PaymentIntent is paid on the hosted page; the API expires the session instead. */
+export function ownedByCheckout(pi: PaymentIntentRecord, action: string): CoreError {
+  return {
+    kind: 'unexpected_state',
+    code: 'payment_intent_unexpected_state',
+    paymentIntentId: pi.id,
+    message: `You cannot ${action} this PaymentIntent directly: it belongs to Checkout Session ${pi.checkout_session_id}. The shopper pays on the session's page; expire the session to stop it (POST /v1/checkout/sessions/${pi.checkout_session_id}/expire).`,
+  };
+}
+
 /** Checks the amount against every method the PaymentIntent offers. */
 export function checkAmountForMethods(types: readonly PaymentMethodType[], currency: string, amount: number): CoreError | undefined {
   for (const t of types) {

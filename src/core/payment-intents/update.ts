@@ -6,7 +6,7 @@ import { fail, ok, type Result } from '../errors.js';
 import type { PaymentIntentRecord } from '../model.js';
 import { inTx, type CoreDeps, type RequestContext } from '../context.js';
 import type { UpdatePaymentIntentParams } from './params.js';
-import { applyPaymentMethodParams, transition, unexpectedState } from './shared.js';
+import { applyPaymentMethodParams, ownedByCheckout, transition, unexpectedState } from './shared.js';
 import { AMOUNT_MUTABLE } from './states.js';
 
 export async function updatePaymentIntent(
@@ -22,6 +22,7 @@ export async function updatePaymentIntent(
       || params.return_url !== undefined;
     if (paymentChange) {
       if (!AMOUNT_MUTABLE.includes(pi.status)) return fail(unexpectedState(pi, 'update the amount, currency or payment method of'));
+      if (pi.checkout_session_id) return fail(ownedByCheckout(pi, 'change the amount, currency or payment method of'));
       if (await s.attempts.open(pi.id)) {
         return fail({
           kind: 'unexpected_state', code: 'payment_intent_unexpected_state', paymentIntentId: pi.id,
