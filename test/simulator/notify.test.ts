@@ -41,7 +41,8 @@ test('a succeeded payment sends a notifyPayment signed over the notify path and 
   const v = verifier.verify({ method: 'POST', path: n!.path, headers: n!.headers, rawBody: n!.body });
   assert.equal(v.ok, true, JSON.stringify(v));
   if (v.ok) {
-    assert.equal(v.notification.paymentRequestId, p.req.paymentRequestId);
+    assert.equal(v.notification.kind, 'payment');
+    assert.equal(v.notification.kind === 'payment' && v.notification.paymentRequestId, p.req.paymentRequestId);
     assert.equal(v.notification.outcome.status, 'succeeded');
   }
   await sleep(60);
