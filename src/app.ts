@@ -13,13 +13,14 @@ import { randomToken } from './core/ids.js';
 import { openDb, type Db } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { sqlStore } from './store/repos.js';
-import { bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
+import { accountName, bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
 import { AntomClient } from './connectors/antom/client.js';
 import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
 import { generateAntomKeyPair } from './connectors/antom/signing.js';
 import { v1Plugin } from './api/v1/plugin.js';
 import { parseForm } from './api/v1/form.js';
 import { NOTIFY_PATH, upstreamRoutes } from './api/upstream.js';
+import { checkoutPageRoutes } from './api/checkout.js';
 import { homePage } from './pages/home.js';
 import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorOptions } from './simulator/index.js';
 import { Worker } from './jobs/worker.js';
@@ -144,6 +145,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   await app.register(v1Plugin({ core, db, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
   await app.register(upstreamRoutes({ core, verifier: () => verifier }));
+  await app.register(checkoutPageRoutes({ core, merchantName: (id) => accountName(db, id) }));
 
   let simulatorOptions: SimulatorOptions | undefined;
   if (config.simulator && simulatorKeys) {

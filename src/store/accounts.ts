@@ -120,6 +120,11 @@ export async function rollKey(db: Db, accountId: string, kind: 'secret' | 'publi
   return key;
 }
 
+export async function accountName(q: Queryable, accountId: string): Promise<string> {
+  const rows = await q.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [accountId]);
+  return rows[0]?.name ?? '';
+}
+
 export async function getSetting<T>(q: Queryable, key: string): Promise<T | undefined> {
   const rows = await q.query<{ value: T }>('SELECT value FROM settings WHERE key = $1', [key]);
   return rows[0]?.value;
