@@ -95,8 +95,12 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     async function view(req: FastifyRequest, session: CheckoutSessionRecord, pi: PaymentIntentRecord): Promise<CheckoutView> {
       const device = deviceOf(req.headers['user-agent']);
       const items = await core.store.tx((s) => lineItemsOf(s, session.id));
+      // With Alipay itself on offer, Alipay CN would be listed twice; it stays the plain Alipay button.
+      const alipayToo = session.payment_method_types.includes('alipay');
       const wallets = session.payment_method_types.includes('alipayplus')
-        ? walletsFor('CONNECT_WALLET', session.currency, session.amount_total).map((w) => ({ code: w.wallet.code, name: w.wallet.name, available: w.available, minimum: w.minimum }))
+        ? walletsFor('CONNECT_WALLET', session.currency, session.amount_total)
+          .filter((w) => !(alipayToo && w.wallet.code === 'ALIPAY_CN'))
+          .map((w) => ({ code: w.wallet.code, name: w.wallet.name, available: w.available, minimum: w.minimum }))
         : [];
       const product = (li: (typeof items)[number]) => (typeof li.price.product === 'object' ? li.price.product : null);
       return {
@@ -136,7 +140,8 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
       const nonce = randomBytes(16).toString('base64');
       reply.header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data: https:; connect-src 'self'; form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'`);
       reply.header('Cache-Control', 'no-store');
-      reply.header('Referrer-Policy', 'no-referrer');
+      // same-origin, not no-referrer: the page's own POST must carry a real Origin.
+      reply.header('Referrer-Policy', 'same-origin');
       return reply.type('text/html; charset=utf-8').send(renderCheckoutPage(await view(req, found.session, found.pi), { nonce }));
     });
 
