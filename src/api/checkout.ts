@@ -122,7 +122,8 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
           amountTotal: li.amount_total,
           imageUrl: product(li)?.images[0] ?? null,
         })),
-        methods: session.payment_method_types,
+        // Alipay+ whose only wallet is Alipay itself (CNY, GBP) adds nothing next to the Alipay button.
+        methods: session.payment_method_types.filter((m) => m !== 'alipayplus' || wallets.length > 0 || !alipayToo),
         wallets,
         customerEmail: session.customer_email,
         expiresAt: session.expires_at,
