@@ -4,6 +4,8 @@
  *   2. POST /v1/payment_intents without confirm,
  *   3. the same with a unique Idempotency-Key per request (what the stripe SDK sends),
  *   4. POST /v1/payment_intents with confirm (gateway → signed Antom pay → simulator → back),
+ *   5. POST /v1/refunds, partial refunds of succeeded payments (gateway → Antom refund → simulator),
+ *   6. webhook deliveries per second from a filled outbox to a local receiver (its own process),
  * each served by its own child process on PGlite, loaded by autocannon from this process over
  * loopback. Figures are compared as ratios to the bare route, since the machine is shared.
  */
@@ -25,9 +27,9 @@ interface Server {
   url: string;
 }
 
-function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<Server> {
+function startChild(args: string[], env: Record<string, string>, ready: RegExp, ipc = false): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])] });
     let out = '';
     const onData = (d: Buffer) => {
       out += String(d);
@@ -63,8 +65,123 @@ interface Row {
 async function load(name: string, opts: autocannon.Options): Promise<Row> {
   process.stderr.write(`  ${name} … `);
   const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
-  process.stderr.write(`${Math.round(r.requests.average)} req/s\n`);
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  // A fixed amount ends mid-second; the per-second average would count that stub as a whole second.
+  const rps = opts.amount ? r.requests.total / r.duration : r.requests.average;
+  process.stderr.write(`${Math.round(rps)} req/s\n`);
+  return { name, rps, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${SECRET}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function apiOk<T = any>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const r = await api<T>(base, method, path, body);
+  if (r.status !== 200) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+/**
+ * Partial refunds under load. Each payment is large and each refund takes 1 of it, so a handful
+ * of payments serve the whole run; spreading the load over twice as many payments as connections
+ * keeps it from being a test of one charge's row lock.
+ */
+async function refundScenario(base: string, confirmBody: string): Promise<Row> {
+  const payments = CONNECTIONS * 2;
+  const t0 = Date.now();
+  const ids = await Promise.all(Array.from({ length: payments }, async () => {
+    const pi = await apiOk(base, 'POST', '/v1/payment_intents', { ...JSON.parse(confirmBody), amount: 10_000_000 });
+    const done = await fetch(`${base}/simulator/v1/complete`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: pi.next_action.redirect_to_url.url, outcome: 'succeeded' }),
+    });
+    if (!done.ok) throw new Error(`simulator complete answered ${done.status}: ${await done.text()}`);
+    for (const end = Date.now() + 30_000; ;) {
+      if ((await apiOk(base, 'GET', `/v1/payment_intents/${pi.id}`)).status === 'succeeded') return pi.id as string;
+      if (Date.now() > end) throw new Error(`${pi.id} did not succeed within 30 s`);
+      await sleep(50);
+    }
+  }));
+  process.stderr.write(`  (${payments} succeeded payments to refund, set up in ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  let next = 0;
+  const refundOf = (req: any) => ({ ...req, body: JSON.stringify({ payment_intent: ids[next++ % ids.length], amount: 1 }) });
+  const json = { 'Content-Type': 'application/json', Authorization: `Bearer ${SECRET}` };
+  await autocannon({ url: `${base}/v1/refunds`, method: 'POST', headers: json, duration: 1, connections: CONNECTIONS, requests: [{ setupRequest: refundOf }] });
+  const row = await load('POST /v1/refunds amount=1 (via simulator)', { url: `${base}/v1/refunds`, method: 'POST', headers: json, requests: [{ setupRequest: refundOf }] });
+  // autocannon stops with requests in flight; let the gateway finish them before looking.
+  await sleep(1_000);
+  const latest = (await apiOk(base, 'GET', '/v1/refunds?limit=100')).data.filter((r: { status: string }) => r.status !== 'succeeded');
+  if (latest.length > 0) process.stderr.write(`  (${latest.length} of the last 100 refunds did not succeed: ${latest[0].status})\n`);
+  return row;
+}
+
+/**
+ * Webhook throughput: the receiver holds its first requests open while N PaymentIntents are
+ * created, so the outbox fills without the worker draining it meanwhile (the worker keeps at most
+ * WEBHOOK_PER_ENDPOINT sends open per endpoint). Then the receiver answers everything at once and
+ * the clock runs until no delivery is pending. p50/p99 are the gateway's own send latencies.
+ * N is 60 per BENCH_SECOND: on PGlite the drain runs at tens per second, and the whole bench must
+ * stay within a few minutes.
+ */
+async function webhookScenario(base: string, gatewayPid: number | undefined, createBody: string): Promise<Row[]> {
+  const n = Math.max(100, Math.round(DURATION * 60));
+  const receiver = await startChild([join(root, 'dist/bench/receiver.js'), '--hold'], {}, /RECEIVER (\S+)/, true);
+  const stats = () => new Promise<{ count: number; last: number }>((resolve) => {
+    receiver.proc.once('message', (m) => resolve(m as { count: number; last: number }));
+    receiver.proc.send!('stats');
+  });
+  const endpoint = await apiOk(base, 'POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['*'] });
+  try {
+    const json = { 'Content-Type': 'application/json', Authorization: `Bearer ${SECRET}` };
+    const enqueue = await load(`  … ×${n} with a '*' webhook endpoint (fills the outbox)`, { url: `${base}/v1/payment_intents`, method: 'POST', headers: json, body: createBody, amount: n });
+    enqueue.rssMiB = rssMiB(gatewayPid);
+
+    process.stderr.write(`  webhook deliveries, ${n} queued … `);
+    const t0 = Date.now();
+    receiver.proc.send!('release');
+    for (const end = t0 + 120_000; (await stats()).count < n; await sleep(20)) {
+      if (Date.now() > end) throw new Error(`only ${(await stats()).count} of ${n} webhooks arrived within 120 s`);
+    }
+    // Arrived is not yet recorded: the outbox is drained when the last success is committed.
+    for (const end = Date.now() + 30_000; (await apiOk(base, 'GET', '/v1/webhook_deliveries?status=pending&limit=1')).data.length > 0; await sleep(10)) {
+      if (Date.now() > end) throw new Error('deliveries still pending 30 s after every webhook arrived');
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const { count } = await stats();
+    const rps = count / seconds;
+    process.stderr.write(`${Math.round(rps)}/s (${count} in ${seconds.toFixed(2)} s)\n`);
+
+    const latencies: number[] = [];
+    let failed = 0;
+    for (let after: string | undefined; ;) {
+      const page = await apiOk(base, 'GET', `/v1/webhook_deliveries?webhook_endpoint=${endpoint.id}&limit=100${after ? `&starting_after=${after}` : ''}`);
+      for (const d of page.data) {
+        if (d.status !== 'succeeded') failed++;
+        for (const a of d.attempts) if (a.http_status === 200) latencies.push(a.latency_ms);
+      }
+      if (!page.has_more) break;
+      after = page.data[page.data.length - 1].id;
+    }
+    latencies.sort((a, b) => a - b);
+    return [enqueue, {
+      name: `webhook deliveries/s → local receiver (${n} queued)`, rps, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+      non2xx: failed + Math.max(0, n - count), errors: 0, rssMiB: rssMiB(gatewayPid),
+    }];
+  } finally {
+    await api(base, 'DELETE', `/v1/webhook_endpoints/${endpoint.id}`).catch(() => undefined);
+    receiver.proc.kill('SIGTERM');
+  }
 }
 
 async function main() {
@@ -78,6 +195,8 @@ async function main() {
       PORT: '0', DATA_DIR: join(dataDir, 'gw'), LOG_LEVEL: 'error', OPENCASHIER_TEST_SECRET_KEY: SECRET,
       // The limiter stays on (its cost is part of every request) but high enough not to refuse.
       RATE_LIMIT_PER_SECOND: '1000000', POLL_SCHEDULE_MS: '3600000',
+      // The webhook scenario holds its first sends open while it fills the outbox.
+      WEBHOOK_TIMEOUT_MS: '120000',
     }, /API \(Stripe-style\)\s+(\S+)\/v1/);
     children.push(gateway.proc);
 
@@ -102,6 +221,8 @@ async function main() {
       rssMiB: rssMiB(gateway.proc.pid),
     });
     rows.push({ ...(await load('POST /v1/payment_intents confirm=true (via simulator)', { url: `${gateway.url}/v1/payment_intents`, method: 'POST', headers: json, body: confirmBody })), rssMiB: rssMiB(gateway.proc.pid) });
+    rows.push({ ...(await refundScenario(gateway.url, confirmBody)), rssMiB: rssMiB(gateway.proc.pid) });
+    rows.push(...(await webhookScenario(gateway.url, gateway.proc.pid, createBody)));
 
     // The scale-out path, for comparison: the same gateway on a PostgreSQL server, if one answers.
     const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -132,6 +253,9 @@ async function main() {
       '',
       `${pad('scenario (one gateway process each; PGlite unless named)', 56)} ${pad('req/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs bare', 8)} ${pad('non-2xx', 8)} RSS MiB`,
       ...rows.map((r) => `${pad(r.name, 56)} ${pad(r.rps.toFixed(0), 8)} ${pad(String(r.p50), 7)} ${pad(String(r.p99), 7)} ${pad((r.rps / base).toFixed(3), 8)} ${pad(String(r.non2xx + r.errors), 8)} ${r.rssMiB?.toFixed(0) ?? ''}`),
+      '',
+      'webhook deliveries: deliveries per second from the release of a filled outbox until none is pending; p50/p99 are',
+      'the send latencies the gateway recorded, non-2xx the deliveries that did not succeed.',
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');

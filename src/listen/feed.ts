@@ -126,7 +126,7 @@ export class EventFeed {
 
   private advance(batch: ApiEvent[]): void {
     if (batch.length === 0) return;
-    const newest = Math.max(...batch.map((e) => e.created));
+    const newest = batch.reduce((m, e) => Math.max(m, e.created), -Infinity);
     let last = -1; // index of the new cursor in batch
     for (let i = batch.length - 1; i >= 0; i--) {
       if (batch[i]!.created <= newest - this.settleMs) {

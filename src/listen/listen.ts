@@ -161,7 +161,8 @@ async function forward(event: ApiEvent, url: string, secret: string, io: Io, sig
 /**
  * Runs `opencashier listen` with the command's arguments (after `listen`) until SIGINT or
  * SIGTERM, or a fatal error. Resolves to the process exit code: 0 on a signal or after
- * `--print-secret`, 1 when the gateway refuses the key, 2 for bad usage.
+ * `--print-secret`; 1 when the gateway refuses the key or the request, or the secrets file is
+ * unusable; 2 for bad usage.
  */
 export async function runListen(argv: string[], env: NodeJS.ProcessEnv, io: Io = {
   out: (l) => process.stdout.write(l + '\n'),
@@ -187,7 +188,13 @@ export async function runListen(argv: string[], env: NodeJS.ProcessEnv, io: Io =
     io.err(`opencashier listen: --forward-to is required\n\n${LISTEN_HELP}`);
     return 2;
   }
-  const { secret } = signingSecret(configDir(env), opts.apiBase, opts.apiKey);
+  let secret: string;
+  try {
+    ({ secret } = signingSecret(configDir(env), opts.apiBase, opts.apiKey));
+  } catch (err) {
+    io.err(`opencashier listen: cannot keep the signing secret: ${(err as Error).message}`);
+    return 1;
+  }
   if (opts.printSecret) {
     io.out(secret);
     return 0;
@@ -212,6 +219,11 @@ export async function runListen(argv: string[], env: NodeJS.ProcessEnv, io: Io =
       if (!(err instanceof GatewayError)) throw err;
       if (err.kind === 'unauthorized') {
         io.err(`opencashier listen: ${err.message}; check --api-key`);
+        return 'fatal';
+      }
+      // The gateway finds our request itself wrong (an --events value, another API version): asking again will not help.
+      if (err.status === 400) {
+        io.err(`opencashier listen: ${err.message}`);
         return 'fatal';
       }
       if (err.kind === 'cursor_gone') {
