@@ -146,10 +146,11 @@ export interface DeliveryRepo {
   attempts(deliveryId: string): Promise<WebhookAttemptRecord[]>;
   recordAttempt(a: WebhookAttemptRecord): Promise<void>;
   /**
-   * Claims up to `limit` pending deliveries that are due, skipping the given endpoints (already
-   * busy in this process), and pushes each one's next attempt `leaseMs` ahead (SKIP LOCKED).
+   * Claims up to `limit` pending deliveries that are due — at most `perEndpoint` for any one
+   * endpoint, none for `skipEndpoints` (already busy in this process) — and pushes each one's
+   * next attempt `leaseMs` ahead (SKIP LOCKED).
    */
-  claimDue(now: number, limit: number, leaseMs: number, skipEndpoints: readonly string[]): Promise<DueDelivery[]>;
+  claimDue(now: number, limit: number, leaseMs: number, skipEndpoints: readonly string[], perEndpoint: number): Promise<DueDelivery[]>;
   /** Pending deliveries of an endpoint, for giving them up when it is disabled or deleted. */
   pendingFor(endpointId: string): Promise<WebhookDeliveryRecord[]>;
 }

@@ -106,7 +106,7 @@ export class WebhookWorker {
         const now = this.core.clock.now();
         // Long enough to finish a send and record it; a process killed mid-send frees it after this.
         const lease = this.opts.timeoutMs * 2 + 1_000;
-        const due = await this.core.store.tx((s) => s.deliveries.claimDue(now, free, lease, busy));
+        const due = await this.core.store.tx((s) => s.deliveries.claimDue(now, free, lease, busy, this.opts.perEndpoint));
         if (due.length === 0) break;
         for (const d of this.capPerEndpoint(due)) {
           this.inFlight.set(d.delivery.id, d.endpoint.id);

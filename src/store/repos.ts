@@ -345,14 +345,22 @@ function deliveryRepo(q: Queryable): DeliveryRepo {
         ATTEMPT_COLUMNS.map((c) => a[c]),
       );
     },
-    claimDue: async (now, limit, leaseMs, skip) => {
+    claimDue: async (now, limit, leaseMs, skip, perEndpoint) => {
+      // At most `perEndpoint` per endpoint in one claim, so a backlog for one busy endpoint is
+      // not claimed only to be handed back; locking stays SKIP LOCKED on the rows themselves.
       const claimed = await q.query(
         `UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1, last_attempt_at = $1
-          WHERE id IN (SELECT id FROM webhook_deliveries
-                        WHERE status = 'pending' AND next_attempt_at <= $1 AND NOT (endpoint_id = ANY($4::text[]))
-                        ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          WHERE id IN (
+            SELECT id FROM webhook_deliveries
+             WHERE id IN (SELECT id FROM (
+                            SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS rn
+                              FROM webhook_deliveries
+                             WHERE status = 'pending' AND next_attempt_at <= $1 AND NOT (endpoint_id = ANY($4::text[]))) ranked
+                           WHERE rn <= $5)
+               AND status = 'pending' AND next_attempt_at <= $1
+             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
           RETURNING *`,
-        [now, now + leaseMs, limit, [...skip]],
+        [now, now + leaseMs, limit, [...skip], perEndpoint],
       );
       if (claimed.length === 0) return [];
       const deliveries = claimed.map((r) => fromRow(t, r));
