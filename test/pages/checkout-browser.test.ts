@@ -76,6 +76,9 @@ describe('hosted checkout in Chromium', { skip }, () => {
     assert.equal(done.payment_status, 'paid');
     const events = await g.gateway.db.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1', [cs.id]);
     assert.deepEqual(events.map((e) => e.type), ['checkout.session.completed']);
+    await page.goto(cs.url);
+    assert.match(await page.locator('main').innerText(), /Payment received/);
+    assert.equal(await page.getByRole('button').count(), 0, 'a completed checkout offers nothing more to pay');
     await wallet.close();
     await page.close();
   });
