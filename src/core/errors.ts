@@ -40,3 +40,10 @@ export const fail = <T = never>(error: CoreError): Result<T> => ({ ok: false, er
 
 export const invalid = (code: InvalidRequestCode, message: string, param?: string): CoreError => ({ kind: 'invalid_request', code, message, param });
 export const notFound = (resource: string, id: string, param?: string): CoreError => ({ kind: 'not_found', resource, id, param });
+
+/** A list page, or the 404 Stripe gives when `starting_after` / `ending_before` names nothing. */
+export function pageOr<T>(page: T | undefined, q: { starting_after?: string; ending_before?: string }): Result<T> {
+  if (page) return ok(page);
+  const param = q.starting_after !== undefined ? 'starting_after' : 'ending_before';
+  return fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param });
+}

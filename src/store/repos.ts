@@ -180,16 +180,23 @@ export async function listPage<T>(
 const scoped = 'id = $1 AND account_id = $2 AND livemode = $3';
 const scopeParams = (s: Scope, id: string) => [id, s.account_id, s.livemode];
 
+/** What every table keyed by id and scoped to an account offers. */
+function basics<T>(q: Queryable, t: Table<T>) {
+  return {
+    get: (s: Scope, id: string) => one(q, t, scoped, scopeParams(s, id)),
+    lock: (s: Scope, id: string) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
+    findById: (id: string) => one(q, t, 'id = $1', [id]),
+    lockById: (id: string) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    findByIdempotencyKey: (s: Scope, key: string) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
+    insert: (r: T) => insertRecord(q, t, r),
+    update: (r: T) => updateRecord(q, t, r),
+  };
+}
+
 function paymentIntentRepo(q: Queryable): PaymentIntentRepo {
   const t = PAYMENT_INTENTS;
   return {
-    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
-    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
-    findById: (id) => one(q, t, 'id = $1', [id]),
-    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
-    findByIdempotencyKey: (s, key) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
-    insert: (pi) => insertRecord(q, t, pi),
-    update: (pi) => updateRecord(q, t, pi),
+    ...basics(q, t),
     list: (s, query) => listPage(q, t, s, query),
   };
 }
@@ -272,18 +279,12 @@ function notificationRepo(q: Queryable): NotificationRepo {
 function refundRepo(q: Queryable): RefundRepo {
   const t = REFUNDS;
   return {
-    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
-    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
-    findById: (id) => one(q, t, 'id = $1', [id]),
-    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
-    findByIdempotencyKey: (s, key) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
+    ...basics(q, t),
     reservedFor: async (chargeId) => {
       const rows = await q.query<{ total: number | null }>(
         "SELECT sum(amount)::int8 AS total FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')", [chargeId]);
       return rows[0]?.total ?? 0;
     },
-    insert: (r) => insertRecord(q, t, r),
-    update: (r) => updateRecord(q, t, r),
     list: (s, query) => {
       const extra: { sql: string; value: unknown }[] = [];
       if (query.payment_intent) extra.push({ sql: 'payment_intent_id = ?', value: query.payment_intent });
@@ -416,13 +417,7 @@ function priceRepo(q: Queryable): PriceRepo {
 function checkoutSessionRepo(q: Queryable): CheckoutSessionRepo {
   const t = CHECKOUT_SESSIONS;
   return {
-    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
-    lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
-    findById: (id) => one(q, t, 'id = $1', [id]),
-    lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
-    findByIdempotencyKey: (s, key) => one(q, t, 'account_id = $1 AND livemode = $2 AND idempotency_key = $3', [s.account_id, s.livemode, key]),
-    insert: (cs) => insertRecord(q, t, cs),
-    update: (cs) => updateRecord(q, t, cs),
+    ...basics(q, t),
     list: (s, query) => {
       const extra: { sql: string; value: unknown }[] = [];
       if (query.payment_intent) extra.push({ sql: 'payment_intent_id = ?', value: query.payment_intent });

@@ -2,7 +2,7 @@
  * Prices: an amount in one currency for a product. Checkout takes one-time prices only (the
  * seeds' rule); recurring prices can be stored but not sold here.
  */
-import { fail, invalid, ok, type Result } from '../errors.js';
+import { fail, invalid, ok, pageOr, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { currencyInfo } from '../money.js';
 import { pricePublic, type Metadata, type PriceRecord, type ProductRecord } from '../model.js';
@@ -109,6 +109,5 @@ export async function getPrice(deps: CoreDeps, scope: Scope, id: string): Promis
 export async function listPrices(
   deps: CoreDeps, scope: Scope, q: ListQuery & { product?: string; active?: boolean; currency?: string; type?: string; lookup_keys?: string[] },
 ): Promise<Result<Page<PriceRecord>>> {
-  const page = await deps.store.prices.list(scope, q);
-  return page ? ok(page) : fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param: q.starting_after ? 'starting_after' : 'ending_before' });
+  return pageOr(await deps.store.prices.list(scope, q), q);
 }

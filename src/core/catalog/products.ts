@@ -1,5 +1,5 @@
 /** Products: what a price is for; named on the hosted checkout page and in line items. */
-import { fail, ok, type Result } from '../errors.js';
+import { fail, ok, pageOr, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { productPublic, type Metadata, type ProductRecord } from '../model.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
@@ -87,6 +87,5 @@ export async function getProduct(deps: CoreDeps, scope: Scope, id: string): Prom
 }
 
 export async function listProducts(deps: CoreDeps, scope: Scope, q: ListQuery & { active?: boolean }): Promise<Result<Page<ProductRecord>>> {
-  const page = await deps.store.products.list(scope, q);
-  return page ? ok(page) : fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param: q.starting_after ? 'starting_after' : 'ending_before' });
+  return pageOr(await deps.store.products.list(scope, q), q);
 }

@@ -1,5 +1,5 @@
 /** Checkout Sessions as the API shows them: the seeds' shape, with line items expanded. */
-import { fail, ok, type Result } from '../errors.js';
+import { fail, ok, pageOr, type Result } from '../errors.js';
 import { checkoutSessionPublic, lineItemPublic, type CheckoutSessionRecord, type LineItemPublic, type PaymentIntentRecord } from '../model.js';
 import type { CoreDeps } from '../context.js';
 import type { ListQuery, Page, Scope, StoreTx } from '../store.js';
@@ -31,6 +31,5 @@ export async function getCheckoutSession(deps: CoreDeps, scope: Scope, id: strin
 export async function listCheckoutSessions(
   deps: CoreDeps, scope: Scope, q: ListQuery & { payment_intent?: string; status?: string },
 ): Promise<Result<Page<CheckoutSessionRecord>>> {
-  const page = await deps.store.checkoutSessions.list(scope, q);
-  return page ? ok(page) : fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param: q.starting_after ? 'starting_after' : 'ending_before' });
+  return pageOr(await deps.store.checkoutSessions.list(scope, q), q);
 }

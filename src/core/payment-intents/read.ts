@@ -1,5 +1,5 @@
 /** Reads, scoped to the caller's account and mode. */
-import { fail, ok, type Result } from '../errors.js';
+import { fail, ok, pageOr, type Result } from '../errors.js';
 import type { ChargeRecord, PaymentIntentRecord, PaymentMethodRecord } from '../model.js';
 import type { ListQuery, Page, Scope, Store } from '../store.js';
 
@@ -18,17 +18,10 @@ export async function getPaymentMethod(store: Store, scope: Scope, id: string): 
   return pm ? ok(pm) : fail({ kind: 'not_found', resource: 'payment_method', id, param: 'payment_method' });
 }
 
-function cursorError<T>(q: ListQuery): Result<T> {
-  const param = q.starting_after !== undefined ? 'starting_after' : 'ending_before';
-  return fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param });
-}
-
 export async function listPaymentIntents(store: Store, scope: Scope, q: ListQuery): Promise<Result<Page<PaymentIntentRecord>>> {
-  const page = await store.paymentIntents.list(scope, q);
-  return page ? ok(page) : cursorError(q);
+  return pageOr(await store.paymentIntents.list(scope, q), q);
 }
 
 export async function listCharges(store: Store, scope: Scope, q: ListQuery & { payment_intent?: string }): Promise<Result<Page<ChargeRecord>>> {
-  const page = await store.charges.list(scope, q);
-  return page ? ok(page) : cursorError(q);
+  return pageOr(await store.charges.list(scope, q), q);
 }

@@ -1,5 +1,5 @@
 /** Refunds as the API reads them, scoped to the caller. */
-import { fail, ok, type Result } from '../errors.js';
+import { fail, ok, pageOr, type Result } from '../errors.js';
 import type { RefundRecord } from '../model.js';
 import type { CoreDeps } from '../context.js';
 import type { ListQuery, Page, Scope } from '../store.js';
@@ -10,6 +10,5 @@ export async function getRefund(deps: CoreDeps, scope: Scope, id: string): Promi
 }
 
 export async function listRefunds(deps: CoreDeps, scope: Scope, q: ListQuery & { payment_intent?: string; charge?: string }): Promise<Result<Page<RefundRecord>>> {
-  const page = await deps.store.refunds.list(scope, q);
-  return page ? ok(page) : fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param: q.starting_after ? 'starting_after' : 'ending_before' });
+  return pageOr(await deps.store.refunds.list(scope, q), q);
 }

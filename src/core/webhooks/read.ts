@@ -1,11 +1,7 @@
 /** Events, endpoints and deliveries as the API reads them, scoped to the caller. */
-import { fail, ok, type Result } from '../errors.js';
+import { fail, ok, pageOr, type Result } from '../errors.js';
 import type { EventRecord, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../model.js';
 import type { ListQuery, Page, Scope, Store } from '../store.js';
-
-function cursorError<T>(q: ListQuery): Result<T> {
-  return fail({ kind: 'not_found', resource: 'object', id: String(q.starting_after ?? q.ending_before), param: q.starting_after ? 'starting_after' : 'ending_before' });
-}
 
 export async function getEvent(store: Store, scope: Scope, id: string): Promise<Result<EventRecord>> {
   const e = await store.events.get(scope, id);
@@ -13,13 +9,11 @@ export async function getEvent(store: Store, scope: Scope, id: string): Promise<
 }
 
 export async function listEvents(store: Store, scope: Scope, q: ListQuery & { type?: string; types?: string[] }): Promise<Result<Page<EventRecord>>> {
-  const page = await store.events.list(scope, q);
-  return page ? ok(page) : cursorError(q);
+  return pageOr(await store.events.list(scope, q), q);
 }
 
 export async function listWebhookEndpoints(store: Store, scope: Scope, q: ListQuery): Promise<Result<Page<WebhookEndpointRecord>>> {
-  const page = await store.webhookEndpoints.list(scope, q);
-  return page ? ok(page) : cursorError(q);
+  return pageOr(await store.webhookEndpoints.list(scope, q), q);
 }
 
 export type DeliveryWithAttempts = WebhookDeliveryRecord & { attempt_log: WebhookAttemptRecord[] };
@@ -32,7 +26,7 @@ export async function getDelivery(store: Store, scope: Scope, id: string): Promi
 export async function listDeliveries(
   store: Store, scope: Scope, q: ListQuery & { event?: string; webhook_endpoint?: string; status?: string },
 ): Promise<Result<Page<DeliveryWithAttempts>>> {
-  const page = await store.deliveries.list(scope, q);
-  if (!page) return cursorError(q);
-  return ok({ has_more: page.has_more, data: await Promise.all(page.data.map(async (d) => ({ ...d, attempt_log: await store.deliveries.attempts(d.id) }))) });
+  const page = pageOr(await store.deliveries.list(scope, q), q);
+  if (!page.ok) return page;
+  return ok({ has_more: page.value.has_more, data: await Promise.all(page.value.data.map(async (d) => ({ ...d, attempt_log: await store.deliveries.attempts(d.id) }))) });
 }
