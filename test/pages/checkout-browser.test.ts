@@ -5,11 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { chromiumSkip, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (bash .ci/run does) or set CHROMIUM_PATH`;
+const skip = chromiumSkip;
 const DOCS = new URL('../../../docs/', import.meta.url).pathname;
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
@@ -18,11 +18,7 @@ describe('hosted checkout in Chromium', { skip }, () => {
   let browser: import('playwright-core').Browser;
   before(async () => {
     g = await startGateway({ store: 'pglite' });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mkdirSync(DOCS, { recursive: true });
   });
   after(async () => {

@@ -5,13 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCALES, MESSAGES, intlTag, placeholders, resolveLocale, t, type MessageKey } from '../../src/pages/checkout/i18n.js';
 import { formatMoney, renderCheckoutPage } from '../../src/pages/checkout/render.js';
 import { CHECKOUT_CSS } from '../../src/pages/checkout/styles.js';
 import type { CheckoutView, CheckoutWalletView, Locale } from '../../src/pages/checkout/view.js';
+import { chromiumSkip, launchChromium } from '../helpers/browser.js';
 
 const NONCE = 'n0nce-Test_123';
 const QR_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29" shape-rendering="crispEdges"><path fill="#fff" d="M0 0h29v29H0z"/><path stroke="#000" d="M1 1.5h7"/></svg>';
@@ -528,8 +528,7 @@ describe('checkout page in every language', () => {
 
 // ---- in a browser ----
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH`;
+const skip = chromiumSkip;
 
 const PICTURE = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#b45309"/></svg>')}`;
 
@@ -583,11 +582,7 @@ describe('checkout page in Chromium, under the production CSP', { skip }, () => 
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

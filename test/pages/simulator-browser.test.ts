@@ -1,22 +1,17 @@
 /** The wallet cashier in a real browser (Debian's chromium driven by playwright-core). */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { chromiumSkip, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (bash .ci/run does) or set CHROMIUM_PATH`;
+const skip = chromiumSkip;
 
 describe('simulator cashier in Chromium', { skip }, () => {
   let g: TestGateway;
   let browser: import('playwright-core').Browser;
   before(async () => {
     g = await startGateway({ store: 'pglite' });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -234,16 +234,18 @@ export const listDeliveries = z.strictObject({
 
 // Products, prices, Checkout Sessions -------------------------------------------------------------
 
-const productData = z.strictObject({
-  // Seed 003 sends "id": null inside product_data; ids are ours to choose.
-  id: z.null().optional(),
+/** A product's own fields: POST /v1/products, and product_data inside price_data. */
+const productFields = {
   name: str(250).min(1, 'must not be empty'),
   active: bool.optional(),
   description: nullable(str(40_000)).optional(),
   metadata: metadata.optional(),
   url: nullable(str(2048)).optional(),
   images: z.preprocess(blankToNull, arr(str(2048)).nullable()).optional(),
-});
+};
+
+// Seed 003 sends "id": null inside product_data; ids are ours to choose.
+const productData = z.strictObject({ id: z.null().optional(), ...productFields });
 
 const recurring = z.strictObject({
   interval: z.enum(['day', 'week', 'month', 'year']),
@@ -264,15 +266,7 @@ const priceFields = {
 
 export const priceData = z.strictObject({ ...priceFields, product: nullable(str(255)).optional(), product_data: productData.optional() });
 
-export const createProduct = z.strictObject({
-  name: str(250).min(1, 'must not be empty'),
-  active: bool.optional(),
-  description: nullable(str(40_000)).optional(),
-  metadata: metadata.optional(),
-  url: nullable(str(2048)).optional(),
-  images: z.preprocess(blankToNull, arr(str(2048)).nullable()).optional(),
-  expand,
-});
+export const createProduct = z.strictObject({ ...productFields, expand });
 
 export const updateProduct = z.strictObject({
   name: str(250).min(1).optional(),
