@@ -107,7 +107,18 @@ export interface PaymentAttemptRecord {
   paid_at: number | null;
   next_poll_at: number | null;
   poll_count: number;
+  /**
+   * Set when the gateway decided to close this attempt at Antom, before asking. Until Antom answers
+   * the cancel, a success reported for the attempt is held (its facts kept, nothing reported as
+   * paid); Antom's answer to the cancel decides. See payment-intents/cancel.ts.
+   */
+  cancel_requested_at: number | null;
+  /** Who asked: the merchant (API), a Checkout Session expiring, or the poller when nobody paid in time. */
+  cancel_source: CancelSource | null;
+  cancel_reason: string | null;
 }
+
+export type CancelSource = 'merchant' | 'checkout' | 'expiry';
 
 export interface ChargeRecord {
   id: string;

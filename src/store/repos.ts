@@ -50,6 +50,7 @@ export const PAYMENT_ATTEMPTS = table<PaymentAttemptRecord>('payment_attempts', 
   'id', 'payment_intent_id', 'account_id', 'livemode', 'created', 'updated', 'amount', 'currency', 'method_type',
   'upstream_method', 'payment_method_id', 'description', { json: 'env' }, 'status', 'upstream_payment_id', { json: 'redirect' },
   'failure_code', 'failure_message', 'wallet', 'buyer_id', 'paid_at', 'next_poll_at', 'poll_count',
+  'cancel_requested_at', 'cancel_source', 'cancel_reason',
 ]);
 
 export const PAYMENT_METHODS = table<PaymentMethodRecord>('payment_methods', [

@@ -2,32 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_CHECKOUT, SEED_003_CHECKOUT } from '../helpers/seeds.js';
 
-export const SEED_000_CHECKOUT = {
-  cancel_url: 'www.baidu.com',
-  mode: 'payment',
-  success_url: 'https://wooshpay.com/',
-  payment_method_types: ['alipay'],
-  line_items: [{
-    price_data: { currency: 'CNY', unit_amount: 100000, active: true, product_data: { name: 'taiwan fengli' }, billing_scheme: 'testscheme', lookup_key: 'test_lookup_key' },
-    quantity: 1,
-  }],
-};
-
-export const SEED_003_CHECKOUT = {
-  cancel_url: 'www.baide.com',
-  mode: 'payment',
-  success_url: 'www.wooshpay.com',
-  payment_method_options: { alipayplus: { terminal_type: 'WEB' } },
-  line_items: [{
-    price_data: {
-      currency: 'GBP', product: null, unit_amount: 5, active: true, metadata: { key1: 'value1', key2: 'value2' }, nickname: 'fengli',
-      product_data: { id: null, name: 'taiwan fengli', active: true, description: 'very delicious', metadata: { key1: 'value1', key2: 'value2' }, url: 'www.baidu.com' },
-      billing_scheme: 'testscheme', lookup_key: 'test_lookup_key',
-    },
-    quantity: 1,
-  }],
-};
 
 const counts = async (g: TestGateway) => {
   const rows = await g.gateway.db.query<{ t: string; n: number }>(

@@ -21,3 +21,14 @@ export async function completeCheckoutSession(s: StoreTx, deps: CoreDeps, ctx: R
   await s.checkoutSessions.update(next);
   await recordEvent(s, deps, ctx, 'checkout.session.completed', await sessionPublic(s, deps, next, pi));
 }
+
+/** A canceled PaymentIntent can no longer be paid: its open Checkout Session expires in the same transaction. */
+export async function expireSessionOf(s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord): Promise<void> {
+  if (!pi.checkout_session_id) return;
+  const session = await s.checkoutSessions.lockById(pi.checkout_session_id);
+  if (!session || session.status !== 'open') return;
+  const now = deps.clock.now();
+  const next = { ...session, status: 'expired' as const, expired_at: now, updated: now };
+  await s.checkoutSessions.update(next);
+  await recordEvent(s, deps, ctx, 'checkout.session.expired', await sessionPublic(s, deps, next, pi), { status: 'open' });
+}

@@ -15,8 +15,10 @@ import type { StoreTx } from '../store.js';
 import { nextActionFor, transition } from './shared.js';
 import { completeCheckoutSession } from '../checkout/complete.js';
 import { transitionEvent, type PaymentIntentTransition } from './states.js';
+import { recordReversal } from './reverse.js';
 
-const OPEN: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
+export const OPEN_ATTEMPT: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
+const OPEN = OPEN_ATTEMPT;
 
 export async function applyPaymentOutcome(
   deps: CoreDeps, ctx: RequestContext, attemptId: string, outcome: PaymentOutcome,
@@ -37,6 +39,10 @@ export async function applyLocked(
   s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord, attempt: PaymentAttemptRecord, outcome: PaymentOutcome,
 ): Promise<PaymentIntentRecord> {
   const now = deps.clock.now();
+  if (attempt.cancel_requested_at !== null) {
+    const held = await whileCanceling(s, deps, ctx, pi, attempt, outcome, now);
+    if (held) return held;
+  }
   if (!OPEN.includes(attempt.status)) {
     if (attempt.status !== outcome.status && !(attempt.status === 'failed' && outcome.status === 'canceled')) {
       deps.log.warn({ attempt: attempt.id, recorded: attempt.status, reported: outcome.status }, 'upstream reports another result for a settled attempt; kept the first');
@@ -116,7 +122,7 @@ export async function applyLocked(
   return next;
 }
 
-function chargeFor(a: PaymentAttemptRecord, pi: PaymentIntentRecord, now: number, status: 'succeeded' | 'failed'): ChargeRecord {
+export function chargeFor(a: PaymentAttemptRecord, pi: PaymentIntentRecord, now: number, status: 'succeeded' | 'failed'): ChargeRecord {
   const details: Record<string, unknown> = { buyer_id: a.buyer_id, fingerprint: null, transaction_id: a.upstream_payment_id };
   if (a.method_type === 'alipayplus') details.wallet = a.wallet;
   return {
@@ -144,4 +150,50 @@ function chargeFor(a: PaymentAttemptRecord, pi: PaymentIntentRecord, now: number
 async function recordWallet(s: StoreTx, pi: PaymentIntentRecord, a: PaymentAttemptRecord): Promise<void> {
   const pm = await s.paymentMethods.get({ account_id: pi.account_id, livemode: pi.livemode }, a.payment_method_id);
   if (pm && pm.details.wallet !== a.wallet && a.wallet) await s.paymentMethods.update({ ...pm, details: { ...pm.details, wallet: a.wallet } });
+}
+
+/**
+ * Answers about an attempt the gateway decided to cancel (cancel.ts explains the interleavings).
+ * Returns the PaymentIntent when the answer was handled here, undefined to apply it as usual.
+ */
+async function whileCanceling(
+  s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord, attempt: PaymentAttemptRecord, outcome: PaymentOutcome, now: number,
+): Promise<PaymentIntentRecord | undefined> {
+  const paidFacts = outcome.status === 'succeeded'
+    ? {
+      paid_at: attempt.paid_at ?? outcome.paidAt ?? now,
+      wallet: outcome.wallet ?? attempt.wallet ?? (attempt.method_type === 'alipay' ? 'ALIPAY_CN' : null),
+      buyer_id: outcome.buyerId ?? attempt.buyer_id,
+      upstream_payment_id: outcome.paymentId ?? attempt.upstream_payment_id,
+    }
+    : {};
+  if (OPEN.includes(attempt.status)) {
+    // Antom's answer to the cancel decides; until then a success is kept, not reported.
+    if (outcome.status === 'succeeded') {
+      deps.log.info({ payment_intent: pi.id, attempt: attempt.id }, 'success reported while a cancel is on its way to Antom; held until Antom answers the cancel');
+      await s.attempts.update({ ...attempt, ...paidFacts, updated: now });
+      return pi;
+    }
+    if (outcome.status === 'processing') return pi;
+    return undefined;
+  }
+  if (attempt.status !== 'canceled') return undefined;
+  if (outcome.status === 'succeeded') {
+    // Antom confirmed our cancel, so a success now is one paid before the cancel reached it: Antom
+    // returned the money. The charge is recorded and reversed, never a plain success.
+    const a = { ...attempt, ...paidFacts, updated: now };
+    await s.attempts.update(a);
+    const charge = await recordReversal(s, deps, ctx, pi, a, 'returned_by_cancel');
+    if (pi.latest_charge === charge.id) return pi;
+    const next = { ...pi, latest_charge: charge.id, updated: now };
+    await s.paymentIntents.update(next);
+    return next;
+  }
+  if (outcome.status === 'action_required' || outcome.status === 'processing') {
+    // Antom holds an open payment for an attempt we closed (a pay that landed after our cancel):
+    // the poller closes it again.
+    await s.attempts.update({ ...attempt, next_poll_at: now, updated: now });
+    return pi;
+  }
+  return undefined;
 }

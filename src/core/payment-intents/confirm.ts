@@ -108,6 +108,9 @@ export async function prepareConfirm(
     // If this process dies before Antom answers, the poller resends the same request.
     next_poll_at: now + (deps.pollScheduleMs[0] ?? 30_000),
     poll_count: 0,
+    cancel_requested_at: null,
+    cancel_source: null,
+    cancel_reason: null,
   };
   let attempt = await s.attempts.open(pi.id);
   if (attempt) {

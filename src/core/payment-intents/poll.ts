@@ -7,8 +7,11 @@
 import type { CoreDeps } from '../context.js';
 import { systemContext } from '../context.js';
 import type { PaymentAttemptRecord } from '../model.js';
+import type { PaymentOutcome } from '../connector.js';
+import { recordReversal } from './reverse.js';
 import { applyPaymentOutcome } from './apply-outcome.js';
 import { payRequestFor } from './confirm.js';
+import { CANCEL_RETRY_MS, requestCancel, settleCancel } from './cancel.js';
 
 const LEASE_MS = 60_000;
 const OPEN = ['pending', 'redirected', 'processing'];
@@ -27,6 +30,7 @@ export async function pollDueAttempts(deps: CoreDeps, limit = 20): Promise<numbe
 }
 
 async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promise<void> {
+  if (claimed.cancel_requested_at !== null) return pollCancel(deps, claimed);
   if (!OPEN.includes(claimed.status)) {
     await deps.store.tx(async (s) => {
       const cur = await s.attempts.lock(claimed.id);
@@ -41,12 +45,13 @@ async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promi
 
   if (exhausted) {
     // Nobody paid within the schedule: close it at Antom first, so it cannot be paid afterwards.
-    const closed = await connector.cancel(claimed.id);
-    if (closed.status === 'canceled') {
-      await applyPaymentOutcome(deps, ctx, claimed.id, { status: 'canceled' });
-      return;
-    }
-    // Refused means it reached a final state meanwhile: the inquiry below tells which.
+    // Written down before asking, like any cancel, so a success arriving meanwhile is held.
+    await deps.store.tx(async (s) => {
+      const cur = await s.attempts.lock(claimed.id);
+      if (cur && OPEN.includes(cur.status)) await requestCancel(s, deps, cur, 'expiry', null);
+    });
+    await pollCancel(deps, claimed);
+    return;
   }
   const outcome = claimed.status === 'pending'
     ? await connector.pay(payRequestFor(deps, claimed))
@@ -60,5 +65,46 @@ async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promi
     const delay = deps.pollScheduleMs[count] ?? deps.pollScheduleMs[deps.pollScheduleMs.length - 1] ?? 60_000;
     const at = Math.max(cur.created + delay, deps.clock.now() + 100);
     await s.attempts.update({ ...cur, poll_count: Math.min(count, deps.pollScheduleMs.length), next_poll_at: at });
+  });
+}
+
+/**
+ * A cancel was decided for this attempt but not settled (no answer, or its process died), or Antom
+ * holds a payment for an attempt we had closed: ask Antom to cancel, until it answers.
+ */
+async function pollCancel(deps: CoreDeps, claimed: PaymentAttemptRecord): Promise<void> {
+  let settled: boolean;
+  if (OPEN.includes(claimed.status)) {
+    const r = await settleCancel(deps, claimed.id);
+    settled = r.ok;
+  } else {
+    const connector = deps.connector(claimed.livemode);
+    const answer = connector ? await connector.cancel(claimed.id) : { status: 'unknown' as const };
+    if (answer.status === 'refused') {
+      // Too late to cancel: Antom kept the money for a payment we closed. It goes back by refund.
+      const truth = await connector!.inquiryPayment(claimed.id);
+      if (truth.status === 'succeeded') await reverseLateSuccess(deps, claimed.id, truth);
+      settled = truth.status !== 'unknown';
+    } else {
+      settled = answer.status === 'canceled';
+    }
+  }
+  await deps.store.tx(async (s) => {
+    const cur = await s.attempts.lock(claimed.id);
+    if (!cur) return;
+    const next_poll_at = settled && !OPEN.includes(cur.status) ? null : deps.clock.now() + CANCEL_RETRY_MS;
+    if (cur.next_poll_at !== next_poll_at) await s.attempts.update({ ...cur, next_poll_at });
+  });
+}
+
+async function reverseLateSuccess(deps: CoreDeps, attemptId: string, truth: Extract<PaymentOutcome, { status: 'succeeded' }>): Promise<void> {
+  await deps.store.tx(async (s) => {
+    const peek = await s.attempts.get(attemptId);
+    const pi = peek && (await s.paymentIntents.lockById(peek.payment_intent_id));
+    const a = pi && (await s.attempts.lock(attemptId));
+    if (!pi || !a) return;
+    const paid = { ...a, paid_at: a.paid_at ?? truth.paidAt ?? deps.clock.now(), upstream_payment_id: truth.paymentId ?? a.upstream_payment_id, wallet: truth.wallet ?? a.wallet, buyer_id: truth.buyerId ?? a.buyer_id };
+    await s.attempts.update(paid);
+    await recordReversal(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), pi, paid, 'refund_needed');
   });
 }
