@@ -13,6 +13,7 @@ import { randomToken } from './core/ids.js';
 import { openDb, type Db } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { sqlStore } from './store/repos.js';
+import { openPresence } from './store/presence.js';
 import { accountName, bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
 import { AntomClient } from './connectors/antom/client.js';
 import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
@@ -69,6 +70,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const clock = options.clock ?? systemClock;
   const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite') });
   await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
+  const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl } : undefined);
   const account = await bootstrapAccount(db, {
     name: config.bootstrap.accountName,
     secretKey: config.bootstrap.testSecretKey,
@@ -139,11 +141,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     log: app.log,
     checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, livemode),
     outboxChanged: () => webhookWorker?.kick(),
+    crashPoint: (step) => {
+      if (step !== config.crashAt) return;
+      process.stderr.write(`OPENCASHIER_CRASH_AT=${step}: killing the process\n`);
+      process.kill(process.pid, 'SIGKILL');
+    },
   };
   // Created right after core, which it serves; core only calls it once requests flow.
   const webhookWorker: WebhookWorker = new WebhookWorker(core, { ...config.webhooks, intervalMs: config.workerIntervalMs });
 
-  await app.register(v1Plugin({ core, db, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
+  await app.register(v1Plugin({ core, db, presence, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
   await app.register(upstreamRoutes({ core, verifier: () => verifier }));
   await app.register(checkoutPageRoutes({ core, merchantName: (id) => accountName(db, id) }));
 
@@ -200,6 +207,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await webhookWorker.stop();
       await simWorker?.stop();
       await app.close();
+      await presence.close();
       await db.close();
     },
   };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ANTOM_NOTIFY_SCHEDULE_MS } from './simulator/context.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './delivery/webhooks.js';
+import { CRASH_STEPS, type CrashStep } from './core/context.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
@@ -57,6 +58,8 @@ const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(3 * 24 * 3_600_000),
   WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(32),
   WEBHOOK_PER_ENDPOINT: z.coerce.number().int().positive().default(4),
+  /** Crash tests only: SIGKILL this process when a request reaches the step (core/context.ts). */
+  OPENCASHIER_CRASH_AT: z.enum(CRASH_STEPS).optional(),
   /** Requests per second per API key; 0 turns the limit off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
 });
@@ -93,6 +96,7 @@ export interface Config {
   simulatorNotifyScheduleMs: number[];
   workerIntervalMs: number;
   rateLimitPerSecond: number;
+  crashAt: CrashStep | undefined;
   webhooks: { timeoutMs: number; retryScheduleMs: number[]; disableAfterMs: number; maxInFlight: number; perEndpoint: number };
 }
 
@@ -149,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     simulatorNotifyScheduleMs: e.SIMULATOR_NOTIFY_SCHEDULE_MS ?? [...ANTOM_NOTIFY_SCHEDULE_MS],
     workerIntervalMs: e.WORKER_INTERVAL_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    crashAt: e.OPENCASHIER_CRASH_AT,
     webhooks: {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE_MS ?? [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS],

@@ -47,7 +47,21 @@ export interface CoreDeps {
   checkWebhookUrl(url: string, livemode: boolean): Promise<string | undefined>;
   /** Called when an event was recorded, so the delivery worker can look soon (after the commit). */
   outboxChanged(): void;
+  /**
+   * Fault injection for crash tests: the process dies (SIGKILL) when it reaches the named step.
+   * A no-op unless the operator set OPENCASHIER_CRASH_AT (config.ts).
+   */
+  crashPoint(step: CrashStep): void;
 }
+
+/** The steps of a request where a crash test may kill the process (the gaps between two writes). */
+export const CRASH_STEPS = [
+  'after_idempotency_claim',
+  'after_object_committed',
+  'after_antom_answer',
+  'before_idempotency_complete',
+] as const;
+export type CrashStep = (typeof CRASH_STEPS)[number];
 
 /** Context for changes no API request caused (notifications, polling). */
 export function systemContext(scope: Scope): RequestContext {

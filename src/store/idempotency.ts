@@ -2,8 +2,13 @@
  * Stored results of idempotent POSTs, keyed by (account, mode, Idempotency-Key). A key is claimed
  * before the request runs (so a concurrent twin sees it in progress) and completed with the
  * response; keys are kept at least 24 hours.
+ *
+ * A claim names the process that holds it (presence.ts). A live request keeps its key however long
+ * it runs; a claim whose process died is taken over by the first retry, which then resumes the
+ * work from the objects the dead request left (they carry the key: see core's create operations).
  */
 import type { Queryable } from './db.js';
+import type { Presence } from './presence.js';
 
 export interface IdempotencyRow {
   request_hash: string;
@@ -11,6 +16,7 @@ export interface IdempotencyRow {
   path: string;
   state: 'in_progress' | 'done';
   locked_at: number;
+  owner: string | null;
   response_status: number | null;
   response_body: string | null;
 }
@@ -23,28 +29,41 @@ export interface IdempotencyScope {
 
 export type Claim = { claimed: true } | { claimed: false; row: IdempotencyRow };
 
-/** Claims a key for this request, or returns what holds it; a claim older than `staleMs` may be taken over (its process died). */
-export async function claimKey(q: Queryable, s: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string }, now: number, staleMs: number): Promise<Claim> {
+/**
+ * Claims a key for this request, or returns what holds it. A claim held by a process that is gone
+ * is taken over at once; one without an owner (written before owners were recorded) after `staleMs`.
+ */
+export async function claimKey(
+  q: Queryable, s: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string },
+  now: number, staleMs: number, presence: Presence,
+): Promise<Claim> {
   const inserted = await q.query(
-    `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, 'in_progress', $7, $7, $8) ON CONFLICT DO NOTHING RETURNING key`,
-    [s.account_id, s.livemode, s.key, req.hash, req.method, req.path, now, req.requestId],
+    `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id, owner)
+     VALUES ($1, $2, $3, $4, $5, $6, 'in_progress', $7, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING key`,
+    [s.account_id, s.livemode, s.key, req.hash, req.method, req.path, now, req.requestId, presence.id],
   );
   if (inserted.length === 1) return { claimed: true };
   const rows = await q.query<IdempotencyRow & Record<string, unknown>>(
-    'SELECT request_hash, method, path, state, locked_at, response_status, response_body FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3',
+    'SELECT request_hash, method, path, state, locked_at, owner, response_status, response_body FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3',
     [s.account_id, s.livemode, s.key],
   );
   const row = rows[0];
-  if (!row) return claimKey(q, s, req, now, staleMs); // released between our two statements
-  if (row.state === 'in_progress' && row.request_hash === req.hash && row.locked_at < now - staleMs) {
+  if (!row) return claimKey(q, s, req, now, staleMs, presence); // released between our two statements
+  if (row.state === 'in_progress' && row.request_hash === req.hash && (await abandoned(row, now, staleMs, presence))) {
     const taken = await q.query(
-      `UPDATE idempotency_keys SET locked_at = $4, request_id = $6 WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND locked_at = $5 RETURNING key`,
-      [s.account_id, s.livemode, s.key, now, row.locked_at, req.requestId],
+      `UPDATE idempotency_keys SET locked_at = $4, request_id = $6, owner = $7
+        WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND locked_at = $5 AND owner IS NOT DISTINCT FROM $8
+        RETURNING key`,
+      [s.account_id, s.livemode, s.key, now, row.locked_at, req.requestId, presence.id, row.owner],
     );
     if (taken.length === 1) return { claimed: true };
   }
   return { claimed: false, row };
+}
+
+async function abandoned(row: IdempotencyRow, now: number, staleMs: number, presence: Presence): Promise<boolean> {
+  if (row.owner === null) return row.locked_at < now - staleMs;
+  return row.owner !== presence.id && !(await presence.alive(row.owner));
 }
 
 export async function completeKey(q: Queryable, s: IdempotencyScope, status: number, body: string): Promise<void> {

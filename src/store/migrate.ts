@@ -7,6 +7,7 @@ import core0001 from './migrations/0001_core.js';
 import core0002 from './migrations/0002_refunds_webhooks.js';
 import core0003 from './migrations/0003_checkout.js';
 import core0004 from './migrations/0004_cancel_requests.js';
+import core0005 from './migrations/0005_idempotency_owner.js';
 
 export interface Migration {
   id: string;
@@ -18,6 +19,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0002_refunds_webhooks', sql: core0002 },
   { id: '0003_checkout', sql: core0003 },
   { id: '0004_cancel_requests', sql: core0004 },
+  { id: '0005_idempotency_owner', sql: core0005 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

@@ -10,6 +10,7 @@ import type { CoreError, Result } from '../../core/errors.js';
 import type { Db } from '../../store/db.js';
 import { authenticate, displayKey, type ApiKeyRow } from '../../store/accounts.js';
 import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
+import type { Presence } from '../../store/presence.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
 import type { z } from 'zod';
 import { FormError, parseForm } from './form.js';
@@ -39,8 +40,9 @@ declare module 'fastify' {
 export interface V1Options {
   core: CoreDeps;
   db: Db;
+  presence: Presence;
   rateLimitPerSecond: number;
-  /** An in-progress idempotency claim older than this belongs to a dead process and may be taken over. */
+  /** An in-progress claim with no recorded owner older than this is taken over (claims now name their process). */
   idempotencyStaleMs?: number;
 }
 
@@ -154,9 +156,10 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       const scope: IdempotencyScope = { account_id: key.account_id, livemode: key.livemode, key: idemKey };
       const path = req.url.split('?')[0]!;
       const hash = createHash('sha256').update(JSON.stringify([req.method, path, canonical(req.body ?? {})])).digest('hex');
-      const claim = await claimKey(opts.db, scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now(), staleMs);
+      const claim = await claimKey(opts.db, scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now(), staleMs, opts.presence);
       if (claim.claimed) {
         req.idem = scope;
+        opts.core.crashPoint('after_idempotency_claim');
         return;
       }
       if (claim.row.request_hash !== hash) return sendError(reply, apiErrors.idempotencyMismatch(idemKey));
@@ -171,6 +174,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       req.idem = undefined;
       // Saved: results of executed requests (2xx, and 4xx decided by core). Forgotten: bad
       // parameters (never executed) and 5xx (our operations are safe to run again).
+      opts.core.crashPoint('before_idempotency_complete');
       if (req.idemRelease || reply.statusCode >= 500) await releaseKey(opts.db, scope);
       else await completeKey(opts.db, scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
       return payload;

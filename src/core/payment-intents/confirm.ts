@@ -131,6 +131,7 @@ export async function prepareConfirm(
 export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector: PaymentConnector, prepared: Prepared): Promise<Result<PaymentIntentRecord>> {
   const { pi, attempt } = prepared;
   const outcome = await connector.pay(payRequestFor(deps, attempt));
+  deps.crashPoint('after_antom_answer');
   if (outcome.status === 'unknown') {
     deps.log.warn({ payment_intent: pi.id, attempt: attempt.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');
     return fail({ kind: 'upstream_unavailable', message: 'Alipay did not answer in time. Nothing was charged; confirm again with the same parameters to resume this payment.' });

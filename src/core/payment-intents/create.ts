@@ -28,6 +28,7 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
     return prepared.ok ? ok({ pi, prepared: prepared.value }) : prepared;
   });
   if (!created.ok) return created;
+  deps.crashPoint('after_object_committed');
   const { pi, prepared } = created.value;
   if (!params.confirm) return ok(pi);
   // A crash-retry of a create-and-confirm resumes the confirmation of the PaymentIntent it made.

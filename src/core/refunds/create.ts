@@ -32,7 +32,14 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
 
   const created = await inTx(deps.store, async (s): Promise<Result<{ refund: RefundRecord; request?: RefundRequest }>> => {
     if (ctx.idempotency_key) {
+      // A retry of a request whose process died: resume the refund it created. A pending one is
+      // sent again under the same refundRequestId, which Antom answers without refunding twice.
       const existing = await s.refunds.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
+      if (existing?.status === 'pending') {
+        const charge = await s.charges.get(ctx.scope, existing.charge_id);
+        const paid = charge && (await s.attempts.get(charge.attempt_id));
+        return ok({ refund: existing, request: paid?.upstream_payment_id ? refundRequestFor(deps, existing, paid.upstream_payment_id) : undefined });
+      }
       if (existing) return ok({ refund: existing });
     }
     let chargeId = p.charge;
@@ -85,9 +92,11 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
     return ok({ refund, request: refundRequestFor(deps, refund, attempt.upstream_payment_id) });
   });
   if (!created.ok) return created;
+  deps.crashPoint('after_object_committed');
   const { refund, request } = created.value;
   if (!request || refund.status !== 'pending') return ok(refund);
   const outcome = await connector.refund(request);
+  deps.crashPoint('after_antom_answer');
   if (outcome.status === 'unknown') {
     deps.log.warn({ refund: refund.id, reason: outcome.reason }, 'refund without a usable answer; kept pending for retry');
     return ok(refund);
