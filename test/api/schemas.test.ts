@@ -4,13 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readSpec } from '../helpers/shared.js';
+import { readFixture } from '../helpers/fixtures.js';
 import AjvModule from 'ajv';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
-const doc = JSON.parse(readSpec('stripe-schemas.json'));
+const doc = JSON.parse(readFixture('stripe-schemas.json'));
 // Deliberate differences where the seeds win: seeds 000/003 add the method type `alipayplus`,
 // which Stripe lacks, and seed 003's refund carries `"failure_reason": null` where Stripe omits it.
 const pmType = doc.components.schemas.payment_method.properties.type;

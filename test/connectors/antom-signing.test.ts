@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readSpec } from '../helpers/shared.js';
+import { readFixture } from '../helpers/fixtures.js';
 import {
   generateAntomKeyPair, parseSignatureHeader, privateKeyFromBase64, publicKeyFromBase64,
   signedContent, signMessage, verifyMessage, signatureHeader,
@@ -11,7 +11,7 @@ interface Vectors {
   merchant_public_key_x509_base64: string;
   cases: { method: string; path: string; client_id: string; request_time: string; body: string; signed_content: string; signature: string; header: string }[];
 }
-const vectors = JSON.parse(readSpec('antom-vectors.json')) as Vectors;
+const vectors = JSON.parse(readFixture('antom-vectors.json')) as Vectors;
 const priv = privateKeyFromBase64(vectors.merchant_private_key_pkcs8_base64);
 const pub = publicKeyFromBase64(vectors.merchant_public_key_x509_base64);
 
