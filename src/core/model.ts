@@ -66,6 +66,8 @@ export interface PaymentIntentRecord {
   idempotency_key: string | null;
   /** Set when a Checkout Session owns this PaymentIntent: it is then paid through the hosted page only. */
   checkout_session_id: string | null;
+  /** As the merchant asked (Stripe's automatic_payment_methods), or null. */
+  automatic_payment_methods: { enabled: boolean; allow_redirects?: 'always' | 'never' } | null;
 }
 
 export interface PaymentMethodRecord {
@@ -219,7 +221,7 @@ export function paymentIntentPublic(pi: PaymentIntentRecord) {
     customer: null,
     application: null,
     application_fee_amount: null,
-    automatic_payment_methods: null,
+    automatic_payment_methods: pi.automatic_payment_methods,
     invoice: null,
     on_behalf_of: null,
     processing: null,
@@ -615,5 +617,10 @@ export function checkoutSessionPublic(cs: CheckoutSessionRecord, extra: { url: s
     locale: cs.locale,
     customer_details: cs.customer_email ? { email: cs.customer_email } : null,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    // Stripe's schema requires these; none of the features they describe exist for wallet payments.
+    automatic_tax: { enabled: false, status: null },
+    custom_fields: [],
+    custom_text: { shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    shipping_options: [],
   };
 }

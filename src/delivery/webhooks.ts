@@ -11,6 +11,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { eventPublic, webhookEndpointPublic } from '../core/model.js';
+import { dialectOfApiVersion, inDialect } from '../api/v1/dialect.js';
 import { recordEvent, systemContext, type CoreDeps } from '../core/context.js';
 import type { DueDelivery } from '../core/store.js';
 import { giveUpPending } from '../core/webhooks/endpoints.js';
@@ -159,7 +160,8 @@ export class WebhookWorker {
   }
 
   private async deliver(d: DueDelivery): Promise<void> {
-    const body = JSON.stringify(eventPublic(d.event));
+    // Rendered in the dialect the endpoint's api_version asks for (api/v1/dialect.ts).
+    const body = JSON.stringify(inDialect(eventPublic(d.event), dialectOfApiVersion(d.endpoint.api_version)));
     const started = this.core.clock.now();
     const result = d.endpoint.status === 'enabled' && !d.endpoint.deleted
       ? await this.post(d.endpoint.url, body, d.endpoint.secret, d.endpoint.livemode)

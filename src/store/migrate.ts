@@ -8,6 +8,7 @@ import core0002 from './migrations/0002_refunds_webhooks.js';
 import core0003 from './migrations/0003_checkout.js';
 import core0004 from './migrations/0004_cancel_requests.js';
 import core0005 from './migrations/0005_idempotency_owner.js';
+import core0006 from './migrations/0006_automatic_payment_methods.js';
 
 export interface Migration {
   id: string;
@@ -20,6 +21,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0003_checkout', sql: core0003 },
   { id: '0004_cancel_requests', sql: core0004 },
   { id: '0005_idempotency_owner', sql: core0005 },
+  { id: '0006_automatic_payment_methods', sql: core0006 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

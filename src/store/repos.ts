@@ -43,7 +43,7 @@ export const PAYMENT_INTENTS = table<PaymentIntentRecord>('payment_intents', [
   'confirmation_method', 'capture_method', 'return_url', 'description', { json: 'metadata' }, 'amount_received',
   ['latest_charge', 'latest_charge_id'], { json: 'last_payment_error' }, 'cancellation_reason', 'canceled_at',
   { json: 'next_action' }, 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'idempotency_key',
-  'checkout_session_id',
+  'checkout_session_id', { json: 'automatic_payment_methods' },
 ]);
 
 export const PAYMENT_ATTEMPTS = table<PaymentAttemptRecord>('payment_attempts', [

@@ -32,7 +32,9 @@ for (const { kind, skip } of await stores()) {
         description: 'Order 1001', metadata: { order_id: '1001' },
       }));
       assert.equal(created.status, 'requires_payment_method');
-      assert.equal(created.currency, 'CNY');
+      // Stripe's conventions for Stripe's SDK: lower-case currency, timestamps in seconds.
+      assert.equal(created.currency, 'cny');
+      assert.ok(Math.abs(created.created - Date.now() / 1000) < 600, `created ${created.created} is in seconds`);
       assert.match(created.lastResponse.requestId, /^req_/);
       const confirmed = await stripe.paymentIntents.confirm(created.id, { payment_method_data: { type: 'alipay' }, return_url: 'https://shop.example/return' });
       assert.equal(confirmed.status, 'requires_action');

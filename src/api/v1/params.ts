@@ -91,6 +91,7 @@ export const createPaymentIntent = z.strictObject({
   confirm: bool.optional(),
   confirmation_method: z.enum(['automatic', 'manual']).optional(),
   capture_method: z.enum(['automatic'], { error: 'must be automatic: Alipay and Alipay+ capture when the shopper pays' }).optional(),
+  automatic_payment_methods: z.strictObject({ enabled: bool, allow_redirects: z.enum(['always', 'never']).optional() }).optional(),
   metadata: metadata.optional(),
   ...descriptive,
   ...paymentMethodParams,
@@ -320,7 +321,8 @@ export const createCheckoutSession = z.strictObject({
   billing_address_collection: z.enum(['auto', 'required']).optional(),
   metadata: metadata.optional(),
   locale: z.enum(CHECKOUT_LOCALES, { error: `must be one of ${CHECKOUT_LOCALES.join(', ')}` }).optional(),
-  expires_at: int.optional(),
+  // Milliseconds like every timestamp of the seeds; values below 10^11 are seconds (Stripe's SDKs).
+  expires_at: int.transform((n) => (n < 1e11 ? n * 1000 : n)).optional(),
   payment_intent_data: z.strictObject({ description: nullable(str(1000)).optional(), metadata: metadata.optional() }).optional(),
   expand,
 });

@@ -11,6 +11,7 @@ import type { Db } from '../../store/db.js';
 import { authenticate, displayKey, type ApiKeyRow } from '../../store/accounts.js';
 import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
 import type { Presence } from '../../store/presence.js';
+import { dialectOfHeaders, inDialect } from './dialect.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
 import type { z } from 'zod';
 import { FormError, parseForm } from './form.js';
@@ -166,6 +167,13 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       if (claim.row.state === 'in_progress') return sendError(reply, apiErrors.idempotencyInProgress());
       reply.header('Idempotent-Replayed', 'true').header('Content-Type', 'application/json; charset=utf-8');
       return reply.code(claim.row.response_status ?? 200).send(claim.row.response_body ?? '{}');
+    });
+
+    // Stripe's SDKs name a Stripe-Version: they get Stripe's conventions (dialect.ts).
+    app.addHook('preSerialization', async (req, reply, payload) => {
+      if (dialectOfHeaders(req.headers) !== 'stripe') return payload;
+      reply.header('Stripe-Version', String(req.headers['stripe-version']));
+      return inDialect(payload, 'stripe');
     });
 
     app.addHook('onSend', async (req, reply, payload) => {

@@ -44,6 +44,13 @@ export async function insertPaymentIntent(
   s: StoreTx, deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams,
 ): Promise<Result<PaymentIntentRecord>> {
   const currency = params.currency.toUpperCase();
+  const automatic = params.automatic_payment_methods;
+  if (automatic?.enabled && params.payment_method_types) {
+    return fail(invalid('parameter_invalid', 'You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', 'automatic_payment_methods'));
+  }
+  if (automatic?.enabled && automatic.allow_redirects === 'never') {
+    return fail(invalid('parameter_invalid', 'Alipay and Alipay+ always send the shopper to the wallet to pay, so automatic_payment_methods[allow_redirects]=never leaves no payment method.', 'automatic_payment_methods[allow_redirects]'));
+  }
   const types = params.payment_method_types
     ?? (params.payment_method_data ? [params.payment_method_data.type] : defaultMethods(currency, params.amount));
   if (types.length === 0) {
@@ -81,6 +88,7 @@ export async function insertPaymentIntent(
     statement_descriptor_suffix: params.statement_descriptor_suffix ?? null,
     idempotency_key: ctx.idempotency_key,
     checkout_session_id: params.checkout_session_id ?? null,
+    automatic_payment_methods: params.automatic_payment_methods ?? null,
   };
   const applied = await applyPaymentMethodParams(s, deps, ctx, base, { ...params, payment_method_types: types });
   if (!applied.ok) return applied;

@@ -23,6 +23,8 @@ export interface CreatePaymentIntentParams extends PaymentMethodParams {
   confirm?: boolean;
   confirmation_method?: 'automatic' | 'manual';
   capture_method?: 'automatic';
+  /** Stripe's quickstart sends it; offering every method that presents the currency is what we do anyway. */
+  automatic_payment_methods?: { enabled: boolean; allow_redirects?: 'always' | 'never' };
   description?: string | null;
   metadata?: Metadata;
   receipt_email?: string | null;

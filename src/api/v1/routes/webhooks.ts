@@ -8,6 +8,7 @@ import * as P from '../params.js';
 import { parseParams, scopeOf, sendResult } from '../plugin.js';
 import { requestContext } from './payment-intents.js';
 import { listBody } from './list.js';
+import { dialectOfHeaders } from '../dialect.js';
 
 type Id = { Params: { id: string } };
 
@@ -18,8 +19,11 @@ export function webhookRoutes(core: CoreDeps) {
     app.post('/webhook_endpoints', async (req, reply) => {
       const parsed = parseParams(reply, P.createWebhookEndpoint, req.body, 'none');
       if (!parsed) return reply;
+      // A Stripe SDK that names no api_version gets its events in the version it speaks (dialect.ts).
+      const stripeVersion = dialectOfHeaders(req.headers) === 'stripe' ? String(req.headers['stripe-version']) : undefined;
+      const params = { ...parsed.params, api_version: parsed.params.api_version ?? stripeVersion };
       // The secret is shown here and never again.
-      return sendResult(reply, await createWebhookEndpoint(core, requestContext(req), parsed.params), (w) => webhookEndpointPublic(w, { withSecret: true }));
+      return sendResult(reply, await createWebhookEndpoint(core, requestContext(req), params), (w) => webhookEndpointPublic(w, { withSecret: true }));
     });
 
     app.get('/webhook_endpoints', async (req, reply) => {
