@@ -137,7 +137,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     pollScheduleMs: config.pollScheduleMs,
     log: app.log,
-    checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, livemode),
+    checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
     outboxChanged: () => webhookWorker?.kick(),
   };
   // Created right after core, which it serves; core only calls it once requests flow.

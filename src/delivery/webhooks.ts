@@ -10,12 +10,13 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { eventPublic, webhookEndpointPublic } from '../core/model.js';
 import { recordEvent, systemContext, type CoreDeps } from '../core/context.js';
 import type { DueDelivery } from '../core/store.js';
 import { giveUpPending } from '../core/webhooks/endpoints.js';
 import { signatureHeader } from './signature.js';
-import { guardedLookup } from './url-guard.js';
+import { classifyAddress, guardedLookup, refuseAddress, type WebhookUrlPolicy } from './url-guard.js';
 
 export interface WebhookDeliveryOptions {
   timeoutMs: number;
@@ -26,6 +27,8 @@ export interface WebhookDeliveryOptions {
   maxInFlight: number;
   perEndpoint: number;
   intervalMs: number;
+  /** Test mode may deliver to loopback and private addresses (see url-guard.ts). */
+  allowPrivateUrls: boolean;
 }
 
 /** ~18 attempts over ~71 hours, the first retry within a minute (WooshPay: 18 attempts in 72 h). */
@@ -183,6 +186,11 @@ export class WebhookWorker {
       } catch {
         return done({ status: null, error: 'invalid URL', excerpt: null });
       }
+      const policy: WebhookUrlPolicy = { livemode, allowPrivate: this.opts.allowPrivateUrls };
+      // Node connects to an IP literal without calling `lookup`, so the guard there never sees it.
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      const refused = isIP(literal) ? refuseAddress(literal, policy) : undefined;
+      if (refused) return done({ status: null, error: `refused: ${literal} ${refused}`, excerpt: null });
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = send(target, {
         method: 'POST',
@@ -193,16 +201,19 @@ export class WebhookWorker {
           'Stripe-Signature': signature,
           'Wooshpay-Signature': signature,
         },
-        lookup: guardedLookup(livemode) as never,
+        lookup: guardedLookup(policy) as never,
         timeout: this.opts.timeoutMs,
       }, (res: IncomingMessage) => {
+        // Whoever may create endpoints could otherwise read what an inside service answers: a
+        // reply from anything but a public address is consumed and never kept.
+        const keep = classifyAddress(res.socket?.remoteAddress ?? '')?.kind === 'public';
         let excerpt = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (excerpt.length < EXCERPT_CHARS) excerpt += chunk.slice(0, EXCERPT_CHARS - excerpt.length);
+          if (keep && excerpt.length < EXCERPT_CHARS) excerpt += chunk.slice(0, EXCERPT_CHARS - excerpt.length);
         });
-        res.on('end', () => done({ status: res.statusCode ?? null, error: null, excerpt }));
-        res.on('error', (err) => done({ status: res.statusCode ?? null, error: err.message, excerpt }));
+        res.on('end', () => done({ status: res.statusCode ?? null, error: null, excerpt: keep ? excerpt : null }));
+        res.on('error', (err) => done({ status: res.statusCode ?? null, error: err.message, excerpt: keep ? excerpt : null }));
       });
       // The whole exchange is bounded, not only idle time: a trickling endpoint is cut off too.
       const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
