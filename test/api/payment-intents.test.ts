@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_APP, SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
 
 const counts = async (g: TestGateway) => {
@@ -195,6 +195,57 @@ for (const { kind, skip } of await stores()) {
       const pkOk = await g.api('GET', `/v1/payment_intents/${created.body.id}?client_secret=${created.body.client_secret}`, undefined, { key: g.publishableKey });
       assert.equal(pkOk.status, 200);
       assert.equal(pkOk.body.id, created.body.id);
+    });
+
+    test('a publishable key with the client_secret gets Stripe\'s client-side view only, and may not expand', async () => {
+      const pi = (await g.api('POST', '/v1/payment_intents', {
+        ...SEED_000_WEB, description: 'Order 7', receipt_email: 'shopper@example.com', metadata: { margin: 'merchant-only-42' },
+        payment_method_data: { type: 'alipay', metadata: { pm_note: 'merchant-only-pm' } },
+      })).body;
+      await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
+      const full = await eventually(async () => {
+        const p = (await g.api('GET', `/v1/payment_intents/${pi.id}?expand[]=latest_charge`)).body;
+        return p.status === 'succeeded' ? p : undefined;
+      });
+      assert.deepEqual(full.metadata, { margin: 'merchant-only-42' }, 'the secret key sees everything');
+      assert.equal(full.latest_charge.object, 'charge');
+      const view = await g.api('GET', `/v1/payment_intents/${pi.id}?client_secret=${pi.client_secret}`, undefined, { key: g.publishableKey });
+      assert.equal(view.status, 200, JSON.stringify(view.body));
+      assert.deepEqual(Object.keys(view.body).sort(), [
+        'amount', 'canceled_at', 'cancellation_reason', 'capture_method', 'client_secret', 'confirmation_method', 'created', 'currency',
+        'description', 'id', 'last_payment_error', 'livemode', 'next_action', 'object', 'payment_method', 'payment_method_types',
+        'processing', 'receipt_email', 'setup_future_usage', 'shipping', 'status',
+      ]);
+      assert.equal(view.body.status, 'succeeded');
+      assert.equal(view.body.amount, 20);
+      assert.equal(view.body.description, 'Order 7');
+      assert.equal(view.body.receipt_email, 'shopper@example.com');
+      assert.equal(view.body.client_secret, pi.client_secret);
+      assert.match(view.body.payment_method, /^pm_/, 'the payment method as an id only');
+      assert.equal(view.body.payment_method, full.payment_method);
+      const text = JSON.stringify(view.body);
+      for (const secret of ['merchant-only-42', 'merchant-only-pm', full.latest_charge.id]) assert.ok(!text.includes(secret), secret);
+
+      for (const path of ['latest_charge', 'payment_method', 'latest_charge.payment_method']) {
+        const res = await g.api('GET', `/v1/payment_intents/${pi.id}?client_secret=${pi.client_secret}&expand[]=${path}`, undefined, { key: g.publishableKey });
+        assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.param, 'expand');
+        assert.ok(!JSON.stringify(res.body).includes('merchant-only'), path);
+      }
+      const indexed = await g.api('GET', `/v1/payment_intents/${pi.id}?client_secret=${pi.client_secret}&expand[0]=latest_charge`, undefined, { key: g.publishableKey });
+      assert.equal(indexed.body.error.param, 'expand');
+
+      // A declined attempt: last_payment_error names the payment method by id, without its details.
+      const declined = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, payment_method_data: { type: 'alipay', metadata: { pm_note: 'merchant-only-pm' } } })).body;
+      await g.complete(declined.next_action.redirect_to_url.url, 'failed');
+      const failed = await eventually(async () => {
+        const p = (await g.api('GET', `/v1/payment_intents/${declined.id}`)).body;
+        return p.last_payment_error ? p : undefined;
+      });
+      assert.deepEqual(failed.last_payment_error.payment_method.metadata, { pm_note: 'merchant-only-pm' }, 'the secret key sees the details');
+      const failedView = (await g.api('GET', `/v1/payment_intents/${declined.id}?client_secret=${declined.client_secret}`, undefined, { key: g.publishableKey })).body;
+      assert.equal(failedView.last_payment_error.code, failed.last_payment_error.code);
+      assert.deepEqual(failedView.last_payment_error.payment_method, { id: failed.last_payment_error.payment_method.id, object: 'payment_method', type: 'alipay' });
     });
 
     test('unknown ids are 404 resource_missing; unknown routes are 404 too', async () => {
