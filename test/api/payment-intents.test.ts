@@ -2,6 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_APP, SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { BAD_REDIRECT_URLS } from '../helpers/redirect-urls.js';
+import { createPaymentIntent } from '../../src/core/payment-intents/create.js';
+import { createCheckoutSession } from '../../src/core/checkout/create.js';
 
 const counts = async (g: TestGateway) => {
   const rows = await g.gateway.db.query<{ t: string; n: number }>(
@@ -120,6 +123,48 @@ for (const { kind, skip } of await stores()) {
       const pi = await g.api('GET', `/v1/payment_intents/${created.body.id}`);
       assert.equal(pi.body.status, 'requires_payment_method');
       assert.equal(pi.body.payment_method, null);
+    });
+
+    test('return_url takes http and https only, at create, update and confirm; a refused one writes nothing', async () => {
+      const created = (await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'CNY' })).body;
+      const before = await counts(g);
+      for (const bad of BAD_REDIRECT_URLS) {
+        for (const [path, body] of [
+          ['/v1/payment_intents', { amount: 100, currency: 'CNY', return_url: bad }],
+          ['/v1/payment_intents', { ...SEED_000_WEB, return_url: bad }],
+          [`/v1/payment_intents/${created.id}`, { return_url: bad }],
+          [`/v1/payment_intents/${created.id}/confirm`, { payment_method_data: { type: 'alipay' }, return_url: bad }],
+        ] as const) {
+          const res = await g.api('POST', path, body);
+          assert.equal(res.status, 400, `${path} ${JSON.stringify(bad)}: ${JSON.stringify(res.body)}`);
+          assert.equal(res.body.error.param, 'return_url');
+          assert.match(res.body.error.message, /http or https/);
+        }
+      }
+      const form = await g.api('POST', `/v1/payment_intents/${created.id}`, 'return_url=%20JavaScript%3Aalert(1)', { form: true });
+      assert.equal(form.body.error?.param, 'return_url');
+      assert.deepEqual(await counts(g), before);
+      const after = (await g.api('GET', `/v1/payment_intents/${created.id}`)).body;
+      assert.equal(after.return_url, null);
+      assert.equal(after.status, 'requires_payment_method');
+      for (const good of ['https://wooshpay.com', 'http://localhost:3000/return?order=7']) {
+        const res = await g.api('POST', `/v1/payment_intents/${created.id}`, { return_url: good });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.return_url, good);
+      }
+    });
+
+    test('core itself refuses a non-http return_url and a checkout URL, whichever front door passes them on', async () => {
+      const ctx = { scope: { account_id: g.gateway.account.accountId, livemode: false }, request_id: null, idempotency_key: null };
+      const before = await counts(g);
+      const pi = await createPaymentIntent(g.gateway.core, ctx, { amount: 100, currency: 'CNY', return_url: 'javascript:alert(1)' });
+      assert.deepEqual(pi.ok ? 'created' : [pi.error.kind, (pi.error as { param?: string }).param], ['invalid_request', 'return_url']);
+      const cs = await createCheckoutSession(g.gateway.core, ctx, {
+        success_url: 'https://shop.example/done', cancel_url: 'data:text/html,<script>alert(1)</script>',
+        line_items: [{ price_data: { currency: 'CNY', unit_amount: 100, product_data: { name: 'Tea' } }, quantity: 1 }],
+      });
+      assert.deepEqual(cs.ok ? 'created' : [cs.error.kind, (cs.error as { param?: string }).param], ['invalid_request', 'cancel_url']);
+      assert.deepEqual(await counts(g), before);
     });
 
     test('bad requests are Stripe-shaped 400s that name the parameter and write nothing', async () => {
