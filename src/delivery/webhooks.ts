@@ -8,8 +8,8 @@
  * endpoint holds only its own slots, never another endpoint's deliveries. An endpoint that has
  * failed without a single success for `disableAfterMs` is disabled, with an event.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { eventPublic, webhookEndpointPublic } from '../core/model.js';
 import { recordEvent, systemContext, type CoreDeps } from '../core/context.js';
@@ -60,6 +60,15 @@ export class WebhookWorker {
   private claiming = false;
   private readonly sends = new Set<Promise<void>>();
 
+  /**
+   * A reused keep-alive socket skips the guarded lookup, so live and test deliveries never share
+   * one: a socket test mode may open to a private address must not carry a live delivery.
+   */
+  private readonly agents = {
+    live: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
+    test: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
+  };
+
   constructor(private readonly core: CoreDeps, private readonly opts: WebhookDeliveryOptions) {}
 
   start(): void {
@@ -75,6 +84,10 @@ export class WebhookWorker {
     if (this.timer) clearInterval(this.timer);
     if (this.kickTimer) clearTimeout(this.kickTimer);
     await Promise.allSettled([...this.sends]);
+    for (const mode of [this.agents.live, this.agents.test]) {
+      mode.http.destroy();
+      mode.https.destroy();
+    }
   }
 
   /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
@@ -191,8 +204,11 @@ export class WebhookWorker {
       const literal = target.hostname.replace(/^\[|\]$/g, '');
       const refused = isIP(literal) ? refuseAddress(literal, policy) : undefined;
       if (refused) return done({ status: null, error: `refused: ${literal} ${refused}`, excerpt: null });
-      const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const https = target.protocol === 'https:';
+      const send = https ? httpsRequest : httpRequest;
+      const agents = livemode ? this.agents.live : this.agents.test;
       const req = send(target, {
+        agent: https ? agents.https : agents.http,
         method: 'POST',
         headers: {
           'Content-Type': 'application/json; charset=utf-8',

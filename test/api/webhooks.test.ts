@@ -434,4 +434,21 @@ describe('delivery re-checks the address it connects to', () => {
     }
     assert.equal(rx.got.length, 0, 'nothing reached the loopback receiver');
   });
+
+  test('a live delivery never rides a keep-alive socket that a test-mode delivery opened to loopback', async () => {
+    const liveKey = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', true, Date.now());
+    const local = rx.url.replace('127.0.0.1', 'localhost');
+    const testEndpoint = (await g.api('POST', '/v1/webhook_endpoints', { url: `${local}/test-mode`, enabled_events: ['payment_intent.created'] })).body;
+    await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' });
+    await eventually(async () => (await g.api('GET', `/v1/webhook_deliveries?webhook_endpoint=${testEndpoint.id}&status=succeeded`)).body.data.length === 1);
+    // The test-mode socket to localhost is now idle in a keep-alive pool; a rebound live endpoint names the same origin.
+    await insertEndpoint(g, 'we_pooled', true, `${local}/live-mode`);
+    await g.api('POST', '/v1/payment_intents', { amount: 6, currency: 'CNY' }, { key: liveKey });
+    const d = await eventually(async () => {
+      const x = (await g.api('GET', '/v1/webhook_deliveries?webhook_endpoint=we_pooled', undefined, { key: liveKey })).body.data[0];
+      return x?.status === 'failed' ? x : undefined;
+    });
+    assert.match(d.attempts[0].error, /refused: localhost resolves to .*loopback/);
+    assert.equal(rx.got.filter((r) => r.path === '/live-mode').length, 0, 'the live delivery reached loopback');
+  });
 });
