@@ -139,7 +139,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     pollScheduleMs: config.pollScheduleMs,
     log: app.log,
-    checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, livemode),
+    checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
     outboxChanged: () => webhookWorker?.kick(),
     crashPoint: (step) => {
       if (step !== config.crashAt) return;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ANTOM_NOTIFY_SCHEDULE_MS } from './simulator/context.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './delivery/webhooks.js';
 import { CRASH_STEPS, type CrashStep } from './core/context.js';
+import { isLoopbackHost } from './delivery/url-guard.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
@@ -60,6 +61,8 @@ const envSchema = z.object({
   WEBHOOK_PER_ENDPOINT: z.coerce.number().int().positive().default(4),
   /** Crash tests only: SIGKILL this process when a request reaches the step (core/context.ts). */
   OPENCASHIER_CRASH_AT: z.enum(CRASH_STEPS).optional(),
+  /** Test mode may send webhooks to loopback and private addresses; default: on when HOST is loopback. */
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),
   /** Requests per second per API key; 0 turns the limit off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
 });
@@ -97,7 +100,11 @@ export interface Config {
   workerIntervalMs: number;
   rateLimitPerSecond: number;
   crashAt: CrashStep | undefined;
-  webhooks: { timeoutMs: number; retryScheduleMs: number[]; disableAfterMs: number; maxInFlight: number; perEndpoint: number };
+  webhooks: {
+    timeoutMs: number; retryScheduleMs: number[]; disableAfterMs: number; maxInFlight: number; perEndpoint: number;
+    /** Test mode only: loopback and private webhook URLs are allowed. Live mode never allows them. */
+    allowPrivateUrls: boolean;
+  };
 }
 
 /** Antom's demo backs off 2 s … 512 s; we start later because a shopper needs time to scan. */
@@ -160,6 +167,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
       maxInFlight: e.WEBHOOK_MAX_IN_FLIGHT,
       perEndpoint: e.WEBHOOK_PER_ENDPOINT,
+      // A gateway only this machine can reach is a developer's; one others can reach must not
+      // become their way into its network unless the operator says so.
+      allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS ?? isLoopbackHost(e.HOST),
     },
   };
 }

@@ -43,7 +43,7 @@ export interface CoreDeps {
   /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
   pollScheduleMs: readonly number[];
   log: Logger;
-  /** Says why a webhook URL may not be used in this mode (live mode refuses private addresses). */
+  /** Says why a webhook URL may not be used in this mode (delivery/url-guard.ts: never inside our network). */
   checkWebhookUrl(url: string, livemode: boolean): Promise<string | undefined>;
   /** Called when an event was recorded, so the delivery worker can look soon (after the commit). */
   outboxChanged(): void;

@@ -13,6 +13,8 @@ export interface CurrencyInfo {
   exponent: number;
   /** Antom wants some currencies in whole units even though ISO gives them decimals (IDR). */
   wholeUnitsOnly?: boolean;
+  /** The major unit's name, for messages ("whole rupiah"). */
+  unitName?: string;
 }
 
 export const CURRENCIES: Readonly<Record<string, CurrencyInfo>> = {
@@ -22,7 +24,7 @@ export const CURRENCIES: Readonly<Record<string, CurrencyInfo>> = {
   GBP: { code: 'GBP', exponent: 2 },
   HKD: { code: 'HKD', exponent: 2 },
   // Antom: "For IDR … make the last two digits 00".
-  IDR: { code: 'IDR', exponent: 2, wholeUnitsOnly: true },
+  IDR: { code: 'IDR', exponent: 2, wholeUnitsOnly: true, unitName: 'rupiah' },
   MYR: { code: 'MYR', exponent: 2 },
   PHP: { code: 'PHP', exponent: 2 },
   THB: { code: 'THB', exponent: 2 },
@@ -158,10 +160,21 @@ export function checkAmount(method: PaymentMethodType, currency: string, amount:
   if (!Number.isSafeInteger(amount) || amount <= 0) return { code: 'amount_invalid', message: 'Amount must be a positive integer in the currency\'s minor unit.' };
   if (amount < min) return { code: 'amount_too_small', message: `Amount must be at least ${formatAmount(min, info.code)} for ${method}.` };
   if (amount > rules.maximum) return { code: 'amount_too_large', message: `Amount must be no more than ${formatAmount(rules.maximum, info.code)}.` };
-  if (info.wholeUnitsOnly && amount % 10 ** info.exponent !== 0) {
-    return { code: 'amount_invalid', message: `${info.code} amounts must be whole units: the last ${info.exponent} digits of amount must be 0 (got ${amount}).` };
-  }
-  return undefined;
+  return checkWholeUnits(info.code, amount);
+}
+
+/**
+ * Antom takes some currencies in whole units only (IDR: "make the last two digits 00"), for every
+ * amount it is sent: payments and refunds alike.
+ */
+export function checkWholeUnits(currency: string, amount: number): AmountProblem | undefined {
+  const info = currencyInfo(currency);
+  if (!info?.wholeUnitsOnly || amount % 10 ** info.exponent === 0) return undefined;
+  const unit = info.unitName ? `whole ${info.unitName}` : 'whole units';
+  return {
+    code: 'amount_invalid',
+    message: `${info.code} amounts must be ${unit} (Antom's rule): the last ${info.exponent} digits of amount must be ${'0'.repeat(info.exponent)} (got ${amount}).`,
+  };
 }
 
 /** Plain formatting for messages: "CNY 0.01". Pages use Intl for the shopper's locale. */

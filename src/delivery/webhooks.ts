@@ -8,15 +8,16 @@
  * endpoint holds only its own slots, never another endpoint's deliveries. An endpoint that has
  * failed without a single success for `disableAfterMs` is disabled, with an event.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { eventPublic, webhookEndpointPublic } from '../core/model.js';
 import { dialectOfApiVersion, inDialect } from '../api/v1/dialect.js';
 import { recordEvent, systemContext, type CoreDeps } from '../core/context.js';
 import type { DueDelivery } from '../core/store.js';
 import { giveUpPending } from '../core/webhooks/endpoints.js';
 import { signatureHeader } from './signature.js';
-import { guardedLookup } from './url-guard.js';
+import { classifyAddress, guardedLookup, refuseAddress, type WebhookUrlPolicy } from './url-guard.js';
 
 export interface WebhookDeliveryOptions {
   timeoutMs: number;
@@ -27,6 +28,8 @@ export interface WebhookDeliveryOptions {
   maxInFlight: number;
   perEndpoint: number;
   intervalMs: number;
+  /** Test mode may deliver to loopback and private addresses (see url-guard.ts). */
+  allowPrivateUrls: boolean;
 }
 
 /** ~18 attempts over ~71 hours, the first retry within a minute (WooshPay: 18 attempts in 72 h). */
@@ -58,6 +61,15 @@ export class WebhookWorker {
   private claiming = false;
   private readonly sends = new Set<Promise<void>>();
 
+  /**
+   * A reused keep-alive socket skips the guarded lookup, so live and test deliveries never share
+   * one: a socket test mode may open to a private address must not carry a live delivery.
+   */
+  private readonly agents = {
+    live: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
+    test: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
+  };
+
   constructor(private readonly core: CoreDeps, private readonly opts: WebhookDeliveryOptions) {}
 
   start(): void {
@@ -73,6 +85,10 @@ export class WebhookWorker {
     if (this.timer) clearInterval(this.timer);
     if (this.kickTimer) clearTimeout(this.kickTimer);
     await Promise.allSettled([...this.sends]);
+    for (const mode of [this.agents.live, this.agents.test]) {
+      mode.http.destroy();
+      mode.https.destroy();
+    }
   }
 
   /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
@@ -185,8 +201,16 @@ export class WebhookWorker {
       } catch {
         return done({ status: null, error: 'invalid URL', excerpt: null });
       }
-      const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const policy: WebhookUrlPolicy = { livemode, allowPrivate: this.opts.allowPrivateUrls };
+      // Node connects to an IP literal without calling `lookup`, so the guard there never sees it.
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      const refused = isIP(literal) ? refuseAddress(literal, policy) : undefined;
+      if (refused) return done({ status: null, error: `refused: ${literal} ${refused}`, excerpt: null });
+      const https = target.protocol === 'https:';
+      const send = https ? httpsRequest : httpRequest;
+      const agents = livemode ? this.agents.live : this.agents.test;
       const req = send(target, {
+        agent: https ? agents.https : agents.http,
         method: 'POST',
         headers: {
           'Content-Type': 'application/json; charset=utf-8',
@@ -195,16 +219,19 @@ export class WebhookWorker {
           'Stripe-Signature': signature,
           'Wooshpay-Signature': signature,
         },
-        lookup: guardedLookup(livemode) as never,
+        lookup: guardedLookup(policy) as never,
         timeout: this.opts.timeoutMs,
       }, (res: IncomingMessage) => {
+        // Whoever may create endpoints could otherwise read what an inside service answers: a
+        // reply from anything but a public address is consumed and never kept.
+        const keep = classifyAddress(res.socket?.remoteAddress ?? '')?.kind === 'public';
         let excerpt = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
-          if (excerpt.length < EXCERPT_CHARS) excerpt += chunk.slice(0, EXCERPT_CHARS - excerpt.length);
+          if (keep && excerpt.length < EXCERPT_CHARS) excerpt += chunk.slice(0, EXCERPT_CHARS - excerpt.length);
         });
-        res.on('end', () => done({ status: res.statusCode ?? null, error: null, excerpt }));
-        res.on('error', (err) => done({ status: res.statusCode ?? null, error: err.message, excerpt }));
+        res.on('end', () => done({ status: res.statusCode ?? null, error: null, excerpt: keep ? excerpt : null }));
+        res.on('error', (err) => done({ status: res.statusCode ?? null, error: err.message, excerpt: keep ? excerpt : null }));
       });
       // The whole exchange is bounded, not only idle time: a trickling endpoint is cut off too.
       const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);

@@ -1,3 +1,4 @@
+import { BAD_REDIRECT_URLS } from '../helpers/redirect-urls.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
@@ -123,6 +124,24 @@ for (const { kind, skip } of await stores()) {
       assert.equal(missing.status, 404);
       assert.equal(missing.body.error.param, 'line_items[0][price]');
       assert.deepEqual(await counts(g), before);
+    });
+
+    test('success_url and cancel_url take http(s) or the seeds\' bare host only; a refused one creates nothing', async () => {
+      const before = await counts(g);
+      for (const bad of BAD_REDIRECT_URLS) {
+        for (const param of ['success_url', 'cancel_url'] as const) {
+          const res = await g.api('POST', '/v1/checkout/sessions', { ...SEED_003_CHECKOUT, [param]: bad });
+          assert.equal(res.status, 400, `${param} ${JSON.stringify(bad)}: ${JSON.stringify(res.body)}`);
+          assert.equal(res.body.error.param, param);
+        }
+      }
+      assert.deepEqual(await counts(g), before);
+      const seed = await g.api('POST', '/v1/checkout/sessions', SEED_003_CHECKOUT);
+      assert.equal(seed.status, 200, JSON.stringify(seed.body));
+      assert.equal(seed.body.success_url, 'www.wooshpay.com');
+      assert.equal(seed.body.cancel_url, 'www.baide.com');
+      const page = await fetch(`${g.url}/pay/${seed.body.id}`);
+      assert.match(await page.text(), /href="https:\/\/www\.baide\.com"/, 'the page follows a bare host as https');
     });
 
     test('products and prices: create, retrieve, update, list; a price id in a line item; quantities add up', async () => {

@@ -1,7 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_APP, SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { BAD_REDIRECT_URLS } from '../helpers/redirect-urls.js';
+import { createPaymentIntent } from '../../src/core/payment-intents/create.js';
+import { createCheckoutSession } from '../../src/core/checkout/create.js';
 
 const counts = async (g: TestGateway) => {
   const rows = await g.gateway.db.query<{ t: string; n: number }>(
@@ -122,6 +125,48 @@ for (const { kind, skip } of await stores()) {
       assert.equal(pi.body.payment_method, null);
     });
 
+    test('return_url takes http and https only, at create, update and confirm; a refused one writes nothing', async () => {
+      const created = (await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'CNY' })).body;
+      const before = await counts(g);
+      for (const bad of BAD_REDIRECT_URLS) {
+        for (const [path, body] of [
+          ['/v1/payment_intents', { amount: 100, currency: 'CNY', return_url: bad }],
+          ['/v1/payment_intents', { ...SEED_000_WEB, return_url: bad }],
+          [`/v1/payment_intents/${created.id}`, { return_url: bad }],
+          [`/v1/payment_intents/${created.id}/confirm`, { payment_method_data: { type: 'alipay' }, return_url: bad }],
+        ] as const) {
+          const res = await g.api('POST', path, body);
+          assert.equal(res.status, 400, `${path} ${JSON.stringify(bad)}: ${JSON.stringify(res.body)}`);
+          assert.equal(res.body.error.param, 'return_url');
+          assert.match(res.body.error.message, /http or https/);
+        }
+      }
+      const form = await g.api('POST', `/v1/payment_intents/${created.id}`, 'return_url=%20JavaScript%3Aalert(1)', { form: true });
+      assert.equal(form.body.error?.param, 'return_url');
+      assert.deepEqual(await counts(g), before);
+      const after = (await g.api('GET', `/v1/payment_intents/${created.id}`)).body;
+      assert.equal(after.return_url, null);
+      assert.equal(after.status, 'requires_payment_method');
+      for (const good of ['https://wooshpay.com', 'http://localhost:3000/return?order=7']) {
+        const res = await g.api('POST', `/v1/payment_intents/${created.id}`, { return_url: good });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.return_url, good);
+      }
+    });
+
+    test('core itself refuses a non-http return_url and a checkout URL, whichever front door passes them on', async () => {
+      const ctx = { scope: { account_id: g.gateway.account.accountId, livemode: false }, request_id: null, idempotency_key: null };
+      const before = await counts(g);
+      const pi = await createPaymentIntent(g.gateway.core, ctx, { amount: 100, currency: 'CNY', return_url: 'javascript:alert(1)' });
+      assert.deepEqual(pi.ok ? 'created' : [pi.error.kind, (pi.error as { param?: string }).param], ['invalid_request', 'return_url']);
+      const cs = await createCheckoutSession(g.gateway.core, ctx, {
+        success_url: 'https://shop.example/done', cancel_url: 'data:text/html,<script>alert(1)</script>',
+        line_items: [{ price_data: { currency: 'CNY', unit_amount: 100, product_data: { name: 'Tea' } }, quantity: 1 }],
+      });
+      assert.deepEqual(cs.ok ? 'created' : [cs.error.kind, (cs.error as { param?: string }).param], ['invalid_request', 'cancel_url']);
+      assert.deepEqual(await counts(g), before);
+    });
+
     test('bad requests are Stripe-shaped 400s that name the parameter and write nothing', async () => {
       const before = await counts(g);
       const cases: [unknown, string, string][] = [
@@ -195,6 +240,57 @@ for (const { kind, skip } of await stores()) {
       const pkOk = await g.api('GET', `/v1/payment_intents/${created.body.id}?client_secret=${created.body.client_secret}`, undefined, { key: g.publishableKey });
       assert.equal(pkOk.status, 200);
       assert.equal(pkOk.body.id, created.body.id);
+    });
+
+    test('a publishable key with the client_secret gets Stripe\'s client-side view only, and may not expand', async () => {
+      const pi = (await g.api('POST', '/v1/payment_intents', {
+        ...SEED_000_WEB, description: 'Order 7', receipt_email: 'shopper@example.com', metadata: { margin: 'merchant-only-42' },
+        payment_method_data: { type: 'alipay', metadata: { pm_note: 'merchant-only-pm' } },
+      })).body;
+      await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
+      const full = await eventually(async () => {
+        const p = (await g.api('GET', `/v1/payment_intents/${pi.id}?expand[]=latest_charge`)).body;
+        return p.status === 'succeeded' ? p : undefined;
+      });
+      assert.deepEqual(full.metadata, { margin: 'merchant-only-42' }, 'the secret key sees everything');
+      assert.equal(full.latest_charge.object, 'charge');
+      const view = await g.api('GET', `/v1/payment_intents/${pi.id}?client_secret=${pi.client_secret}`, undefined, { key: g.publishableKey });
+      assert.equal(view.status, 200, JSON.stringify(view.body));
+      assert.deepEqual(Object.keys(view.body).sort(), [
+        'amount', 'canceled_at', 'cancellation_reason', 'capture_method', 'client_secret', 'confirmation_method', 'created', 'currency',
+        'description', 'id', 'last_payment_error', 'livemode', 'next_action', 'object', 'payment_method', 'payment_method_types',
+        'processing', 'receipt_email', 'setup_future_usage', 'shipping', 'status',
+      ]);
+      assert.equal(view.body.status, 'succeeded');
+      assert.equal(view.body.amount, 20);
+      assert.equal(view.body.description, 'Order 7');
+      assert.equal(view.body.receipt_email, 'shopper@example.com');
+      assert.equal(view.body.client_secret, pi.client_secret);
+      assert.match(view.body.payment_method, /^pm_/, 'the payment method as an id only');
+      assert.equal(view.body.payment_method, full.payment_method);
+      const text = JSON.stringify(view.body);
+      for (const secret of ['merchant-only-42', 'merchant-only-pm', full.latest_charge.id]) assert.ok(!text.includes(secret), secret);
+
+      for (const path of ['latest_charge', 'payment_method', 'latest_charge.payment_method']) {
+        const res = await g.api('GET', `/v1/payment_intents/${pi.id}?client_secret=${pi.client_secret}&expand[]=${path}`, undefined, { key: g.publishableKey });
+        assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.param, 'expand');
+        assert.ok(!JSON.stringify(res.body).includes('merchant-only'), path);
+      }
+      const indexed = await g.api('GET', `/v1/payment_intents/${pi.id}?client_secret=${pi.client_secret}&expand[0]=latest_charge`, undefined, { key: g.publishableKey });
+      assert.equal(indexed.body.error.param, 'expand');
+
+      // A declined attempt: last_payment_error names the payment method by id, without its details.
+      const declined = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, payment_method_data: { type: 'alipay', metadata: { pm_note: 'merchant-only-pm' } } })).body;
+      await g.complete(declined.next_action.redirect_to_url.url, 'failed');
+      const failed = await eventually(async () => {
+        const p = (await g.api('GET', `/v1/payment_intents/${declined.id}`)).body;
+        return p.last_payment_error ? p : undefined;
+      });
+      assert.deepEqual(failed.last_payment_error.payment_method.metadata, { pm_note: 'merchant-only-pm' }, 'the secret key sees the details');
+      const failedView = (await g.api('GET', `/v1/payment_intents/${declined.id}?client_secret=${declined.client_secret}`, undefined, { key: g.publishableKey })).body;
+      assert.equal(failedView.last_payment_error.code, failed.last_payment_error.code);
+      assert.deepEqual(failedView.last_payment_error.payment_method, { id: failed.last_payment_error.payment_method.id, object: 'payment_method', type: 'alipay' });
     });
 
     test('unknown ids are 404 resource_missing; unknown routes are 404 too', async () => {

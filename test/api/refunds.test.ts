@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
-import { SEED_000_WEB } from '../helpers/seeds.js';
+import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
 
 /** A PaymentIntent paid in the simulator, waited for until succeeded. */
 async function paid(g: TestGateway, amount = 20, currency = 'CNY') {
@@ -85,6 +85,35 @@ for (const { kind, skip } of await stores()) {
       const byCharge = await g.api('GET', `/v1/refunds?charge=${pi.latest_charge}&limit=2`);
       assert.equal(byCharge.body.has_more, true);
       assert.deepEqual((await upstreamRefunds(g, pi.id)).map((r) => r.amount).sort((x, y) => x - y), [250, 300, 450]);
+    });
+
+    test('an IDR refund must be whole rupiah like the payment: 150 is a 400 naming amount that creates nothing; 100 is refunded', async () => {
+      const created = (await g.api('POST', '/v1/payment_intents', { ...SEED_003_ALIPAYPLUS, amount: 30000 })).body;
+      await g.complete(created.next_action.redirect_to_url.url, 'succeeded', { wallet: 'DANA' });
+      const pi = await eventually(async () => {
+        const p = (await g.api('GET', `/v1/payment_intents/${created.id}`)).body;
+        return p.status === 'succeeded' ? p : undefined;
+      });
+      const written = async () => (await g.gateway.db.query<{ n: number }>(
+        'SELECT (SELECT count(*) FROM refunds)::int + (SELECT count(*) FROM events)::int AS n')).at(0)!.n;
+      const before = await written();
+      for (const body of [{ payment_intent: pi.id, amount: 150 }, { charge: pi.latest_charge, amount: 29950 }, { payment_intent: pi.id, amount: 1 }]) {
+        const res = await g.api('POST', '/v1/refunds', body);
+        assert.equal(res.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.param, 'amount');
+        assert.equal(res.body.error.code, 'invalid_amount');
+        assert.match(res.body.error.message, /whole rupiah/);
+      }
+      assert.equal(await written(), before, 'no refund and no event');
+      assert.deepEqual(await upstreamRefunds(g, pi.id), [], 'nothing was sent to Antom');
+      assert.equal((await g.api('GET', `/v1/charges/${pi.latest_charge}`)).body.amount_refunded, 0);
+      const ok = await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 100 });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.status, 'succeeded');
+      assert.equal(ok.body.currency, 'IDR');
+      assert.deepEqual((await upstreamRefunds(g, pi.id)).map((r) => r.amount), [100]);
+      const rest = await g.api('POST', '/v1/refunds', { payment_intent: pi.id });
+      assert.equal(rest.body.amount, 29900, 'what remains is whole rupiah too');
     });
 
     test('refunding what has not succeeded, or nothing at all, is a clear 400; unknown ones are 404', async () => {

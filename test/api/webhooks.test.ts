@@ -114,16 +114,59 @@ for (const { kind, skip } of await stores()) {
       assert.equal(none.body.error.param, 'url');
     });
 
-    test('live mode refuses URLs that reach private or loopback addresses; test mode allows localhost', async () => {
+    test('live mode refuses URLs that reach private or loopback addresses, in every spelling; test mode allows localhost', async () => {
       const liveKey = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', true, Date.now());
-      for (const url of ['https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://[::1]/hook', 'https://169.254.169.254/latest', 'http://93.184.216.34/hook']) {
+      const stored = async () => (await g.api('GET', '/v1/webhook_endpoints?limit=100', undefined, { key: liveKey })).body.data.length;
+      const before = await stored();
+      for (const url of [
+        'https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://[::1]/hook', 'https://169.254.169.254/latest', 'http://93.184.216.34/hook',
+        'https://[::ffff:127.0.0.1]/', 'https://[::ffff:169.254.169.254]/latest', 'https://[::127.0.0.1]/', 'https://[64:ff9b::a9fe:a9fe]/latest',
+        'https://[fec0::1]/', 'https://2130706433/', 'https://0x7f.1/', 'https://127.1/', 'https://[2002:7f00:1::1]/', 'https://[fe80::1]/',
+      ]) {
         const res = await g.api('POST', '/v1/webhook_endpoints', { url, enabled_events: ['*'] }, { key: liveKey });
         assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error.param, 'url');
       }
+      assert.equal(await stored(), before, 'nothing was stored');
       const test = await g.api('POST', '/v1/webhook_endpoints', { url: 'http://localhost:9/hook', enabled_events: ['*'] });
       assert.equal(test.status, 200);
       await g.api('DELETE', `/v1/webhook_endpoints/${test.body.id}`);
+    });
+
+    test('test mode never sends to link-local (cloud metadata) addresses, even with private URLs allowed', async () => {
+      const before = (await g.api('GET', '/v1/webhook_endpoints?limit=100')).body.data.length;
+      for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:169.254.169.254]/', 'http://[::ffff:a9fe:a9fe]/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://2852039166/', 'http://[fe80::1]/', 'http://0.0.0.0:9/']) {
+        const res = await g.api('POST', '/v1/webhook_endpoints', { url, enabled_events: ['*'] });
+        assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.param, 'url');
+        assert.match(res.body.error.message, /never go there/);
+      }
+      assert.equal((await g.api('GET', '/v1/webhook_endpoints?limit=100')).body.data.length, before);
+    });
+
+    test('a loopback receiver\'s reply is never stored: its status and latency are, its body is not', async () => {
+      const w = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/inside`, enabled_events: ['payment_intent.created'] })).body;
+      rx.respond = (r, res) => {
+        res.statusCode = r.path === '/inside' ? 202 : 200;
+        res.end(r.path === '/inside' ? '{"AccessKeyId":"ASIA-inside-secret"}' : 'ok');
+      };
+      const pi = (await g.api('POST', '/v1/payment_intents', { amount: 9, currency: 'CNY' })).body;
+      const ev = (await g.api('GET', '/v1/events?type=payment_intent.created&limit=1')).body.data[0];
+      assert.equal(ev.data.object.id, pi.id);
+      const d = await eventually(async () => {
+        const x = (await g.api('GET', `/v1/webhook_deliveries?event=${ev.id}&webhook_endpoint=${w.id}`)).body.data[0];
+        return x?.status === 'succeeded' ? x : undefined;
+      });
+      assert.equal(rx.got.filter((r) => r.path === '/inside').length, 1, 'the receiver was reached and answered');
+      assert.equal(d.attempts[0].http_status, 202);
+      assert.equal(typeof d.attempts[0].latency_ms, 'number');
+      assert.equal(d.attempts[0].response_excerpt, null);
+      assert.equal((await g.api('GET', `/v1/webhook_deliveries/${d.id}`)).body.attempts[0].response_excerpt, null);
+      const rows = await g.gateway.db.query<{ response_excerpt: string | null }>(
+        'SELECT a.response_excerpt FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1', [w.id]);
+      assert.deepEqual(rows.map((r) => r.response_excerpt), [null]);
+      rx.respond = (_r, res) => res.end('ok');
+      await g.api('DELETE', `/v1/webhook_endpoints/${w.id}`);
     });
 
     test('every event reaches every enabled endpoint that wants it, signed so the stripe SDK verifies it unchanged', async () => {
@@ -206,7 +249,7 @@ for (const { kind, skip } of await stores()) {
       });
       assert.equal(delivery.attempt_count, 3);
       assert.deepEqual(delivery.attempts.map((a: any) => a.http_status), [503, 503, 200]);
-      assert.equal(delivery.attempts[0].response_excerpt, '{"error":"down for maintenance"}');
+      assert.equal(delivery.attempts[0].response_excerpt, null, 'a loopback receiver\'s answer is never kept');
       assert.ok(delivery.attempts.every((a: any) => typeof a.latency_ms === 'number' && a.created > 1e12));
       assert.equal((await g.api('GET', `/v1/events/${ev.id}`)).body.pending_webhooks, 0);
       const flaky = rx.got.filter((r) => r.path === '/flaky');
@@ -253,6 +296,75 @@ for (const { kind, skip } of await stores()) {
       await g.api('DELETE', `/v1/webhook_endpoints/${fast.id}`);
     });
   });
+
+  describe(`with WEBHOOK_ALLOW_PRIVATE_URLS off, test mode cannot reach inside [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    let rx: Receiver;
+    before(async () => {
+      rx = await new Receiver().start();
+      g = await startGateway({ store: kind, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'off', WEBHOOK_RETRY_SCHEDULE_MS: '100' } });
+    });
+    after(async () => {
+      await g?.stop();
+      await rx?.stop();
+    });
+
+    test('loopback and private URLs are 400s naming url at create and update, in every spelling, and nothing is stored', async () => {
+      const port = new URL(rx.url).port;
+      const urls = [
+        `http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://2130706433:${port}/`, `http://0x7f.1:${port}/`, `http://127.1:${port}/`,
+        `http://[::1]:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://[::127.0.0.1]:${port}/`, 'http://10.0.0.8/', 'http://192.168.0.1/',
+        'http://[fd00::1]/', 'http://[fec0::1]/', 'http://169.254.169.254/latest/meta-data/',
+      ];
+      for (const url of urls) {
+        const res = await g.api('POST', '/v1/webhook_endpoints', { url, enabled_events: ['*'] });
+        assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.param, 'url');
+      }
+      assert.deepEqual((await g.api('GET', '/v1/webhook_endpoints')).body.data, []);
+      const w = await insertEndpoint(g, 'we_public', false, 'https://shop.example/hook');
+      const upd = await g.api('POST', `/v1/webhook_endpoints/${w}`, { url: `http://127.0.0.1:${port}/` });
+      assert.equal(upd.status, 400);
+      assert.equal(upd.body.error.param, 'url');
+      assert.equal((await g.api('GET', `/v1/webhook_endpoints/${w}`)).body.url, 'https://shop.example/hook');
+      await g.api('DELETE', `/v1/webhook_endpoints/${w}`);
+    });
+
+    test('an endpoint that leads inside is refused at connect time, literal addresses and names alike', async () => {
+      // Written directly: these are the rows an endpoint saved before the rules (or before DNS changed) leaves behind.
+      const port = new URL(rx.url).port;
+      const ids = [
+        await insertEndpoint(g, 'we_literal', false, `http://127.0.0.1:${port}/literal`),
+        await insertEndpoint(g, 'we_mapped', false, `http://[::ffff:127.0.0.1]:${port}/mapped`),
+        await insertEndpoint(g, 'we_decimal', false, `http://2130706433:${port}/decimal`),
+        await insertEndpoint(g, 'we_name', false, `http://localhost:${port}/name`),
+      ];
+      await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' });
+      for (const id of ids) {
+        const d = await eventually(async () => {
+          const x = (await g.api('GET', `/v1/webhook_deliveries?webhook_endpoint=${id}`)).body.data[0];
+          return x?.status === 'failed' ? x : undefined;
+        });
+        assert.ok(d.attempts.length >= 1);
+        for (const a of d.attempts) {
+          assert.match(a.error, /^refused: .*(loopback|127\.0\.0\.1).*WEBHOOK_ALLOW_PRIVATE_URLS/, id);
+          assert.equal(a.http_status, null);
+        }
+      }
+      assert.equal(rx.got.length, 0, 'nothing reached the loopback receiver');
+    });
+  });
+}
+
+/** An endpoint row as an older rule or an older DNS answer let it be saved. */
+async function insertEndpoint(g: TestGateway, id: string, livemode: boolean, url: string): Promise<string> {
+  const now = Date.now();
+  await g.gateway.db.query(
+    `INSERT INTO webhook_endpoints (id, account_id, livemode, created, updated, url, enabled_events, status, secret)
+     VALUES ($1, $2, $3, $4, $4, $5, '["*"]'::jsonb, 'enabled', 'whsec_x')`,
+    [id, g.gateway.account.accountId, livemode, now, url],
+  );
+  return id;
 }
 
 describe('an endpoint failing for too long is disabled, with an event', () => {
@@ -308,19 +420,35 @@ describe('delivery re-checks the address it connects to', () => {
   test('a live endpoint whose host now resolves to loopback is refused at send time (DNS rebinding)', async () => {
     // Saved while it pointed elsewhere; today the name leads to loopback. Written directly, as only DNS changed.
     const liveKey = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', true, Date.now());
-    const now = Date.now();
-    await g.gateway.db.query(
-      `INSERT INTO webhook_endpoints (id, account_id, livemode, created, updated, url, enabled_events, status, secret)
-       VALUES ('we_rebound', $1, true, $2, $2, $3, '["*"]'::jsonb, 'enabled', 'whsec_x')`,
-      [g.gateway.account.accountId, now, `${rx.url.replace('127.0.0.1', 'localhost')}/rebound`],
-    );
+    await insertEndpoint(g, 'we_rebound', true, `${rx.url.replace('127.0.0.1', 'localhost')}/rebound`);
+    // A literal is never looked up, so it is judged as written: an IPv4-mapped loopback in live mode.
+    await insertEndpoint(g, 'we_mapped_live', true, `${rx.url.replace('127.0.0.1', '[::ffff:127.0.0.1]')}/mapped`);
     const created = await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' }, { key: liveKey });
     assert.equal(created.status, 200, JSON.stringify(created.body));
+    for (const [id, why] of [['we_rebound', /refused: localhost resolves to .*loopback/], ['we_mapped_live', /refused: ::ffff:7f00:1 is a form of 127\.0\.0\.1, a loopback address; live mode/]] as const) {
+      const d = await eventually(async () => {
+        const x = (await g.api('GET', `/v1/webhook_deliveries?webhook_endpoint=${id}`, undefined, { key: liveKey })).body.data[0];
+        return x?.status === 'failed' ? x : undefined;
+      });
+      assert.match(d.attempts[0].error, why);
+    }
+    assert.equal(rx.got.length, 0, 'nothing reached the loopback receiver');
+  });
+
+  test('a live delivery never rides a keep-alive socket that a test-mode delivery opened to loopback', async () => {
+    const liveKey = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', true, Date.now());
+    const local = rx.url.replace('127.0.0.1', 'localhost');
+    const testEndpoint = (await g.api('POST', '/v1/webhook_endpoints', { url: `${local}/test-mode`, enabled_events: ['payment_intent.created'] })).body;
+    await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' });
+    await eventually(async () => (await g.api('GET', `/v1/webhook_deliveries?webhook_endpoint=${testEndpoint.id}&status=succeeded`)).body.data.length === 1);
+    // The test-mode socket to localhost is now idle in a keep-alive pool; a rebound live endpoint names the same origin.
+    await insertEndpoint(g, 'we_pooled', true, `${local}/live-mode`);
+    await g.api('POST', '/v1/payment_intents', { amount: 6, currency: 'CNY' }, { key: liveKey });
     const d = await eventually(async () => {
-      const x = (await g.api('GET', '/v1/webhook_deliveries?webhook_endpoint=we_rebound', undefined, { key: liveKey })).body.data[0];
+      const x = (await g.api('GET', '/v1/webhook_deliveries?webhook_endpoint=we_pooled', undefined, { key: liveKey })).body.data[0];
       return x?.status === 'failed' ? x : undefined;
     });
-    assert.match(d.attempts[0].error, /private or loopback/);
-    assert.equal(rx.got.length, 0, 'nothing reached the loopback receiver');
+    assert.match(d.attempts[0].error, /refused: localhost resolves to .*loopback/);
+    assert.equal(rx.got.filter((r) => r.path === '/live-mode').length, 0, 'the live delivery reached loopback');
   });
 });

@@ -14,6 +14,7 @@ test('Alipay+ presents CNY, HKD, GBP, IDR, MYR, PHP and THB; IDR in whole rupiah
   for (const c of ['CNY', 'HKD', 'GBP', 'MYR', 'PHP', 'THB']) assert.equal(checkAmount('alipayplus', c, 5), undefined, c);
   assert.equal(checkAmount('alipayplus', 'IDR', 200), undefined);
   assert.equal(checkAmount('alipayplus', 'IDR', 250)?.code, 'amount_invalid');
+  assert.match(checkAmount('alipayplus', 'IDR', 250)!.message, /whole rupiah/);
   assert.equal(checkAmount('alipayplus', 'USD', 100)?.code, 'currency_not_supported');
   assert.deepEqual(methodsForCurrency('idr'), ['alipayplus']);
   assert.deepEqual(methodsForCurrency('CNY'), ['alipay', 'alipayplus']);

@@ -45,6 +45,44 @@ export async function renderPaymentIntent(store: Store, scope: Scope, pi: Paymen
   return out;
 }
 
+/**
+ * Stripe's client-side view of a PaymentIntent: what a publishable key with the client_secret may
+ * read. That key and secret live in the shopper's browser, so nothing the merchant keeps for
+ * itself is in it: no metadata, no charge (buyer ids), no payment method details.
+ */
+export function paymentIntentClientView(pi: PaymentIntentRecord) {
+  const full = paymentIntentPublic(pi);
+  const lpe = full.last_payment_error;
+  let lastPaymentError: Record<string, unknown> | null = null;
+  if (lpe) {
+    const { payment_method: pm, ...rest } = lpe;
+    lastPaymentError = pm ? { ...rest, payment_method: { id: pm.id, object: pm.object, type: pm.type } } : rest;
+  }
+  return {
+    id: full.id,
+    object: full.object,
+    amount: full.amount,
+    canceled_at: full.canceled_at,
+    cancellation_reason: full.cancellation_reason,
+    capture_method: full.capture_method,
+    client_secret: full.client_secret,
+    confirmation_method: full.confirmation_method,
+    created: full.created,
+    currency: full.currency,
+    description: full.description,
+    last_payment_error: lastPaymentError,
+    livemode: full.livemode,
+    next_action: full.next_action,
+    payment_method: pi.payment_method,
+    payment_method_types: full.payment_method_types,
+    processing: full.processing,
+    receipt_email: full.receipt_email,
+    setup_future_usage: full.setup_future_usage,
+    shipping: full.shipping,
+    status: full.status,
+  };
+}
+
 export async function renderCharge(store: Store, scope: Scope, ch: ChargeRecord, expand: readonly string[]) {
   const out = chargePublic(ch);
   if (expand.includes('payment_method') && ch.payment_method_id) {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { invalid, type CoreError, type Result } from '../../core/errors.js';
 import { PAYMENT_METHOD_TYPES } from '../../core/money.js';
+import { redirectUrlProblem } from '../../core/redirect-urls.js';
 import type { ListQuery } from '../../core/store.js';
 
 /** `""` → null: Stripe's way of clearing a field. */
@@ -46,14 +47,12 @@ export const metadataUpdate = z.preprocess(
 
 export const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code').transform((c) => c.toUpperCase());
 export const amount = int.refine((n) => n > 0, 'must be a positive integer in the currency\'s minor unit (for example 100 for CNY 1.00)');
-export const url = z.string().max(2048).refine((u) => {
-  try {
-    const parsed = new URL(u);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' || /^[a-z][a-z0-9+.-]*:$/.test(parsed.protocol);
-  } catch {
-    return false;
-  }
-}, 'must be an absolute URL (for example https://shop.example/return)');
+/** Where the shopper is sent (core/redirect-urls.ts): http(s); `bareHost` also takes the seeds' "www.shop.example". */
+const redirectUrl = (bareHost: boolean) => str(2048).superRefine((u, ctx) => {
+  const problem = u === '' ? undefined : redirectUrlProblem(u, { bareHost });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+export const url = redirectUrl(false);
 export const expand = arr(str(200)).optional();
 
 export const methodType = z.enum(PAYMENT_METHOD_TYPES as unknown as ['alipay', 'alipayplus'], { error: `must be one of ${PAYMENT_METHOD_TYPES.join(', ')}` });
@@ -311,8 +310,8 @@ export const createCheckoutSession = z.strictObject({
     quantity: int.refine((n) => n >= 1 && n <= 999_999, 'must be between 1 and 999999').optional(),
     description: str(1000).optional(),
   })),
-  success_url: str(2048).min(1, 'must not be empty'),
-  cancel_url: nullable(str(2048)).optional(),
+  success_url: redirectUrl(true).min(1, 'must not be empty'),
+  cancel_url: nullable(redirectUrl(true)).optional(),
   currency: currency.optional(),
   payment_method_types: arr(methodType).optional(),
   payment_method_options: z.strictObject({ alipay: walletOptions.optional(), alipayplus: walletOptions.optional() }).optional(),

@@ -9,6 +9,7 @@ import { newId } from '../ids.js';
 import { checkAmount, formatAmount, METHODS, methodsForCurrency, type PaymentMethodType } from '../money.js';
 import type { CheckoutSessionRecord, LineItemRecord, Metadata, PaymentMethodOptions, PriceRecord, ProductRecord } from '../model.js';
 import { inTx, type CoreDeps, type RequestContext } from '../context.js';
+import { redirectUrlProblem } from '../redirect-urls.js';
 import { insertPrice, type PriceData } from '../catalog/prices.js';
 import { insertPaymentIntent } from '../payment-intents/create.js';
 
@@ -53,6 +54,10 @@ export async function createCheckoutSession(deps: CoreDeps, ctx: RequestContext,
     return fail(invalid('parameter_invalid', `mode ${p.mode} is not available: Alipay and Alipay+ take one-time payments only (mode=payment).`, 'mode'));
   }
   if (p.line_items.length === 0) return fail(invalid('parameter_missing', 'A Checkout Session needs at least one line item.', 'line_items'));
+  for (const [param, url] of [['success_url', p.success_url], ['cancel_url', p.cancel_url]] as const) {
+    const problem = url ? redirectUrlProblem(url, { bareHost: true }) : undefined;
+    if (problem) return fail(invalid('url_invalid', `Invalid ${param}: ${param} ${problem}.`, param));
+  }
   const now = deps.clock.now();
   if (p.expires_at !== undefined && (p.expires_at < now + MIN_LIFETIME_MS - 1000 || p.expires_at > now + DEFAULT_CHECKOUT_LIFETIME_MS + 1000)) {
     return fail(invalid('parameter_invalid', 'expires_at must be between 30 minutes and 24 hours from now.', 'expires_at'));

@@ -3,6 +3,7 @@ import { fail, invalid, notFound, ok, type CoreError, type Result } from '../err
 import { checkAmount, methodsForCurrency, type PaymentMethodType } from '../money.js';
 import type { NextAction, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodOptions } from '../model.js';
 import { newId } from '../ids.js';
+import { redirectUrlProblem } from '../redirect-urls.js';
 import type { StoreTx } from '../store.js';
 import type { CoreDeps, RequestContext } from '../context.js';
 import type { PaymentMethodParams } from './params.js';
@@ -77,7 +78,12 @@ export async function applyPaymentMethodParams(
     }
     next.payment_method_options = merged;
   }
-  if (params.return_url !== undefined) next.return_url = params.return_url;
+  if (params.return_url !== undefined) {
+    // The front doors check this too; here it holds for every door, since the wallet follows it.
+    const problem = params.return_url === null ? undefined : redirectUrlProblem(params.return_url, { bareHost: false });
+    if (problem) return fail(invalid('url_invalid', `Invalid return_url: return_url ${problem}.`, 'return_url'));
+    next.return_url = params.return_url;
+  }
 
   if (params.payment_method_data && params.payment_method) {
     return fail(invalid('parameters_exclusive', 'Give either payment_method or payment_method_data, not both.', 'payment_method_data'));

@@ -10,7 +10,7 @@
  */
 import { fail, invalid, ok, type Result } from '../errors.js';
 import { newId } from '../ids.js';
-import { formatAmount } from '../money.js';
+import { checkWholeUnits, formatAmount } from '../money.js';
 import { refundPublic, type Metadata, type RefundReason, type RefundRecord } from '../model.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
 import type { RefundRequest } from '../connector.js';
@@ -64,6 +64,8 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
     if (amount > remaining) {
       return fail(invalid('amount_too_large', `Refund amount (${formatAmount(amount, charge.currency)}) is greater than what remains to refund on the charge (${formatAmount(remaining, charge.currency)}).`, 'amount'));
     }
+    const units = checkWholeUnits(charge.currency, amount);
+    if (units) return fail(invalid('invalid_amount', `Invalid refund amount: ${units.message}`, 'amount'));
     const now = deps.clock.now();
     const refund: RefundRecord = {
       id: newId('refund'),

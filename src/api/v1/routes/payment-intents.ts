@@ -10,9 +10,10 @@ import { confirmPaymentIntent } from '../../../core/payment-intents/confirm.js';
 import { cancelPaymentIntent } from '../../../core/payment-intents/cancel.js';
 import { getPaymentIntent, listPaymentIntents } from '../../../core/payment-intents/read.js';
 import * as P from '../params.js';
-import { renderPaymentIntent } from '../expand.js';
+import { paymentIntentClientView, renderPaymentIntent } from '../expand.js';
+import { invalid } from '../../../core/errors.js';
 import { apiErrors, fromCoreError } from '../errors.js';
-import { parseParams, scopeOf, sendError, sendResult } from '../plugin.js';
+import { parseParams, scopeOf, sendError, sendFailure, sendResult } from '../plugin.js';
 import { listBody } from './list.js';
 
 export function requestContext(req: FastifyRequest): RequestContext {
@@ -58,9 +59,14 @@ export function paymentIntentRoutes(core: CoreDeps) {
       const parsed = parseParams(reply, P.retrieve, req.query, 'payment_intent');
       if (!parsed) return reply;
       const { params: p, expand } = parsed;
+      if (req.apiKey!.kind === 'publishable' && expand.length > 0) {
+        // Expanding would hand the shopper's browser the charge and payment method in full.
+        return sendFailure(reply, invalid('expand_invalid', 'This property cannot be expanded with a publishable key: expand needs a secret key.', 'expand'));
+      }
       const result = await getPaymentIntent(store, scopeOf(req), req.params.id);
       if (req.apiKey!.kind === 'publishable') {
         if (!result.ok || !p.client_secret || !sameSecret(p.client_secret, result.value.client_secret)) return sendError(reply, apiErrors.clientSecret());
+        return reply.code(200).send(paymentIntentClientView(result.value));
       }
       return respond(req, reply, result, expand);
     });
