@@ -161,7 +161,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       get publicUrl() {
         return boundUrl;
       },
-      merchants: [{ clientId: simulatorKeys.clientId, merchantPublicKeyBase64: simulatorKeys.merchantPublicKey }],
+      merchants: [{ clientId: simulatorKeys.clientId, merchantPublicKeyBase64: simulatorKeys.merchantPublicKey, name: account.accountName }],
       antomPrivateKeyBase64: simulatorKeys.antomPrivateKey,
       notifyScheduleMs: config.simulatorNotifyScheduleMs,
       workerIntervalMs: config.workerIntervalMs,

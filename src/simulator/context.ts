@@ -10,7 +10,8 @@ export interface SimulatorOptions {
   /** Base for URLs handed to shoppers (cashier pages, QR links), e.g. http://localhost:4242. Read on every use, so a composition root that binds port 0 may set it after listening. */
   publicUrl: string;
   /** Merchants allowed to call: Client-Id → merchant public key (bare Base64 X.509 DER). */
-  merchants: { clientId: string; merchantPublicKeyBase64: string }[];
+  /** The merchants this Antom serves; `name` is what the wallet shows the shopper as the payee. */
+  merchants: { clientId: string; merchantPublicKeyBase64: string; name: string }[];
   /** The simulator's own "Antom" private key (bare Base64 PKCS#8 DER): signs responses and notifications. */
   antomPrivateKeyBase64: string;
   /** Delays (ms after completion) of notifyPayment/notifyRefund attempts; Antom's: 0, 2 min, 10 min, 10 min, 1 h, 2 h, 6 h, 15 h. */
@@ -34,6 +35,7 @@ export interface SimContext {
   log: FastifyBaseLogger;
   antomKey: KeyObject;
   merchantKeys: ReadonlyMap<string, KeyObject>;
+  merchantNames: ReadonlyMap<string, string>;
   schedule: readonly number[];
   expiryMs: number;
 }
@@ -48,6 +50,7 @@ export function createContext(opts: SimulatorOptions): SimContext {
     log: opts.log,
     antomKey: privateKeyFromBase64(opts.antomPrivateKeyBase64),
     merchantKeys,
+    merchantNames: new Map(opts.merchants.map((m) => [m.clientId, m.name])),
     // An empty schedule would mean "never send"; nobody wants that, so it means "once, now".
     schedule: opts.notifyScheduleMs.length > 0 ? opts.notifyScheduleMs : [0],
     expiryMs: opts.paymentExpiryMs ?? DEFAULT_PAYMENT_EXPIRY_MS,

@@ -319,6 +319,7 @@ ${config(ctx, p)}`;
 
 /** The wallet app's confirmation screen (normalUrl for WAP/APP, applinkUrl, the QR target). */
 export function renderWallet(ctx: SimContext, p: PaymentRow, x: PageExtras): string {
+  const merchant = ctx.merchantNames.get(p.client_id) ?? 'Merchant';
   const amount = displayAmount(p.amount, p.currency);
   const title = `${brandName(p.method)} – Confirm payment of ${formatAmount(p.amount, p.currency)}`;
   const s = statusView(p);
@@ -326,9 +327,10 @@ export function renderWallet(ctx: SimContext, p: PaymentRow, x: PageExtras): str
     ? `${alert(x.error)}${resultBlock(p, true)}`
     : `${alert(x.error)}
 <section class="card payee" aria-labelledby="payee-title">
-<div class="avatar" aria-hidden="true">${escapeHtml(p.description.slice(0, 1).toUpperCase())}</div>
+<div class="avatar" aria-hidden="true">${escapeHtml(merchant.slice(0, 1).toUpperCase())}</div>
 <p class="muted">Pay to merchant</p>
-<h1 id="payee-title">${escapeHtml(p.description)}</h1>
+<h1 id="payee-title">${escapeHtml(merchant)}</h1>
+<p class="muted">${escapeHtml(p.description)}</p>
 <p class="amount">${escapeHtml(amount)}</p>
 <p class="muted">Expires in <span id="countdown" class="countdown">–</span></p>
 ${facts(p)}

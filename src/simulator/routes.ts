@@ -14,7 +14,7 @@ import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KIND
 import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from './payments.js';
 import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
 import { findPayment, listAttempts, listNotifications, listRefunds, type PaymentRow } from './store.js';
-import { failure, isObject, parseRequestTime, result, type Json } from './wire.js';
+import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
 
 const BODY_LIMIT = 1024 * 1024;
 const API_PREFIXES = ['/ams/api/v1/payments/', '/ams/sandbox/api/v1/payments/'];
@@ -33,7 +33,17 @@ function rawBody(req: FastifyRequest): string {
 
 type Authenticated = { ok: true; clientId: string } | { ok: false; answer: Json };
 
-/** Client-Id, Request-Time and a signature over `POST <path>\n<clientId>.<time>.<body>` (specs/antom.md §2). */
+/**
+ * The path Antom signs: the request target without scheme and host. Alipay's official SDKs write
+ * the request line in absolute form (`POST https://host/ams/api/v1/payments/pay HTTP/1.1`).
+ */
+function signedPath(req: FastifyRequest): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(req.url)) return req.url;
+  const u = new URL(req.url);
+  return u.pathname + u.search;
+}
+
+/** Client-Id, Request-Time and a signature over `POST <path>\n<clientId>.<time>.<body>` (antom.md §2). */
 function authenticate(ctx: SimContext, req: FastifyRequest): Authenticated {
   const clientId = header(req, 'client-id');
   const key = clientId ? ctx.merchantKeys.get(clientId) : undefined;
@@ -45,7 +55,7 @@ function authenticate(ctx: SimContext, req: FastifyRequest): Authenticated {
   const sig = parseSignatureHeader(header(req, 'signature'));
   if (!sig) return { ok: false, answer: failure('INVALID_SIGNATURE', 'The Signature header is missing or unreadable.') };
   if (sig.algorithm.toUpperCase() !== 'RSA256') return { ok: false, answer: failure('INVALID_SIGNATURE', `Unsupported algorithm ${sig.algorithm}.`) };
-  const valid = verifyMessage({ method: 'POST', path: req.url, clientId, time, body: rawBody(req) }, sig.signature, key);
+  const valid = verifyMessage({ method: 'POST', path: signedPath(req), clientId, time, body: rawBody(req) }, sig.signature, key);
   return valid ? { ok: true, clientId } : { ok: false, answer: failure('INVALID_SIGNATURE') };
 }
 
@@ -54,7 +64,7 @@ function sendSigned(ctx: SimContext, req: FastifyRequest, reply: FastifyReply, a
   const text = JSON.stringify(answer);
   const clientId = header(req, 'client-id') ?? '';
   const time = String(ctx.clock.now());
-  const signature = signMessage({ method: 'POST', path: req.url, clientId, time, body: corrupt ? `${text} ` : text }, ctx.antomKey);
+  const signature = signMessage({ method: 'POST', path: signedPath(req), clientId, time, body: corrupt ? `${text} ` : text }, ctx.antomKey);
   return reply
     .code(200)
     .header('content-type', 'application/json; charset=UTF-8')
@@ -198,7 +208,7 @@ const completeSchema = z.object({
   url: z.string().min(1).max(4096),
   outcome: z.enum(['succeeded', 'failed', 'processing']),
   wallet: z.string().regex(/^[A-Z0-9_]{2,40}$/).optional(),
-  failure_code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/).optional(),
+  failure_code: z.enum(PAYMENT_FAILURE_CODES, { error: `must be one of Antom's payment failure codes: ${PAYMENT_FAILURE_CODES.join(', ')}` }).optional(),
   notify: z.boolean().optional(),
 }).strict();
 

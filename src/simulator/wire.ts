@@ -36,7 +36,19 @@ const MESSAGES: Readonly<Record<string, string>> = {
   USER_NOT_EXIST: 'The user does not exist.',
   USER_STATUS_ABNORMAL: 'The user status is abnormal.',
   REFUND_FAILED: 'The refund failed.',
+  FRAUD_REJECT: 'The transaction was rejected for fraud risk.',
+  USER_KYC_NOT_QUALIFIED: 'The user has not completed identity verification.',
+  PAYMENT_COUNT_EXCEED_LIMIT: 'The number of payments exceeds the limit.',
+  UNAVAILABLE_PAYMENT_METHOD: 'The payment method is not available.',
+  REGULATION_RESTRICTION: 'The payment is restricted by regulation.',
 };
+
+/** The result codes a wallet may end a payment with (antom.md §8): what `POST /simulator/v1/complete` accepts. */
+export const PAYMENT_FAILURE_CODES = [
+  'PROCESS_FAIL', 'USER_BALANCE_NOT_ENOUGH', 'RISK_REJECT', 'FRAUD_REJECT', 'USER_NOT_EXIST', 'USER_STATUS_ABNORMAL',
+  'USER_KYC_NOT_QUALIFIED', 'USER_AMOUNT_EXCEED_LIMIT', 'PAYMENT_AMOUNT_EXCEED_LIMIT', 'PAYMENT_COUNT_EXCEED_LIMIT',
+  'UNAVAILABLE_PAYMENT_METHOD', 'REGULATION_RESTRICTION',
+] as const;
 
 export function messageFor(code: string): string {
   return MESSAGES[code] ?? code.toLowerCase().replace(/_/g, ' ');

@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { privateKeyFromBase64, signatureHeader, signMessage } from '../../src/connectors/antom/signing.js';
 import { generateAntomKeyPair } from '../../src/connectors/antom/signing.js';
 import {
   complete, createPayment, getJson, paidPayment, payBody, payRequest, rawCall, SANDBOX_CLIENT_ID, startSimulator, uid, type Harness,
@@ -348,4 +350,38 @@ test('an endpoint the simulator does not implement is NO_INTERFACE_DEF', async (
 test('the plugin is encapsulated: routes beside it keep Fastify\'s JSON parser', async () => {
   const res = await fetch(`${h.baseUrl}/outside/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
   assert.deepEqual(await res.json(), { body: { a: 1 } });
+});
+
+test('a request line in absolute form, as Alipay\'s official SDKs send it, is signed and verified over the path', async () => {
+  const body = JSON.stringify(payBody(h));
+  const path = '/ams/api/v1/payments/pay';
+  const time = String(Date.now());
+  const sig = signatureHeader(signMessage({ method: 'POST', path, clientId: h.clientId, time, body }, privateKeyFromBase64(h.merchant.privateKeyBase64)));
+  const base = new URL(h.baseUrl);
+  const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    // `path` given as an absolute URL: Node writes it into the request line as it is.
+    const req = request({
+      host: base.hostname, port: base.port, method: 'POST', path: `${h.baseUrl}${path}`,
+      headers: { 'content-type': 'application/json; charset=UTF-8', 'client-id': h.clientId, 'request-time': time, signature: sig },
+    }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += String(d)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(answer.status, 200);
+  const json = JSON.parse(answer.text);
+  assert.equal(json.result.resultCode, 'PAYMENT_IN_PROCESS', answer.text);
+});
+
+test('POST /simulator/v1/complete takes only Antom\'s payment failure codes, and its error lists them', async () => {
+  const p = await createPayment(h);
+  const bad = await complete(h, p.normalUrl, 'failed', { failure_code: 'CARD_DECLINED' });
+  assert.equal(bad.status, 400);
+  const message = JSON.stringify(bad.json);
+  for (const code of ['USER_BALANCE_NOT_ENOUGH', 'RISK_REJECT', 'PROCESS_FAIL']) assert.ok(message.includes(code), message);
+  const good = await complete(h, p.normalUrl, 'failed', { failure_code: 'USER_BALANCE_NOT_ENOUGH' });
+  assert.equal(good.status, 200, JSON.stringify(good.json));
 });

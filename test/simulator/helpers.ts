@@ -110,8 +110,8 @@ export async function startSimulator(o: { notifyScheduleMs?: number[]; worker?: 
     db,
     publicUrl: 'http://placeholder.invalid',
     merchants: [
-      { clientId, merchantPublicKeyBase64: merchant.publicKeyBase64 },
-      { clientId: SANDBOX_CLIENT_ID, merchantPublicKeyBase64: merchant.publicKeyBase64 },
+      { clientId, merchantPublicKeyBase64: merchant.publicKeyBase64, name: 'Lantern Tea House' },
+      { clientId: SANDBOX_CLIENT_ID, merchantPublicKeyBase64: merchant.publicKeyBase64, name: 'Lantern Tea House' },
     ],
     antomPrivateKeyBase64: antom.privateKeyBase64,
     notifyScheduleMs: o.notifyScheduleMs ?? [0, 50, 100],

@@ -84,6 +84,8 @@ test('the phone wallet page for WAP shows the confirmation, the wallet choice an
   assert.match(html, /class="phone"/);
   assert.match(html, /name="viewport"/);
   assert.match(html, /Pay to merchant/);
+  // The payee is the merchant (OPENCASHIER_ACCOUNT_NAME on a gateway), the order's description beneath.
+  assert.match(html, /<h1 id="payee-title">Lantern Tea House<\/h1>/);
   assert.match(html, /Green tea/);
   assert.deepEqual(walletOptions(html).map((o) => o[0]), ['GCash', 'BPI', 'Akulaku PayLater']);
   assert.match(html, BUTTONS);
