@@ -10,6 +10,7 @@ import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
 import { runListen } from './listen/listen.js';
+import { DataFolderBusy } from './store/data-lock.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -87,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig(process.env);
   if (command === 'serve') return serve(config);
-  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite') });
+  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: argv.join(' ') });
   try {
     const applied = await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
     if (command === 'migrate') {
@@ -109,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DataFolderBusy) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../src/store/db.js';
+import { dropSchema, postgresSkipReason, TEST_DATABASE_URL } from './helpers/gateway.js';
+import { randomToken } from '../src/core/ids.js';
 
 const cli = new URL('../src/cli.js', import.meta.url).pathname;
 
@@ -105,4 +107,91 @@ test('a bad configuration stops at boot with a message naming the variable', asy
   });
   assert.equal(res.code, 2);
   assert.match(res.err, /PORT/);
+});
+
+/** Runs the CLI to its end: exit code and everything it printed. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout!.on('data', (d) => (out += String(d)));
+    p.stderr!.on('data', (d) => (out += String(d)));
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+test('beside a running gateway on the embedded database, keys roll and a second serve refuse at once and say why; after it stops, keys roll works', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-cli-'));
+  try {
+    const first = await serve({ DATA_DIR: dataDir });
+    const sk = field(first.out, 'Test secret key')!;
+    const api = field(first.out, 'API \\(Stripe-style\\)')!;
+    const roll = await runCli(['keys', 'roll', '--live'], { DATA_DIR: dataDir });
+    assert.equal(roll.code, 2, roll.out);
+    assert.match(roll.out, /A gateway is already running on the data folder/);
+    assert.match(roll.out, /Ctrl-C/);
+    assert.doesNotMatch(roll.out, /sk_live_/, 'no key is printed that would not work');
+    assert.doesNotMatch(roll.out, /\n\s+at /, 'one message, no stack');
+    const twin = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0' });
+    assert.equal(twin.code, 2, twin.out);
+    assert.match(twin.out, /already running on the data folder/);
+    // The running gateway was not disturbed.
+    assert.equal((await fetch(`${api}/payment_intents`, { headers: { Authorization: `Bearer ${sk}` } })).status, 200);
+    await stop(first.proc);
+
+    const later = await runCli(['keys', 'roll'], { DATA_DIR: dataDir });
+    assert.equal(later.code, 0, later.out);
+    const rolled = later.out.match(/sk_test_\w+/)?.[0];
+    assert.ok(rolled);
+    const again = await serve({ DATA_DIR: dataDir });
+    const api2 = field(again.out, 'API \\(Stripe-style\\)')!;
+    assert.equal((await fetch(`${api2}/payment_intents`, { headers: { Authorization: `Bearer ${rolled}` } })).status, 200);
+    assert.equal((await fetch(`${api2}/payment_intents`, { headers: { Authorization: `Bearer ${sk}` } })).status, 401);
+    await stop(again.proc);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a data folder whose gateway was killed is not locked forever: the next start takes it over', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-cli-'));
+  try {
+    const first = await serve({ DATA_DIR: dataDir });
+    await new Promise<void>((resolve) => {
+      first.proc.removeAllListeners('exit');
+      first.proc.once('exit', () => resolve());
+      first.proc.kill('SIGKILL');
+    });
+    const second = await serve({ DATA_DIR: dataDir });
+    assert.match(second.out, /Try it:/);
+    await stop(second.proc);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('on PostgreSQL, keys roll takes effect in every running gateway process at once', async (t) => {
+  const skip = await postgresSkipReason();
+  if (skip) return t.skip(skip);
+  const schema = `t_${randomToken(10).toLowerCase()}`;
+  const env = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DATA_DIR: mkdtempSync(join(tmpdir(), 'opencashier-cli-')) };
+  const a = await serve(env);
+  const b = await serve(env);
+  try {
+    const sk = field(a.out, 'Test secret key')!;
+    const apis = [field(a.out, 'API \\(Stripe-style\\)')!, field(b.out, 'API \\(Stripe-style\\)')!];
+    for (const api of apis) assert.equal((await fetch(`${api}/payment_intents`, { headers: { Authorization: `Bearer ${sk}` } })).status, 200);
+    const roll = await runCli(['keys', 'roll'], env);
+    assert.equal(roll.code, 0, roll.out);
+    const rolled = roll.out.match(/sk_test_\w+/)![0];
+    for (const api of apis) {
+      assert.equal((await fetch(`${api}/payment_intents`, { headers: { Authorization: `Bearer ${sk}` } })).status, 401);
+      assert.equal((await fetch(`${api}/payment_intents`, { headers: { Authorization: `Bearer ${rolled}` } })).status, 200);
+    }
+  } finally {
+    await stop(a.proc);
+    await stop(b.proc);
+    await dropSchema(schema);
+    rmSync(env.DATA_DIR, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@
  * is checked to be a safe integer on the way in, so the conversion is exact.
  */
 import { mkdirSync } from 'node:fs';
+import { lockDataFolder } from './data-lock.js';
 
 export type Row = Record<string, unknown>;
 
@@ -33,11 +34,19 @@ function toSafeNumber(text: string): number {
   return n;
 }
 
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
+/** `as` names this process in the data folder's lock, for another process's refusal (data-lock.ts). */
+export async function openPglite(dataDir: string | undefined, as = 'a process'): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = new PGlite(dataDir, { parsers: { [INT8_OID]: toSafeNumber } });
-  await pg.waitReady;
+  const unlock = dataDir ? lockDataFolder(dataDir, as) : () => undefined;
+  let pg: InstanceType<typeof PGlite>;
+  try {
+    pg = new PGlite(dataDir, { parsers: { [INT8_OID]: toSafeNumber } });
+    await pg.waitReady;
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const run = async <T extends Row>(q: { query: typeof pg.query }, sql: string, params?: readonly unknown[]) =>
     (await q.query<T>(sql, params as unknown[] | undefined)).rows;
   return {
@@ -45,7 +54,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
     query: (sql, params) => run(pg, sql, params),
     // PGlite has one connection: a transaction holds it until it ends, so concurrent callers queue.
     tx: (fn) => pg.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) })),
-    close: () => pg.close(),
+    close: async () => {
+      await pg.close();
+      unlock();
+    },
   };
 }
 
@@ -93,9 +105,9 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   };
 }
 
-export async function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string }): Promise<Db> {
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; as?: string }): Promise<Db> {
   if (opts.databaseUrl) return openPostgres({ connectionString: opts.databaseUrl, schema: opts.schema });
-  return openPglite(opts.dataDir);
+  return openPglite(opts.dataDir, opts.as);
 }
 
 /** PostgreSQL's unique_violation, raised alike by both engines. */
