@@ -18,11 +18,13 @@ import { accountName, bootstrapAccount, getSetting, putSettingOnce, type Bootstr
 import { AntomClient } from './connectors/antom/client.js';
 import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
 import { generateAntomKeyPair } from './connectors/antom/signing.js';
-import { v1Plugin } from './api/v1/plugin.js';
+import { sendError, v1Plugin } from './api/v1/plugin.js';
+import { apiErrors } from './api/v1/errors.js';
+import { errorCodesPage } from './api/v1/error-codes.js';
 import { parseForm } from './api/v1/form.js';
 import { NOTIFY_PATH, upstreamRoutes } from './api/upstream.js';
 import { checkoutPageRoutes } from './api/checkout.js';
-import { homePage } from './pages/home.js';
+import { homePage, notFoundPage } from './pages/home.js';
 import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorOptions } from './simulator/index.js';
 import { Worker } from './jobs/worker.js';
 import { WebhookWorker } from './delivery/webhooks.js';
@@ -150,7 +152,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Created right after core, which it serves; core only calls it once requests flow.
   const webhookWorker: WebhookWorker = new WebhookWorker(core, { ...config.webhooks, intervalMs: config.workerIntervalMs });
 
-  await app.register(v1Plugin({ core, db, presence, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
+  await app.register(v1Plugin({ core, db, presence, publicUrl, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
+  app.get('/docs/errors', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCodesPage()));
   await app.register(upstreamRoutes({ core, verifier: () => verifier }));
   await app.register(checkoutPageRoutes({ core, merchantName: (id) => accountName(db, id) }));
 
@@ -174,6 +177,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     publicUrl: boundUrl, simulator: Boolean(simulatorOptions), account, live: Boolean(config.antom.live),
   })));
   app.get('/healthz', async () => ({ ok: true }));
+  // Outside every door: an API client that forgot /v1 gets the /v1 error shape and a hint; a browser a page.
+  app.setNotFoundHandler(async (req, reply) => {
+    if ((req.headers.accept ?? '').includes('text/html')) {
+      return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage());
+    }
+    return sendError(reply, apiErrors.unknownRoute(req.method, req.url));
+  });
 
   const worker = new Worker(core, db, config.workerIntervalMs);
   const simWorker = simulatorOptions ? new SimulatorWorker(simulatorOptions) : undefined;

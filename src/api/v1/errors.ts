@@ -13,6 +13,8 @@ export interface StripeErrorBody {
     message: string;
     payment_intent?: unknown;
     request_log_url?: string;
+    /** This gateway's reference for the code (error-codes.ts), added when the error is sent. */
+    doc_url?: string;
   };
 }
 
@@ -52,6 +54,23 @@ export function fromCoreError(e: CoreError): ApiError {
       return { status: 502, body: { error: { type: 'api_error', code: 'upstream_unavailable', message: e.message } }, headers: { 'Stripe-Should-Retry': 'true' } };
   }
 }
+
+const SERVED = 'payment_intents, charges, refunds, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
+
+/** Stripe resources a Stripe integration may call that OpenCashier does not serve, by path segment. */
+const STRIPE_ONLY: Readonly<Record<string, string>> = {
+  customers: 'Customers', subscriptions: 'Subscriptions', subscription_items: 'Subscription items', invoices: 'Invoices',
+  invoiceitems: 'Invoice items', payment_methods: 'PaymentMethods (as a standalone API)', setup_intents: 'SetupIntents',
+  setup_attempts: 'SetupAttempts', payment_links: 'Payment Links', coupons: 'Coupons', promotion_codes: 'Promotion codes',
+  tax_rates: 'Tax rates', tax: 'Stripe Tax', balance: 'Balance', balance_transactions: 'Balance transactions', payouts: 'Payouts',
+  transfers: 'Transfers', accounts: 'Connect accounts', account: 'Account', application_fees: 'Application fees',
+  disputes: 'Disputes', sources: 'Sources', tokens: 'Tokens', issuing: 'Issuing', terminal: 'Terminal', radar: 'Radar',
+  reporting: 'Reporting', sigma: 'Sigma', quotes: 'Quotes', credit_notes: 'Credit notes', billing_portal: 'Billing portal',
+  shipping_rates: 'Shipping rates', files: 'Files', file_links: 'File links', mandates: 'Mandates', reviews: 'Reviews',
+  topups: 'Top-ups', identity: 'Identity', financial_connections: 'Financial Connections', treasury: 'Treasury',
+  climate: 'Climate', apps: 'Apps', test_helpers: 'Test helpers', ephemeral_keys: 'Ephemeral keys',
+  'checkout/orders': 'Checkout orders',
+};
 
 export const apiErrors = {
   noKey: (): ApiError => ({
@@ -99,10 +118,19 @@ export const apiErrors = {
     status: 413,
     body: { error: { type: 'invalid_request_error', message: 'Request body is too large.' } },
   }),
-  unknownRoute: (method: string, url: string): ApiError => ({
-    status: 404,
-    body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.split('?')[0]}).` } },
-  }),
+  unknownRoute: (method: string, url: string): ApiError => {
+    const path = url.split('?')[0]!;
+    const resource = /^\/v1\/([a-z_]+)(?:\/([a-z_]+))?/.exec(path);
+    const name = resource && (STRIPE_ONLY[resource[1]!] ?? STRIPE_ONLY[`${resource[1]}/${resource[2]}`]);
+    if (name) {
+      return {
+        status: 404,
+        body: { error: { type: 'invalid_request_error', code: 'resource_not_supported', message: `${name} (${path}) is a Stripe API that OpenCashier does not support. OpenCashier serves what Alipay and Alipay+ payments need: ${SERVED}.` } },
+      };
+    }
+    const hint = path.startsWith('/v1/') ? ` OpenCashier serves ${SERVED}.` : ` The API lives under /v1: did you mean /v1${path}?`;
+    return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).${hint}` } } };
+  },
   internal: (requestId: string): ApiError => ({
     status: 500,
     body: { error: { type: 'api_error', message: `Something went wrong on our side (request ${requestId}); it has been logged. Retrying is safe.` } },

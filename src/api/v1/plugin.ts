@@ -12,6 +12,7 @@ import { authenticate, displayKey, type ApiKeyRow } from '../../store/accounts.j
 import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
 import type { Presence } from '../../store/presence.js';
 import { dialectOfHeaders, inDialect } from './dialect.js';
+import { docUrl } from './error-codes.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
 import type { z } from 'zod';
 import { FormError, parseForm } from './form.js';
@@ -42,6 +43,8 @@ export interface V1Options {
   core: CoreDeps;
   db: Db;
   presence: Presence;
+  /** The gateway's base URL, for links in answers (errors' doc_url). */
+  publicUrl: () => string;
   rateLimitPerSecond: number;
   /** An in-progress claim with no recorded owner older than this is taken over (claims now name their process). */
   idempotencyStaleMs?: number;
@@ -169,8 +172,14 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       return reply.code(claim.row.response_status ?? 200).send(claim.row.response_body ?? '{}');
     });
 
-    // Stripe's SDKs name a Stripe-Version: they get Stripe's conventions (dialect.ts).
     app.addHook('preSerialization', async (req, reply, payload) => {
+      // Every error points at its code's reference, as Stripe's do (error-codes.ts).
+      const error = (payload as { error?: { code?: string; type?: string; doc_url?: string } } | null)?.error;
+      if (error && typeof error === 'object' && !error.doc_url) {
+        const code = error.code ?? (error.type === 'api_error' ? 'api_error' : undefined);
+        if (code) error.doc_url = docUrl(opts.publicUrl(), code);
+      }
+      // Stripe's SDKs name a Stripe-Version: they get Stripe's conventions (dialect.ts).
       if (dialectOfHeaders(req.headers) !== 'stripe') return payload;
       reply.header('Stripe-Version', String(req.headers['stripe-version']));
       return inDialect(payload, 'stripe');
