@@ -11,6 +11,7 @@ import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
 import { runListen } from './listen/listen.js';
 import { DataFolderBusy } from './store/data-lock.js';
+import { resetTestData } from './store/reset.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -18,6 +19,9 @@ Usage: opencashier [command]
 
   serve                 start the gateway (default)
   migrate               apply database migrations and exit
+  reset [--keep-keys]   delete every test-mode object (payments, refunds, sessions, products,
+                        webhook endpoints, events, the simulator's payments) and roll the test
+                        keys (--keep-keys keeps them); live data is never touched
   keys roll [--publishable] [--live]
                         replace the account's secret (or publishable) key and print the new one
   listen --forward-to <url> [--api-key sk_…] [--api-base http://localhost:4242] [--events a,b]
@@ -46,6 +50,9 @@ function banner(g: Gateway): string {
     c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)` : `  Antom (test mode)    ${c.antom.test?.baseUrl}`,
     c.antom.live ? `  Antom (live mode)    ${c.antom.live.baseUrl}` : '  Live mode            not configured (set ANTOM_LIVE_*)',
     `  Store                ${store}`,
+    '',
+    `  Stop                 Ctrl-C (everything stays in the store; the next start picks it up)`,
+    `  Start over           npm run cli -- reset   (deletes the test data; --keep-keys keeps the keys)`,
     '',
     `  Account              ${a.accountName} (${a.accountId})`,
     `  Test secret key      ${key(a.secretKey, a.secretDisplay)}`,
@@ -93,6 +100,20 @@ async function main(argv: string[]): Promise<void> {
     const applied = await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
     if (command === 'migrate') {
       process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Already up to date.\n');
+      return;
+    }
+    if (command === 'reset') {
+      const counts = await resetTestData(db);
+      const gone = Object.entries(counts).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
+      process.stdout.write(`Test data deleted${gone.length ? `: ${gone.join(', ')}` : ' (there was none)'}. Live data was not touched.\n`);
+      if (rest.includes('--keep-keys')) {
+        process.stdout.write('The test keys are unchanged.\n');
+        return;
+      }
+      const account = await bootstrapAccount(db, { name: config.bootstrap.accountName, now: Date.now() });
+      const sk = await rollKey(db, account.accountId, 'secret', false, Date.now());
+      const pk = await rollKey(db, account.accountId, 'publishable', false, Date.now());
+      process.stdout.write(`New test keys (the old ones no longer work):\n  Test secret key      ${sk}\n  Test publishable key ${pk}\n`);
       return;
     }
     if (command === 'keys' && rest[0] === 'roll') {

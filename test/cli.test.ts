@@ -195,3 +195,45 @@ test('on PostgreSQL, keys roll takes effect in every running gateway process at 
     rmSync(env.DATA_DIR, { recursive: true, force: true });
   }
 });
+
+test('reset deletes the test data and rolls the test keys; --keep-keys keeps them; the banner says how to stop and reset', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-cli-'));
+  try {
+    const first = await serve({ DATA_DIR: dataDir });
+    assert.match(first.out, /Stop\s+Ctrl-C/);
+    assert.match(first.out, /Start over\s+npm run cli -- reset/);
+    assert.match(first.out, new RegExp(`Store\\s+PGlite in ${dataDir}`));
+    const sk = field(first.out, 'Test secret key')!;
+    const api = field(first.out, 'API \\(Stripe-style\\)')!;
+    const auth = { Authorization: `Bearer ${sk}`, 'Content-Type': 'application/json' };
+    const pi = (await (await fetch(`${api}/payment_intents`, {
+      method: 'POST', headers: auth, body: JSON.stringify({ amount: 20, currency: 'CNY', confirm: true, payment_method_data: { type: 'alipay' }, return_url: 'https://x.example' }),
+    })).json()) as any;
+    assert.equal(pi.status, 'requires_action');
+    await stop(first.proc);
+
+    const kept = await runCli(['reset', '--keep-keys'], { DATA_DIR: dataDir });
+    assert.equal(kept.code, 0, kept.out);
+    assert.match(kept.out, /payment_intents 1/);
+    assert.match(kept.out, /sim_payments 1/);
+    assert.match(kept.out, /test keys are unchanged/);
+    const second = await serve({ DATA_DIR: dataDir });
+    const api2 = field(second.out, 'API \\(Stripe-style\\)')!;
+    assert.equal((await fetch(`${api2}/payment_intents/${pi.id}`, { headers: auth })).status, 404);
+    const list = (await (await fetch(`${api2}/payment_intents`, { headers: auth })).json()) as any;
+    assert.deepEqual(list.data, []);
+    await stop(second.proc);
+
+    const rolled = await runCli(['reset'], { DATA_DIR: dataDir });
+    assert.equal(rolled.code, 0, rolled.out);
+    const newSk = field(rolled.out, 'Test secret key')!;
+    assert.match(newSk, /^sk_test_/);
+    const third = await serve({ DATA_DIR: dataDir });
+    const api3 = field(third.out, 'API \\(Stripe-style\\)')!;
+    assert.equal((await fetch(`${api3}/payment_intents`, { headers: auth })).status, 401);
+    assert.equal((await fetch(`${api3}/payment_intents`, { headers: { Authorization: `Bearer ${newSk}` } })).status, 200);
+    await stop(third.proc);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
