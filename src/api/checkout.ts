@@ -42,7 +42,15 @@ function osOf(userAgent: string | undefined): 'IOS' | 'ANDROID' | undefined {
 /** The seeds give success_url as "www.wooshpay.com": a browser needs a scheme to go there. */
 export function destination(url: string, sessionId: string): string {
   const filled = url.replaceAll('{CHECKOUT_SESSION_ID}', sessionId);
-  return /^[a-z][a-z0-9+.-]*:/i.test(filled) ? filled : `https://${filled.replace(/^\/+/, '')}`;
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(filled) ? filled : `https://${filled.replace(/^\/+/, '')}`;
+  // It becomes a Location header, which takes no raw line breaks or text beyond Latin-1: percent-encode what is not plain ASCII.
+  return absolute.replace(/[^\x21-\x7e]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '';
+    }
+  });
 }
 
 function notFound(reply: FastifyReply) {
