@@ -151,8 +151,9 @@ function registerPages(app: FastifyInstance, ctx: SimContext): void {
     const form = new URLSearchParams(rawBody(req));
     // Percent-decoding happens here, after the door's own check of the raw body.
     for (const [k, v] of form) {
-      const why = textProblem(k) ?? textProblem(v);
-      if (why) throw new InputError(`Invalid ${textProblem(k) ? 'form field name' : k}: ${why}.`, textProblem(k) ? undefined : k);
+      const nameWhy = textProblem(k);
+      const why = nameWhy ?? textProblem(v);
+      if (why) throw new InputError(nameWhy ? `A form field name ${why}.` : `Invalid ${k}: ${why}.`, nameWhy ? undefined : k);
     }
     const codeValue = form.get('codeValue') ?? undefined;
     const view: PageView = form.get('view') === 'wallet' ? 'wallet' : 'cashier';
