@@ -29,6 +29,7 @@ import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorO
 import { Worker } from './jobs/worker.js';
 import { WebhookWorker } from './delivery/webhooks.js';
 import { checkWebhookUrl } from './delivery/url-guard.js';
+import { frameworkErrors, guardFrontDoors } from './front-doors.js';
 
 /** Keys of the built-in simulator: generated on first start, kept in the store. */
 export interface SimulatorKeys {
@@ -101,10 +102,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     requestIdHeader: false,
     routerOptions: { querystringParser: queryParser },
     bodyLimit: 1_048_576,
+    frameworkErrors,
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
   });
+  guardFrontDoors(app);
 
   let boundUrl = config.publicUrl;
   let internalUrl = `http://127.0.0.1:${config.port}`;

@@ -20,6 +20,7 @@ import { renderCheckoutPage } from '../pages/checkout/render.js';
 import { resolveLocale } from '../pages/checkout/i18n.js';
 import { esc } from '../pages/html.js';
 import { FormError, parseForm } from './v1/form.js';
+import { parseJsonBody } from './input.js';
 
 export interface CheckoutPageOptions {
   core: CoreDeps;
@@ -41,13 +42,37 @@ function osOf(userAgent: string | undefined): 'IOS' | 'ANDROID' | undefined {
 /** The seeds give success_url as "www.wooshpay.com": a browser needs a scheme to go there. */
 export function destination(url: string, sessionId: string): string {
   const filled = url.replaceAll('{CHECKOUT_SESSION_ID}', sessionId);
-  return /^[a-z][a-z0-9+.-]*:/i.test(filled) ? filled : `https://${filled.replace(/^\/+/, '')}`;
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(filled) ? filled : `https://${filled.replace(/^\/+/, '')}`;
+  // It becomes a Location header, which takes no raw line breaks or text beyond Latin-1: percent-encode what is not plain ASCII.
+  return absolute.replace(/[^\x21-\x7e]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '';
+    }
+  });
 }
 
 function notFound(reply: FastifyReply) {
   return reply.code(404).type('text/html; charset=utf-8').send(
     '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Checkout not found</title><main><h1>Checkout not found</h1><p>This payment link is not valid. Please return to the shop and try again.</p></main></html>',
   );
+}
+
+/** The page polls /status and posts with Accept: application/json; those read `{error}`, a browser reads a page. */
+function wantsJson(req: FastifyRequest): boolean {
+  return (req.headers.accept ?? '').includes('application/json') || /^\/pay\/[^/?]*\/status(?:\?|$)/.test(req.url);
+}
+
+/** This door's last word: a request it could not read is a 4xx, anything else a 500 that says only the request id. */
+export async function checkoutErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  if (status === 500) req.log.error({ err }, 'checkout page request failed');
+  else req.log.info({ code: (err as { code?: string }).code, status }, 'checkout page request refused');
+  const message = status < 500 ? 'The request could not be read.' : `Something went wrong on our side (request ${req.id}). Please go back and try again.`;
+  if (wantsJson(req)) return reply.code(status).send({ error: message });
+  return reply.code(status).type('text/html; charset=utf-8')
+    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Checkout</title><main><h1>Something went wrong</h1><p>${esc(message)}</p></main></html>`);
 }
 
 export function checkoutPageRoutes(opts: CheckoutPageOptions) {
@@ -63,7 +88,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     });
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
       try {
-        done(null, body ? JSON.parse(body as string) : {});
+        done(null, body ? parseJsonBody(body as string) : {});
       } catch (err) {
         done(err as Error);
       }
@@ -201,11 +226,6 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
       return reply.redirect(`/pay/${encodeURIComponent(session.id)}`, 303);
     });
 
-    app.setErrorHandler(async (err, req, reply) => {
-      req.log.warn({ err }, 'checkout page request failed');
-      const status = (err as { statusCode?: number }).statusCode ?? 500;
-      return reply.code(status >= 400 && status < 500 ? status : 500).type('text/html; charset=utf-8')
-        .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Checkout</title><main><h1>Something went wrong</h1><p>${esc(status < 500 ? 'The request could not be read.' : 'Please go back and try again.')}</p></main></html>`);
-    });
+    app.setErrorHandler(checkoutErrorHandler);
   };
 }

@@ -2,11 +2,13 @@
  * The door Antom and returning shoppers come through: `POST /antom/notify` (notifyPayment, signed)
  * and `GET /return/:attempt` (the wallet's paymentRedirectUrl, forwarded to the merchant's return_url).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreDeps } from '../core/context.js';
 import { acceptNotification, refuseNotification } from '../core/notifications.js';
 import { syncAttempt } from '../core/payment-intents/sync.js';
 import { ACK_BODY, refusalBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
+import { esc } from '../pages/html.js';
+import { inspectInput } from './input.js';
 
 export const NOTIFY_PATH = '/antom/notify';
 
@@ -22,11 +24,42 @@ const REDIRECT_STATUS: Record<string, string> = {
   canceled: 'canceled',
 };
 
+/** Why a JSON body is no notification we could read or store, as a refusal reason; undefined otherwise (non-JSON is the verifier's to refuse). */
+function jsonProblem(body: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'unreadable notification: the body must be a JSON object';
+  const problem = inspectInput(parsed);
+  return problem && `unreadable notification: ${problem.message}`;
+}
+
+/**
+ * This door's last word. Antom reads its result object: a refusal is final (400, resultStatus F),
+ * a 500 says only "internal error" so Antom retries. A returning shopper reads a page.
+ */
+export async function upstreamErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  if (status === 500) req.log.error({ err }, 'upstream door request failed');
+  else req.log.warn({ code: (err as { code?: string }).code, status }, 'upstream door request refused');
+  if (req.url.startsWith(NOTIFY_PATH)) {
+    if (status < 500) return reply.code(status).send(refusalBody(err.message));
+    return reply.code(500).send({ result: { resultCode: 'UNKNOWN_EXCEPTION', resultStatus: 'U', resultMessage: `internal error (request ${req.id})` } });
+  }
+  const message = status < 500 ? 'This link could not be read.' : `Something went wrong on our side (request ${req.id}).`;
+  return reply.code(status).type('text/html; charset=utf-8').send(`<!doctype html><title>Payment</title><p>${esc(message)}</p>`);
+}
+
 export function upstreamRoutes(opts: UpstreamOptions) {
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
     // The signature covers the exact bytes, so the body stays a string until verified.
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 262_144 }, (_req, body, done) => done(null, body));
+
+    app.setErrorHandler(upstreamErrorHandler);
 
     app.post(NOTIFY_PATH, async (req, reply) => {
       const raw = {
@@ -34,6 +67,13 @@ export function upstreamRoutes(opts: UpstreamOptions) {
         headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'cookie' && k !== 'authorization')),
         body: typeof req.body === 'string' ? req.body : '',
       };
+      // A raw NUL never gets here (refuseHostileInput); an escaped one inside the JSON would reach
+      // the store as an id once the signature verifies, so it is refused first, with the raw text kept.
+      const hostile = jsonProblem(raw.body);
+      if (hostile) {
+        await refuseNotification(opts.core, raw, hostile);
+        return reply.code(400).send(refusalBody(hostile));
+      }
       const verified = opts.verifier().verify({ method: req.method, path: req.url, headers: req.headers, rawBody: raw.body });
       const verdict = verified.ok
         ? await acceptNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)

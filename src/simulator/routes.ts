@@ -15,6 +15,7 @@ import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from 
 import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
 import { findPayment, listAttempts, listNotifications, listRefunds, type PaymentRow } from './store.js';
 import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
+import { InputError, inspectInput, textProblem } from '../api/input.js';
 
 const BODY_LIMIT = 1024 * 1024;
 const API_PREFIXES = ['/ams/api/v1/payments/', '/ams/sandbox/api/v1/payments/'];
@@ -86,6 +87,8 @@ async function handleAntom(ctx: SimContext, closing: AbortSignal, req: FastifyRe
     return sendSigned(ctx, req, reply, failure('PARAM_ILLEGAL', 'The body must be a JSON object.'), false);
   }
   if (!isObject(body)) return sendSigned(ctx, req, reply, failure('PARAM_ILLEGAL', 'The body must be a JSON object.'), false);
+  const unreadable = inspectInput(body);
+  if (unreadable) return sendSigned(ctx, req, reply, failure('PARAM_ILLEGAL', unreadable.message), false);
 
   const fault = await takeFault(ctx.db, name);
   if (fault) ctx.log.info({ api: name, fault: fault.kind, code: fault.code }, 'simulator fault injected');
@@ -156,6 +159,12 @@ function registerPages(app: FastifyInstance, ctx: SimContext): void {
   app.post('/simulator/pay', async (req, reply) => {
     const nonce = newNonce();
     const form = new URLSearchParams(rawBody(req));
+    // Percent-decoding happens here, after the door's own check of the raw body.
+    for (const [k, v] of form) {
+      const nameWhy = textProblem(k);
+      const why = nameWhy ?? textProblem(v);
+      if (why) throw new InputError(nameWhy ? `A form field name ${why}.` : `Invalid ${k}: ${why}.`, nameWhy ? undefined : k);
+    }
     const codeValue = form.get('codeValue') ?? undefined;
     const view: PageView = form.get('view') === 'wallet' ? 'wallet' : 'cashier';
     const action = form.get('action');
@@ -196,12 +205,21 @@ function apiError(reply: FastifyReply, status: number, code: string, message: st
   return reply.code(status).send({ error: { code, message } });
 }
 
-function parseJson(req: FastifyRequest): { ok: true; value: unknown } | { ok: false } {
+function parseJson(req: FastifyRequest): { ok: true; value: unknown } | { ok: false; code: string; message: string } {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(rawBody(req) || '{}') };
+    value = JSON.parse(rawBody(req) || '{}');
   } catch {
-    return { ok: false };
+    return { ok: false, code: 'invalid_json', message: 'The body must be JSON.' };
   }
+  const problem = inspectInput(value);
+  return problem ? { ok: false, code: 'parameter_invalid', message: problem.message } : { ok: true, value };
+}
+
+/** A codeValue taken out of a URL is decoded text: one the store could not hold names no payment. */
+function codeIn(url: string): string | undefined {
+  const code = codeValueFrom(url);
+  return code !== undefined && textProblem(code) === undefined ? code : undefined;
 }
 
 const completeSchema = z.object({
@@ -270,10 +288,10 @@ function faultJson(f: Fault): Json {
 function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
   app.post('/simulator/v1/complete', async (req, reply) => {
     const parsed = parseJson(req);
-    if (!parsed.ok) return apiError(reply, 400, 'invalid_json', 'The body must be JSON.');
+    if (!parsed.ok) return apiError(reply, 400, parsed.code, parsed.message);
     const input = completeSchema.safeParse(parsed.value);
     if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
-    const codeValue = codeValueFrom(input.data.url);
+    const codeValue = codeIn(input.data.url);
     if (!codeValue) return apiError(reply, 400, 'invalid_url', 'url must be a URL the simulator handed out (normalUrl, applinkUrl or schemeUrl).');
     const request: CompleteInput = {
       outcome: input.data.outcome,
@@ -288,7 +306,7 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
 
   app.get('/simulator/v1/payments', async (req, reply) => {
     const url = (req.query as Record<string, unknown>).url;
-    const codeValue = typeof url === 'string' ? codeValueFrom(url) : undefined;
+    const codeValue = typeof url === 'string' ? codeIn(url) : undefined;
     if (!codeValue) return apiError(reply, 400, 'invalid_url', 'Pass ?url= with a URL the simulator handed out.');
     const p = await loadPayment(ctx, { codeValue });
     if (!p) return apiError(reply, 404, 'payment_not_found', 'No payment has this URL.');
@@ -304,7 +322,7 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
 
   app.post('/simulator/v1/faults', async (req, reply) => {
     const parsed = parseJson(req);
-    if (!parsed.ok) return apiError(reply, 400, 'invalid_json', 'The body must be JSON.');
+    if (!parsed.ok) return apiError(reply, 400, parsed.code, parsed.message);
     const input = faultSchema.safeParse(parsed.value);
     if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
     const f = input.data;
@@ -324,6 +342,24 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The simulator's last word: its script API and pages answer `{error: {code, message}}`, Antom's
+ * endpoints plain text (Antom's clients read any non-200 as "outcome unknown" and retry). A 500
+ * never carries the error's own text, only the request id; the error goes to the log.
+ */
+export async function simulatorErrorHandler(err: { statusCode?: number; code?: string; message: string }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  if (status === 500) req.log.error({ err }, 'simulator request failed');
+  if (req.url.startsWith('/simulator/')) {
+    return reply.code(status).send({
+      error: status === 500
+        ? { code: 'internal_error', message: `The simulator failed (request ${req.id}).` }
+        : { code: (err.code ?? 'bad_request').toLowerCase(), message: err.message },
+    });
+  }
+  return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(status === 500 ? `Internal Server Error (request ${req.id})` : err.message);
+}
+
 /** An encapsulated plugin (register it at the root, without prefix): it owns `/ams/…` and `/simulator/…`. */
 export function simulatorPlugin(opts: SimulatorOptions): FastifyPluginAsync {
   return async (app) => {
@@ -335,15 +371,7 @@ export function simulatorPlugin(opts: SimulatorOptions): FastifyPluginAsync {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-    app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) req.log.error({ err }, 'simulator request failed');
-      if (req.url.startsWith('/simulator/')) {
-        return reply.code(status).send({ error: { code: status === 500 ? 'internal_error' : (err.code ?? 'bad_request').toLowerCase(), message: status === 500 ? 'The simulator failed.' : err.message } });
-      }
-      // Antom's clients treat non-200 as "outcome unknown" and retry with the same request id.
-      return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(status === 500 ? 'Internal Server Error' : err.message);
-    });
+    app.setErrorHandler(simulatorErrorHandler);
 
     for (const prefix of API_PREFIXES) {
       app.post(`${prefix}:name`, (req, reply) => handleAntom(ctx, closing.signal, req, reply));

@@ -110,6 +110,15 @@ export const apiErrors = {
     status: 400,
     body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', message } },
   }),
+  badParam: (message: string, param: string | undefined): ApiError => ({
+    status: 400,
+    body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', ...(param === undefined ? {} : { param }), message } },
+  }),
+  /** A request the framework refused before any route (bad URL encoding, an over-long path segment, …). */
+  unreadable: (status: number, message: string): ApiError => ({
+    status,
+    body: { error: { type: 'invalid_request_error', message } },
+  }),
   unsupportedMediaType: (type: string): ApiError => ({
     status: 415,
     body: { error: { type: 'invalid_request_error', message: `Unsupported Content-Type ${type}: send application/json or application/x-www-form-urlencoded.` } },

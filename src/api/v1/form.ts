@@ -4,10 +4,14 @@
  * the parameter schemas turn them into arrays where an array is expected.
  */
 
-const MAX_PARAMS = 1000;
-const MAX_DEPTH = 8;
+import { MAX_NESTING as MAX_DEPTH } from '../input.js';
 
-export class FormError extends Error {}
+const MAX_PARAMS = 1000;
+
+/** A body or query string that cannot be read: the client's mistake, so every door answers 400. */
+export class FormError extends Error {
+  readonly statusCode = 400;
+}
 
 export type FormValue = string | FormValue[] | { [key: string]: FormValue };
 

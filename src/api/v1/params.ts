@@ -161,6 +161,16 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/**
+ * A given value as an error message may quote it. Form bodies make null-prototype objects
+ * (`amount[x]=1`), which String() cannot convert, so objects are named, not printed.
+ */
+function shown(given: unknown): string {
+  if (Array.isArray(given)) return 'an array';
+  if (given !== null && typeof given === 'object') return 'an object';
+  return String(given).slice(0, 40);
+}
+
 /** The first problem of a failed parse, as Stripe words it. */
 export function toCoreError(error: z.ZodError, input: unknown): CoreError {
   const issue = error.issues[0]!;
@@ -176,7 +186,7 @@ export function toCoreError(error: z.ZodError, input: unknown): CoreError {
   const name = paramName(issue.path);
   const given = valueAt(input, issue.path);
   if (given === undefined) return invalid('parameter_missing', `Missing required param: ${name}.`, name);
-  if (issue.message.startsWith('must be an integer')) return invalid('parameter_invalid_integer', `Invalid integer: ${String(given).slice(0, 40)} (${name} must be an integer).`, name);
+  if (issue.message.startsWith('must be an integer')) return invalid('parameter_invalid_integer', `Invalid integer: ${shown(given)} (${name} must be an integer).`, name);
   if (given === '') return invalid('parameter_invalid_empty', `You passed an empty string for '${name}'. We assume empty values are an attempt to unset a parameter; however '${name}' cannot be unset. You should remove '${name}' from your request or supply a non-empty value.`, name);
   const detail = issue.message.startsWith('Invalid') ? issue.message : `${name} ${issue.message}`;
   return invalid('parameter_invalid', `Invalid ${name}: ${detail}`, name);

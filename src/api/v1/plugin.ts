@@ -16,6 +16,7 @@ import { docUrl } from './error-codes.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
 import type { z } from 'zod';
 import { FormError, parseForm } from './form.js';
+import { InputError } from '../input.js';
 import { parse } from './params.js';
 import { checkExpand, type ExpandKind } from './expand.js';
 import { paymentIntentRoutes } from './routes/payment-intents.js';
@@ -116,6 +117,28 @@ function readKey(req: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/**
+ * The last word on anything thrown in /v1: the client's mistakes in Stripe's shape, everything
+ * else a bare 500 with the request id (the error itself goes to the log, never to the client).
+ */
+export async function v1ErrorHandler(err: Error & { statusCode?: number; code?: string }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  if (req.idem) req.idemRelease = true;
+  if (err instanceof InputError) return sendError(reply, apiErrors.badParam(err.message, err.param));
+  if (err instanceof FormError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+    return sendError(reply, apiErrors.badBody(err.message));
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, apiErrors.tooLarge());
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, apiErrors.unsupportedMediaType(String(req.headers['content-type'])));
+  if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, apiErrors.unreadable(400, 'The URL is not valid: its path must be percent-encoded UTF-8.'));
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, apiErrors.unreadable(414, 'An id in the URL is too long.'));
+  // Fastify's own refusals of a request it could not read carry a 4xx and a message of its own making.
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_')) {
+    return sendError(reply, apiErrors.unreadable(err.statusCode, err.message));
+  }
+  req.log.error({ err }, 'unhandled error in /v1');
+  return sendError(reply, apiErrors.internal(req.id));
+}
+
 export function v1Plugin(opts: V1Options): FastifyPluginAsync {
   const staleMs = opts.idempotencyStaleMs ?? 120_000;
   return async (app: FastifyInstance) => {
@@ -197,16 +220,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       return payload;
     });
 
-    app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
-      if (req.idem) req.idemRelease = true;
-      if (err instanceof FormError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
-        return sendError(reply, apiErrors.badBody(err.message));
-      }
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, apiErrors.tooLarge());
-      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, apiErrors.unsupportedMediaType(String(req.headers['content-type'])));
-      req.log.error({ err }, 'unhandled error in /v1');
-      return sendError(reply, apiErrors.internal(req.id));
-    });
+    app.setErrorHandler(v1ErrorHandler);
 
     app.setNotFoundHandler(async (req, reply) => sendError(reply, apiErrors.unknownRoute(req.method, req.url)));
 
