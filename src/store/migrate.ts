@@ -6,6 +6,7 @@ import type { Db } from './db.js';
 import core0001 from './migrations/0001_core.js';
 import core0002 from './migrations/0002_refunds_webhooks.js';
 import core0003 from './migrations/0003_checkout.js';
+import core0004 from './migrations/0004_notification_budget.js';
 
 export interface Migration {
   id: string;
@@ -16,6 +17,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0001_core', sql: core0001 },
   { id: '0002_refunds_webhooks', sql: core0002 },
   { id: '0003_checkout', sql: core0003 },
+  { id: '0004_notification_budget', sql: core0004 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

@@ -34,6 +34,11 @@ export function refusalBody(reason: string) {
   return { result: { resultCode: 'PROCESS_FAIL', resultStatus: 'F', resultMessage: reason } };
 }
 
+/** Antom's own answer to a client over its rate (specs/antom.md: REQUEST_TRAFFIC_EXCEED_LIMIT, status U). */
+export function throttledBody() {
+  return { result: { resultCode: 'REQUEST_TRAFFIC_EXCEED_LIMIT', resultStatus: 'U', resultMessage: 'Too many refused notifications from this address; try again later.' } };
+}
+
 function header(h: InboundRequest['headers'], name: string): string | undefined {
   const v = h[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
