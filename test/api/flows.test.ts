@@ -213,6 +213,42 @@ for (const { kind, skip } of await stores()) {
       assert.ok(log.every((l) => l.verdict !== 'refused' || (l.reason ?? '').length > 5));
     });
 
+    test('a replay whose signature is re-encoded (%2b, %41 for A, padding added or dropped, Base64url) is still a replay: refused, changes nothing', async () => {
+      const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+      const sim = (await (await fetch(`${g.url}/simulator/v1/payments?url=${encodeURIComponent(pi.next_action.redirect_to_url.url)}`)).json()) as any;
+      const genuine = signedNotification(g, {
+        notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
+        paymentRequestId: sim.payment_request_id, paymentId: sim.payment_id, paymentAmount: { currency: 'CNY', value: '20' },
+        paymentCreateTime: new Date().toISOString(), paymentTime: new Date().toISOString(), paymentMethodType: 'ALIPAY_CN',
+      });
+      assert.equal((await postNotification(g, genuine)).status, 200);
+      const applied = await eventsOf(g, pi.id);
+      const sig = genuine.headers.signature.split('signature=')[1]!;
+      // A 2048-bit signature is 344 Base64 characters ending in "==", sent as %3D%3D.
+      assert.match(sig, /%3D%3D$/);
+      const first = sig.search(/[A-Za-z0-9]/);
+      const plain = decodeURIComponent(sig);
+      const variants = [
+        sig.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+        `${sig.slice(0, first)}%${sig.charCodeAt(first).toString(16).toUpperCase()}${sig.slice(first + 1)}`,
+        `${sig}%3D%3D`,
+        sig.replace(/%3D%3D$/, ''),
+        Buffer.from(plain, 'base64').toString('base64url'),
+      ];
+      assert.equal(new Set([sig, ...variants]).size, variants.length + 1, 'each variant is spelled differently');
+      for (const v of variants) {
+        assert.deepEqual(Buffer.from(decodeURIComponent(v), 'base64'), Buffer.from(plain, 'base64'), 'the same signature bytes');
+        const res = await postNotification(g, { raw: genuine.raw, headers: { ...genuine.headers, signature: signatureHeader(v) } });
+        assert.equal(res.status, 400, `${v} → ${JSON.stringify(res.body)}`);
+        assert.match(res.body.result.resultMessage, /replayed/, 'it verified, and was recognised as the message seen before');
+      }
+      assert.deepEqual(await eventsOf(g, pi.id), applied, 'nothing changed');
+      const charges = await g.api('GET', `/v1/charges?payment_intent=${pi.id}`);
+      assert.equal(charges.body.data.length, 1);
+      const log = await g.gateway.db.query<{ verdict: string }>('SELECT verdict FROM upstream_notifications WHERE payment_request_id = $1 ORDER BY id', [sim.payment_request_id]);
+      assert.deepEqual(log.map((l) => l.verdict), ['applied', ...variants.map(() => 'refused')]);
+    });
+
     test('an Antom timeout on pay is retried with the same paymentRequestId: one payment upstream, no double charge', async () => {
       await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'timeout', delay_ms: 4000 }) });
       const res = await g.api('POST', '/v1/payment_intents', SEED_000_WEB);

@@ -6,7 +6,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import type { UpstreamNotification } from '../../core/connector.js';
-import { parseSignatureHeader, publicKeyFromBase64, verifyMessage } from './signing.js';
+import { decodeSignature, parseSignatureHeader, publicKeyFromBase64, verifyMessage } from './signing.js';
 import { mapPaymentNotification, mapRefundNotification, parseTime, type AntomResponse } from './mapping.js';
 
 export interface InboundRequest {
@@ -74,7 +74,8 @@ export class AntomNotificationVerifier {
     const notification: UpstreamNotification | undefined = payment ? { kind: 'payment', ...payment } : refund ? { kind: 'refund', ...refund } : undefined;
     if (!notification) return { ok: false, reason: `not a notification we understand (notifyType ${String(body.notifyType)})` };
     // The same signed message twice is a replay; Antom's own retries are signed anew each time.
-    const fingerprint = createHash('sha256').update(`${clientId}\n${time}\n${sig.signature}`).digest('hex');
+    // Hashed over the decoded bytes: a re-encoded copy of the signature is the same signature.
+    const fingerprint = createHash('sha256').update(`${clientId}\n${time}\n`).update(decodeSignature(sig.signature)!).digest('hex');
     return { ok: true, livemode: signer.livemode, fingerprint, notification };
   }
 }
