@@ -3,8 +3,9 @@
  * statement parameters, keys, client secrets or checkout session ids." A gateway logging at trace
  * runs every flow that handles a secret — payments through the simulator, the shopper's return
  * with payment_intent_client_secret, a refund, webhooks to a local receiver, a Checkout Session
- * with its page, status polling and success URL, database errors whose parameters and rows hold a
- * new webhook secret and a client secret, a session that cannot expire yet — and then every line
+ * with its page, status polling and success URL, a webhook endpoint disabled for failing, database
+ * errors whose parameters and rows hold a new webhook secret and a client secret, a session that
+ * cannot expire yet — and then every line
  * it logged is searched for every secret the run made.
  */
 import { after, before, describe, test } from 'node:test';
@@ -32,6 +33,10 @@ async function receiver(): Promise<{ server: Server; url: string; got: { type: s
     let body = '';
     req.on('data', (d) => (body += String(d)));
     req.on('end', () => {
+      if (req.url?.startsWith('/failing')) {
+        res.statusCode = 500;
+        return res.end('down');
+      }
       got.push({ type: (JSON.parse(body) as { type: string }).type, signed: /^t=\d+,v1=/.test(String(req.headers['stripe-signature'])) });
       res.end('ok');
     });
@@ -55,7 +60,7 @@ for (const { kind, skip } of await stores()) {
       rx = await receiver();
       g = await startGateway({
         store: kind,
-        env: { LOG_LEVEL: 'trace', WEBHOOK_RETRY_SCHEDULE_MS: '200,200' },
+        env: { LOG_LEVEL: 'trace', WEBHOOK_RETRY_SCHEDULE_MS: '200,200', WEBHOOK_DISABLE_AFTER_MS: '300' },
         clock: { now: () => Date.now() + offset },
         logStream: { write: (line) => void raw.push(line) },
       });
@@ -80,6 +85,12 @@ for (const { kind, skip } of await stores()) {
       const endpoint = await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/hooks?token=${hookToken}`, enabled_events: ['*'] });
       assert.equal(endpoint.status, 200, JSON.stringify(endpoint.body));
       secrets.set('webhook secret', endpoint.body.secret);
+      // One that always fails, so it gets disabled — and the log says so.
+      const failingToken = `tok${randomToken(24)}`;
+      secrets.set('failing webhook URL token', failingToken);
+      const failing = await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/failing?token=${failingToken}`, enabled_events: ['*'] });
+      assert.equal(failing.status, 200, JSON.stringify(failing.body));
+      secrets.set('failing webhook secret', failing.body.secret);
 
       // A payment paid in the simulator; the shopper comes back through /return/… to a return_url
       // that is this gateway, so the client secret arrives here in a query string.
@@ -150,6 +161,9 @@ for (const { kind, skip } of await stores()) {
       await eventually(async () => raw.some((l) => l.includes('could not expire a Checkout Session yet')), 15_000);
       await fetch(`${g.url}/simulator/v1/faults`, { method: 'DELETE' });
       await eventually(async () => (await g.api('GET', `/v1/checkout/sessions/${due.id}`)).body.status === 'expired', 15_000);
+
+      await eventually(async () => (await g.api('GET', `/v1/webhook_endpoints/${failing.body.id}`)).body.status === 'disabled');
+      assert.ok(raw.some((l) => l.includes('webhook endpoint disabled after failing for too long')));
 
       const codes = await g.gateway.db.query<{ code_value: string }>('SELECT code_value FROM sim_payments');
       codes.forEach((c, i) => secrets.set(`simulator payment code ${i}`, c.code_value));
