@@ -19,11 +19,17 @@ export function routeOf(req: Pick<FastifyRequest, 'routeOptions'>): string {
  */
 const ERROR_DATA_PROPERTIES = ['params', 'query', 'queryOptions', 'detail', 'where', 'internalQuery', 'rawPacket'];
 
-function errValue(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const out = pino.stdSerializers.err(err) as Record<string, unknown>;
-  for (const key of ERROR_DATA_PROPERTIES) delete out[key];
+/** A copy without those properties at any depth (pino serializes error-valued properties too); the error itself is left alone. */
+function withoutData(value: unknown, depth = 0): unknown {
+  if (!value || typeof value !== 'object' || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((v) => withoutData(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) if (!ERROR_DATA_PROPERTIES.includes(key)) out[key] = withoutData(inner, depth + 1);
   return out;
+}
+
+function errValue(err: unknown): unknown {
+  return err instanceof Error ? withoutData(pino.stdSerializers.err(err)) : err;
 }
 
 export const logSerializers: Record<string, (value: any) => unknown> = {

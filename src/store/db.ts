@@ -48,7 +48,8 @@ export class StatementError extends Error {
   }
 }
 
-const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** PostgreSQL's error classes (a Node error code such as EPIPE is not one). */
+const SQLSTATE = /^(?:[0-9]{2}|F0|HV|P0|XX)[0-9A-Z]{3}$/;
 
 /** Values shorter than this are left in messages: they are not secrets, and replacing them would garble the text. */
 const MIN_REDACTED_LENGTH = 4;
