@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
-import { privateKeyFromBase64, signatureHeader, signMessage } from '../../src/connectors/antom/signing.js';
+import { signatureHeader } from '../../src/connectors/antom/signing.js';
+import { paymentSucceeded, signedNotification } from '../helpers/notifications.js';
 
 async function eventsOf(g: TestGateway, objectId: string) {
   return g.gateway.db.query<{ type: string; request_id: string | null; data: any }>(
@@ -19,15 +20,6 @@ async function waitForStatus(g: TestGateway, id: string, status: string, timeout
     const pi = (await g.api('GET', `/v1/payment_intents/${id}?expand[]=latest_charge`)).body;
     return pi.status === status ? pi : undefined;
   }, timeoutMs);
-}
-
-/** A notifyPayment signed with the simulator's Antom key, exactly as Antom would send it. */
-function signedNotification(g: TestGateway, body: object, opts: { time?: string; key?: string } = {}) {
-  const keys = g.gateway.simulatorKeys!;
-  const raw = JSON.stringify(body);
-  const time = opts.time ?? String(Date.now());
-  const sig = signMessage({ method: 'POST', path: '/antom/notify', clientId: keys.clientId, time, body: raw }, privateKeyFromBase64(opts.key ?? keys.antomPrivateKey));
-  return { raw, headers: { 'Content-Type': 'application/json', 'client-id': keys.clientId, 'request-time': time, signature: signatureHeader(sig) } };
 }
 
 async function postNotification(g: TestGateway, n: { raw: string; headers: Record<string, string> }) {
@@ -171,12 +163,7 @@ for (const { kind, skip } of await stores()) {
 
     test('notifications: a forged, altered, replayed, stale, mismatched or unknown one is refused, logged, and changes nothing', async () => {
       const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
-      const sim = (await (await fetch(`${g.url}/simulator/v1/payments?url=${encodeURIComponent(pi.next_action.redirect_to_url.url)}`)).json()) as any;
-      const body = {
-        notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
-        paymentRequestId: sim.payment_request_id, paymentId: sim.payment_id, paymentAmount: { currency: 'CNY', value: '20' },
-        paymentCreateTime: new Date().toISOString(), paymentTime: new Date().toISOString(), paymentMethodType: 'ALIPAY_CN',
-      };
+      const { body, paymentRequestId } = await paymentSucceeded(g, pi.next_action.redirect_to_url.url);
       const { generateAntomKeyPair } = await import('../../src/connectors/antom/signing.js');
       const forged = signedNotification(g, body, { key: generateAntomKeyPair().privateKeyBase64 });
       assert.equal((await postNotification(g, forged)).status, 400);
@@ -207,7 +194,7 @@ for (const { kind, skip } of await stores()) {
       assert.deepEqual((await eventsOf(g, pi.id)).map((e) => e.type), ['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded'],
         'applied exactly once');
       const log = await g.gateway.db.query<{ verdict: string; reason: string | null }>(
-        `SELECT verdict, reason FROM upstream_notifications WHERE payment_request_id = $1 OR body LIKE $2 ORDER BY id`, [sim.payment_request_id, `%${sim.payment_request_id}%`],
+        `SELECT verdict, reason FROM upstream_notifications WHERE payment_request_id = $1 OR body LIKE $2 ORDER BY id`, [paymentRequestId, `%${paymentRequestId}%`],
       );
       assert.deepEqual(log.map((l) => l.verdict), ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'applied', 'refused', 'duplicate']);
       assert.ok(log.every((l) => l.verdict !== 'refused' || (l.reason ?? '').length > 5));
@@ -215,12 +202,8 @@ for (const { kind, skip } of await stores()) {
 
     test('a replay whose signature is re-encoded (%2b, %41 for A, padding added or dropped, Base64url) is still a replay: refused, changes nothing', async () => {
       const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
-      const sim = (await (await fetch(`${g.url}/simulator/v1/payments?url=${encodeURIComponent(pi.next_action.redirect_to_url.url)}`)).json()) as any;
-      const genuine = signedNotification(g, {
-        notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
-        paymentRequestId: sim.payment_request_id, paymentId: sim.payment_id, paymentAmount: { currency: 'CNY', value: '20' },
-        paymentCreateTime: new Date().toISOString(), paymentTime: new Date().toISOString(), paymentMethodType: 'ALIPAY_CN',
-      });
+      const paid = await paymentSucceeded(g, pi.next_action.redirect_to_url.url);
+      const genuine = signedNotification(g, paid.body);
       assert.equal((await postNotification(g, genuine)).status, 200);
       const applied = await eventsOf(g, pi.id);
       const sig = genuine.headers.signature.split('signature=')[1]!;
@@ -245,7 +228,7 @@ for (const { kind, skip } of await stores()) {
       assert.deepEqual(await eventsOf(g, pi.id), applied, 'nothing changed');
       const charges = await g.api('GET', `/v1/charges?payment_intent=${pi.id}`);
       assert.equal(charges.body.data.length, 1);
-      const log = await g.gateway.db.query<{ verdict: string }>('SELECT verdict FROM upstream_notifications WHERE payment_request_id = $1 ORDER BY id', [sim.payment_request_id]);
+      const log = await g.gateway.db.query<{ verdict: string }>('SELECT verdict FROM upstream_notifications WHERE payment_request_id = $1 ORDER BY id', [paid.paymentRequestId]);
       assert.deepEqual(log.map((l) => l.verdict), ['applied', ...variants.map(() => 'refused')]);
     });
 

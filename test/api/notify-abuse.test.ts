@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
-import { privateKeyFromBase64, signatureHeader, signMessage } from '../../src/connectors/antom/signing.js';
+import { signatureHeader } from '../../src/connectors/antom/signing.js';
+import { paymentSucceeded, signedNotification } from '../helpers/notifications.js';
 import { REFUSAL_BUDGET, REFUSED_EXCERPT, REFUSED_RETENTION_MS } from '../../src/core/notifications.js';
 
 /** A POST from a chosen local address (127.0.0.0/8 all reach the gateway on 127.0.0.1). */
@@ -92,16 +93,8 @@ for (const { kind, skip } of await stores()) {
 
       // …and a genuine notification from the throttled address is still applied: only refusals are counted.
       const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
-      const sim = (await (await fetch(`${g.url}/simulator/v1/payments?url=${encodeURIComponent(pi.next_action.redirect_to_url.url)}`)).json()) as any;
-      const body = JSON.stringify({
-        notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
-        paymentRequestId: sim.payment_request_id, paymentId: sim.payment_id, paymentAmount: { currency: 'CNY', value: '20' },
-        paymentCreateTime: new Date().toISOString(), paymentTime: new Date().toISOString(), paymentMethodType: 'ALIPAY_CN',
-      });
-      const keys = g.gateway.simulatorKeys!;
-      const time = String(Date.now());
-      const sig = signMessage({ method: 'POST', path: '/antom/notify', clientId: keys.clientId, time, body }, privateKeyFromBase64(keys.antomPrivateKey));
-      const genuine = await post(g, '127.0.0.1', { 'Content-Type': 'application/json', 'client-id': keys.clientId, 'request-time': time, signature: signatureHeader(sig) }, body);
+      const n = signedNotification(g, (await paymentSucceeded(g, pi.next_action.redirect_to_url.url)).body);
+      const genuine = await post(g, '127.0.0.1', n.headers, n.raw);
       assert.equal(genuine.status, 200, JSON.stringify(genuine.body));
       assert.equal((await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status, 'succeeded');
     });
