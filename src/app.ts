@@ -30,6 +30,8 @@ import { Worker } from './jobs/worker.js';
 import { WebhookWorker } from './delivery/webhooks.js';
 import { checkWebhookUrl } from './delivery/url-guard.js';
 import { frameworkErrors, guardFrontDoors } from './front-doors.js';
+import { loggerOptions, RouteLogController } from './logging.js';
+import type { DestinationStream } from 'pino';
 
 /** Keys of the built-in simulator: generated on first start, kept in the store. */
 export interface SimulatorKeys {
@@ -58,6 +60,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Run background work (polling, simulator notifications); tests may drive it by hand. */
   workers?: boolean;
+  /** Where log lines go instead of stdout (tests read what was logged). */
+  logStream?: DestinationStream;
 }
 
 function queryParser(qs: string): Record<string, unknown> {
@@ -97,7 +101,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
 
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.signature'] },
+    logger: loggerOptions({ level: config.logLevel, stream: options.logStream }),
+    logController: new RouteLogController(),
     genReqId: () => `req_${randomToken(20)}`,
     requestIdHeader: false,
     routerOptions: { querystringParser: queryParser },

@@ -47,7 +47,8 @@ function banner(g: Gateway): string {
     `  Dashboard / home     ${u}/`,
     `  API (Stripe-style)   ${u}/v1`,
     `  Antom notify URL     ${u}/antom/notify`,
-    c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)` : `  Antom (test mode)    ${c.antom.test?.baseUrl}`,
+    c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)`
+      : c.antom.test ? `  Antom (test mode)    ${c.antom.test.baseUrl}` : '  Test mode            no upstream (set ANTOM_TEST_*, or SIMULATOR=on to mount the simulator beside live mode)',
     c.antom.live ? `  Antom (live mode)    ${c.antom.live.baseUrl}` : '  Live mode            not configured (set ANTOM_LIVE_*)',
     `  Store                ${store}`,
     '',

@@ -29,7 +29,8 @@ const envSchema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case schema name').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  SIMULATOR: bool.default(true),
+  /** Unset: on, unless live mode is configured (then only an explicit SIMULATOR=on mounts it). */
+  SIMULATOR: bool.optional(),
   OPENCASHIER_TEST_SECRET_KEY: z.string().regex(/^sk_test_[A-Za-z0-9_]{8,200}$/, 'sk_test_ followed by at least 8 letters or digits').optional(),
   OPENCASHIER_TEST_PUBLISHABLE_KEY: z.string().regex(/^pk_test_[A-Za-z0-9_]{8,200}$/, 'pk_test_ followed by at least 8 letters or digits').optional(),
   OPENCASHIER_ACCOUNT_NAME: z.string().min(1).max(100).default('OpenCashier test merchant'),
@@ -85,6 +86,7 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   logLevel: string;
+  /** Mount the built-in Antom: SIMULATOR if given, else on only without live mode. */
   simulator: boolean;
   bootstrap: { testSecretKey?: string; testPublishableKey?: string; accountName: string };
   antom: {
@@ -133,7 +135,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const test = credentials('TEST', e, e.ANTOM_TEST_BASE_URL ?? 'https://open-sea-global.alipay.com');
   const live = credentials('LIVE', e, e.ANTOM_LIVE_BASE_URL);
-  if (!test && !e.SIMULATOR) throw new ConfigError('Test mode needs an upstream: keep SIMULATOR on, or set the ANTOM_TEST_* credentials.');
+  // The simulator's routes answer anyone (its script API completes payments), so a live
+  // deployment gets them only when the operator asks for them by name.
+  const simulator = e.SIMULATOR ?? !live;
+  if (!test && !simulator && !live) throw new ConfigError('Test mode needs an upstream: keep SIMULATOR on, or set the ANTOM_TEST_* credentials.');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -143,7 +148,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     logLevel: e.LOG_LEVEL,
-    simulator: e.SIMULATOR,
+    simulator,
     bootstrap: {
       testSecretKey: e.OPENCASHIER_TEST_SECRET_KEY,
       testPublishableKey: e.OPENCASHIER_TEST_PUBLISHABLE_KEY,

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreDeps } from '../core/context.js';
 import { acceptNotification, refuseNotification } from '../core/notifications.js';
 import { syncAttempt } from '../core/payment-intents/sync.js';
-import { ACK_BODY, refusalBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
+import { ACK_BODY, refusalBody, throttledBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
 import { esc } from '../pages/html.js';
 import { inspectInput } from './input.js';
 
@@ -53,6 +53,21 @@ export async function upstreamErrorHandler(err: Error & { statusCode?: number },
   return reply.code(status).type('text/html; charset=utf-8').send(`<!doctype html><title>Payment</title><p>${esc(message)}</p>`);
 }
 
+/**
+ * Whom refusals are counted by: the peer's address, or for IPv6 its /64, since one host is given a
+ * whole /64 and could otherwise post from a fresh address every time.
+ */
+export function sourceOf(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 export function upstreamRoutes(opts: UpstreamOptions) {
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
@@ -66,6 +81,7 @@ export function upstreamRoutes(opts: UpstreamOptions) {
         path: req.url,
         headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'cookie' && k !== 'authorization')),
         body: typeof req.body === 'string' ? req.body : '',
+        source: sourceOf(req.ip),
       };
       // A raw NUL never gets here (refuseHostileInput); an escaped one inside the JSON would reach
       // the store as an id once the signature verifies, so it is refused first, with the raw text kept.
@@ -78,6 +94,7 @@ export function upstreamRoutes(opts: UpstreamOptions) {
       const verdict = verified.ok
         ? await acceptNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)
         : await refuseNotification(opts.core, raw, verified.reason);
+      if (verdict.verdict === 'throttled') return reply.code(429).send(throttledBody());
       if (verdict.verdict === 'refused') return reply.code(400).send(refusalBody(verdict.reason));
       return reply.code(200).send(ACK_BODY);
     });

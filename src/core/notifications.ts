@@ -13,14 +13,77 @@ export interface ReceivedNotification {
   path: string;
   headers: Record<string, unknown>;
   body: string;
+  /** Who sent it: the peer address, an IPv6 peer's /64 (one host holds a whole /64). */
+  source: string;
 }
 
-export type NotificationVerdict = { verdict: 'applied' | 'duplicate' } | { verdict: 'refused'; reason: string };
+export type NotificationVerdict =
+  | { verdict: 'applied' | 'duplicate' }
+  | { verdict: 'refused'; reason: string }
+  /** Refused, and not kept: its source (or everyone together) sent too many refused ones lately. */
+  | { verdict: 'throttled' };
+
+/**
+ * What is kept of a refused notification. Anyone can post to the notify URL, so what we keep of
+ * what we refuse is bounded: an excerpt of the body (enough to see what it was), clipped headers,
+ * and at most `REFUSAL_BUDGET` of them per source and hour.
+ */
+export const REFUSED_EXCERPT = { bodyBytes: 2048, headerChars: 512, headersChars: 4096, pathChars: 512, reasonChars: 300 } as const;
+export const REFUSAL_BUDGET = { perSource: 40, total: 2000, windowMs: 3_600_000 } as const;
+/** Refused notifications are deleted after this long; accepted ones stay (the audit trail). */
+export const REFUSED_RETENTION_MS = 7 * 24 * 3_600_000;
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+function bodyExcerpt(body: string): string {
+  const bytes = Buffer.from(body, 'utf8');
+  if (bytes.length <= REFUSED_EXCERPT.bodyBytes) return body;
+  // A cut inside a UTF-8 sequence decodes to U+FFFD; drop it rather than keep half a character.
+  return bytes.subarray(0, REFUSED_EXCERPT.bodyBytes).toString('utf8').replace(/\uFFFD$/, '');
+}
+
+function headersExcerpt(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let total = 0;
+  let left = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    const text = clip(typeof value === 'string' ? value : JSON.stringify(value) ?? '', REFUSED_EXCERPT.headerChars);
+    const key = clip(name, 64);
+    if (total + key.length + text.length > REFUSED_EXCERPT.headersChars) {
+      left++;
+      continue;
+    }
+    total += key.length + text.length;
+    out[key] = text;
+  }
+  if (left > 0) out['(left out)'] = `${left} more headers`;
+  return out;
+}
 
 export async function refuseNotification(deps: CoreDeps, raw: ReceivedNotification, reason: string, requestId?: string): Promise<NotificationVerdict> {
-  deps.log.warn({ path: raw.path, reason, request_id: requestId }, 'upstream notification refused');
-  await deps.store.notifications.record({ ...raw, verdict: 'refused', reason, payment_request_id: requestId, received: deps.clock.now() });
-  return { verdict: 'refused', reason };
+  const now = deps.clock.now();
+  const why = clip(reason, REFUSED_EXCERPT.reasonChars);
+  const bytes = Buffer.byteLength(raw.body, 'utf8');
+  const kept = await deps.store.tx((s) => s.notifications.recordRefused({
+    path: clip(raw.path, REFUSED_EXCERPT.pathChars),
+    headers: headersExcerpt(raw.headers),
+    body: bodyExcerpt(raw.body),
+    body_bytes: bytes,
+    source: raw.source,
+    verdict: 'refused',
+    reason: why,
+    payment_request_id: requestId,
+    received: now,
+  }, { since: now - REFUSAL_BUDGET.windowMs, perSource: REFUSAL_BUDGET.perSource, total: REFUSAL_BUDGET.total }));
+  // The query string stays out of the log: only Antom's notify URL is expected here, but anyone can post.
+  const path = clip(raw.path.split('?')[0]!, 100);
+  if (!kept) {
+    // Debug: a flood must not turn into a flood of log lines.
+    deps.log.debug({ path, source: raw.source, reason: why }, 'upstream notification refused and not kept: too many refusals from this source');
+    return { verdict: 'throttled' };
+  }
+  deps.log.warn({ path, reason: why, request_id: requestId }, 'upstream notification refused');
+  return { verdict: 'refused', reason: why };
 }
 
 /** Any verified notification: payments and refunds each go to their own rules. */

@@ -96,12 +96,31 @@ export interface NotificationLog {
   payment_request_id?: string;
   fingerprint?: string;
   received: number;
+  /** The sender's address (for IPv6 its /64): refusals are counted by it. */
+  source?: string;
+  /** The body's full size, when only an excerpt of it is kept. */
+  body_bytes?: number;
+}
+
+/** How many refused notifications are kept: per source and in all, since `since`. */
+export interface RefusalBudget {
+  since: number;
+  perSource: number;
+  total: number;
 }
 
 export interface NotificationRepo {
   /** True when an accepted notification with this fingerprint was already recorded. */
   seen(fingerprint: string): Promise<boolean>;
   record(n: NotificationLog): Promise<void>;
+  /**
+   * Keeps a refusal unless its source, or all sources together, already used the budget; false
+   * when it was not kept. Run it in a transaction: refusals of one source are serialized there, so
+   * concurrent ones cannot overshoot.
+   */
+  recordRefused(n: NotificationLog & { source: string }, budget: RefusalBudget): Promise<boolean>;
+  /** Deletes refused notifications received before `olderThan`; accepted ones are the audit trail and stay. */
+  pruneRefused(olderThan: number): Promise<number>;
 }
 
 export interface RefundRepo {

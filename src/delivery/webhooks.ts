@@ -279,7 +279,7 @@ export class WebhookWorker {
         await giveUpPending(s, this.core, endpoint.id);
         await recordEvent(s, this.core, systemContext({ account_id: endpoint.account_id, livemode: endpoint.livemode }), 'webhook_endpoint.disabled',
           webhookEndpointPublic(disabled), { status: 'enabled' });
-        this.core.log.warn({ endpoint: endpoint.id, url: endpoint.url }, 'webhook endpoint disabled after failing for too long');
+        this.core.log.warn({ endpoint: endpoint.id }, 'webhook endpoint disabled after failing for too long');
       } else if (endpoint.failing_since === null) {
         await s.webhookEndpoints.update({ ...endpoint, failing_since: failingSince });
       }

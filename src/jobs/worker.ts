@@ -1,13 +1,14 @@
 /**
  * Background work of one gateway process: poll Antom for attempts and refunds that got no answer,
  * expire Checkout Sessions whose time is up, and
- * prune expired idempotency keys and rate-limit windows. Every step claims its rows in the
+ * prune expired idempotency keys, rate-limit windows and old refused notifications. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
  */
 import type { CoreDeps } from '../core/context.js';
 import { pollDueAttempts } from '../core/payment-intents/poll.js';
 import { pollDueRefunds } from '../core/refunds/poll.js';
 import { expireDueSessions } from '../core/checkout/expire.js';
+import { REFUSED_RETENTION_MS } from '../core/notifications.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';
@@ -42,6 +43,7 @@ export class Worker {
       this.lastPrune = now;
       await pruneKeys(this.db, now - IDEMPOTENCY_TTL_MS);
       await pruneRateWindows(this.db, now - 10_000);
+      await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
     }
     let total = await expireDueSessions(this.core);
     for (;;) {

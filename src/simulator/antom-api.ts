@@ -10,7 +10,7 @@ import type { SimContext } from './context.js';
 import { DEFAULT_ASYNC_REFUND_DELAY_MS, type Fault } from './faults.js';
 import { expireLocked, loadPayment, paymentFields, shopperUrls } from './payments.js';
 import { refundAnswer, refundFields, settleIfDue } from './refunds.js';
-import { findPayment, findRefund, listRefunds, nextSequence, type PaymentRow, type RefundRow } from './store.js';
+import { findPayment, findRefund, listRefunds, type PaymentRow, type RefundRow } from './store.js';
 import { inTx } from './tx.js';
 import {
   cancelDeadline, canonicalJson, failure, gmt8Date, isObject, isoTime, isWebUrl, parseRequestTime, readAmount,
@@ -161,6 +161,22 @@ async function replayPay(ctx: SimContext, existing: PaymentRow, canonical: strin
   return payAnswer(ctx, current ?? existing);
 }
 
+const PAYMENT_ID_MARK = '19401080';
+const REFUND_ID_MARK = '19401090';
+
+/**
+ * Antom's look — digits: the GMT+8 date, a fixed mark, then 40 random digits (133 bits; 56
+ * characters, Antom allows 64). `/simulator/v1/payments/:paymentId` answers without auth and
+ * leads to the return URL, which leads to the client secret, so no id may be guessed from another.
+ */
+function upstreamId(now: number, mark: string): string {
+  let digits = '';
+  while (digits.length < 40) {
+    for (const b of randomBytes(48)) if (b < 250 && digits.length < 40) digits += String(b % 10);
+  }
+  return `${gmt8Date(now)}${mark}${digits}`;
+}
+
 async function pay(ctx: SimContext, clientId: string, body: Json): Promise<Json> {
   const now = ctx.clock.now();
   const checked = validatePay(body, now);
@@ -172,14 +188,13 @@ async function pay(ctx: SimContext, clientId: string, body: Json): Promise<Json>
   const key = { clientId, paymentRequestId: input.paymentRequestId };
   const existing = await findPayment(ctx.db, key);
   if (existing) return replayPay(ctx, existing, canonical);
-  const seq = await nextSequence(ctx.db, 'payment');
   const rows = await ctx.db.query<PaymentRow>(
     `INSERT INTO sim_payments (payment_id, client_id, payment_request_id, request, code_value, method, terminal_type, currency, amount,
         reference_order_id, description, redirect_url, notify_url, user_region, status, created_at, expires_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'PROCESSING', $15, $16, $15)
      ON CONFLICT (client_id, payment_request_id) DO NOTHING RETURNING *`,
     [
-      `${gmt8Date(now)}19401080${String(seq).padStart(10, '0')}`, clientId, input.paymentRequestId, canonical,
+      upstreamId(now, PAYMENT_ID_MARK), clientId, input.paymentRequestId, canonical,
       // 192 random bits: the code is the shopper's (and any script's) capability to pay this payment.
       randomBytes(24).toString('base64url'),
       input.method, input.terminalType, input.currency, input.amount, input.referenceOrderId, input.description,
@@ -348,13 +363,12 @@ function createRefund(ctx: SimContext, clientId: string, input: RefundInput, can
       return failure('REFUND_AMOUNT_EXCEED', `${formatAmount(refunded, p.currency)} of ${formatAmount(p.amount, p.currency)} is already refunded.`);
     }
     const later = fault?.kind === 'async';
-    const seq = await nextSequence(tx.q, 'refund');
     const rows = await tx.q.query<RefundRow>(
       `INSERT INTO sim_refunds (refund_id, client_id, refund_request_id, request, payment_id, currency, amount, reason, notify_url,
           status, result_code, result_message, complete_at, fail_code, created_at, refund_time)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *`,
       [
-        `${gmt8Date(now)}19401090${String(seq).padStart(10, '0')}`, clientId, input.refundRequestId, canonical, p.payment_id,
+        upstreamId(now, REFUND_ID_MARK), clientId, input.refundRequestId, canonical, p.payment_id,
         input.currency, input.amount, input.reason ?? null, input.notifyUrl ?? null,
         later ? 'PROCESSING' : 'SUCCESS', later ? null : 'SUCCESS', later ? null : 'success',
         later ? now + (fault.delay_ms ?? DEFAULT_ASYNC_REFUND_DELAY_MS) : null, later ? fault.code : null, now, later ? null : now,

@@ -104,5 +104,11 @@ CREATE TABLE sim_faults (
 CREATE INDEX sim_faults_pending ON sim_faults (api, id) WHERE remaining > 0;
 `;
 
+// Payment and refund ids are random now (a sequential id was a guessable key to its payment's view).
+const SIM_0002 = /* sql */ `
+DROP SEQUENCE IF EXISTS sim_payment_seq;
+DROP SEQUENCE IF EXISTS sim_refund_seq;
+`;
+
 /** Apply with `migrate(db, SIMULATOR_MIGRATIONS)`, beside (not instead of) the core migrations. */
-export const SIMULATOR_MIGRATIONS: Migration[] = [{ id: 'sim_0001', sql: SIM_0001 }];
+export const SIMULATOR_MIGRATIONS: Migration[] = [{ id: 'sim_0001', sql: SIM_0001 }, { id: 'sim_0002', sql: SIM_0002 }];

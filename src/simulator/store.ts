@@ -134,8 +134,3 @@ export function listAttempts(q: Queryable, notificationIds: number[]): Promise<A
   );
 }
 
-/** Antom-like numeric ids: the GMT+8 date, a fixed infix per kind, and a database sequence (unique across processes). */
-export async function nextSequence(q: Queryable, kind: 'payment' | 'refund'): Promise<number> {
-  const rows = await q.query<{ n: number }>(kind === 'payment' ? "SELECT nextval('sim_payment_seq') AS n" : "SELECT nextval('sim_refund_seq') AS n");
-  return rows[0]!.n;
-}

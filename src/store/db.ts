@@ -28,6 +28,62 @@ export interface Db extends Queryable {
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
+/**
+ * A failed statement as the rest of the program sees it: PostgreSQL's SQLSTATE and the names of
+ * what it ran into, never the values. Both engines put row data on their errors — PGlite attaches
+ * the statement's parameters, PostgreSQL's `detail` quotes the clashing key or the whole failing
+ * row, and data errors quote the offending value in the message — and those values are new
+ * webhook secrets, client secrets, checkout session ids. Whoever logs or rethrows an error from
+ * the store can therefore not leak them.
+ */
+export class StatementError extends Error {
+  override readonly name = 'StatementError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly constraint?: string,
+    readonly table?: string,
+    readonly column?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** PostgreSQL's error classes (a Node error code such as EPIPE is not one). */
+const SQLSTATE = /^(?:[0-9]{2}|F0|HV|P0|XX)[0-9A-Z]{3}$/;
+
+/** Values shorter than this are left in messages: they are not secrets, and replacing them would garble the text. */
+const MIN_REDACTED_LENGTH = 4;
+
+function paramText(p: unknown): string | undefined {
+  if (p === null || p === undefined) return undefined;
+  const text = typeof p === 'object' ? (p instanceof Date ? p.toISOString() : Buffer.isBuffer(p) ? undefined : JSON.stringify(p)) : String(p);
+  return text !== undefined && text.length >= MIN_REDACTED_LENGTH ? text : undefined;
+}
+
+/** The store's view of an engine error: a {@link StatementError}, or the error itself when it did not come from a statement (a lost connection). */
+export function statementError(err: unknown, params?: readonly unknown[]): unknown {
+  const e = err as { code?: unknown; message?: unknown; constraint?: unknown; table?: unknown; column?: unknown } | null;
+  if (err instanceof StatementError || !e || typeof e !== 'object' || typeof e.code !== 'string' || !SQLSTATE.test(e.code)) return err;
+  let message = typeof e.message === 'string' ? e.message : 'statement failed';
+  (params ?? []).forEach((p, i) => {
+    const text = paramText(p);
+    if (text) message = message.split(text).join(`$${i + 1}`);
+  });
+  // Class 22 (data exception) messages quote the value they could not take, maybe part of a parameter.
+  if (e.code.startsWith('22')) message = message.replace(/"(?:[^"]|"")*"/g, '"…"');
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return new StatementError(`${message} (SQLSTATE ${e.code})`, e.code, str(e.constraint), str(e.table), str(e.column));
+}
+
+async function guarded<T>(params: readonly unknown[] | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw statementError(err, params);
+  }
+}
+
 function toSafeNumber(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${text} is outside the safe integer range`);
@@ -48,12 +104,12 @@ export async function openPglite(dataDir: string | undefined, as = 'a process'):
     throw err;
   }
   const run = async <T extends Row>(q: { query: typeof pg.query }, sql: string, params?: readonly unknown[]) =>
-    (await q.query<T>(sql, params as unknown[] | undefined)).rows;
+    guarded(params, async () => (await q.query<T>(sql, params as unknown[] | undefined)).rows);
   return {
     kind: 'pglite',
     query: (sql, params) => run(pg, sql, params),
     // PGlite has one connection: a transaction holds it until it ends, so concurrent callers queue.
-    tx: (fn) => pg.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) })),
+    tx: (fn) => guarded(undefined, () => pg.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) }))),
     close: async () => {
       await pg.close();
       unlock();
@@ -86,17 +142,17 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
   return {
     kind: 'postgres',
-    query: async (sql, params) => (await pool.query(sql, params as unknown[] | undefined)).rows,
+    query: (sql, params) => guarded(params, async () => (await pool.query(sql, params as unknown[] | undefined)).rows),
     tx: async (fn) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async (sql, params) => (await client.query(sql, params as unknown[] | undefined)).rows });
+        const result = await fn({ query: (sql, params) => guarded(params, async () => (await client.query(sql, params as unknown[] | undefined)).rows) });
         await client.query('COMMIT');
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw statementError(err);
       } finally {
         client.release();
       }

@@ -263,16 +263,38 @@ function eventRepo(q: Queryable): EventRepo {
   };
 }
 
+/** Lock class of pg_advisory_xact_lock(class, hashtext(source)): one source's refusals are counted one at a time. */
+const REFUSALS_LOCK_CLASS = 71_062;
+
 function notificationRepo(q: Queryable): NotificationRepo {
   return {
     seen: async (fp) => (await q.query("SELECT 1 FROM upstream_notifications WHERE fingerprint = $1 AND verdict <> 'refused'", [fp])).length > 0,
     record: async (n) => {
       await q.query(
-        `INSERT INTO upstream_notifications (received, path, headers, body, verdict, reason, payment_request_id, fingerprint)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)`,
+        `INSERT INTO upstream_notifications (received, path, headers, body, verdict, reason, payment_request_id, fingerprint, source, body_bytes)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10)`,
         [n.received, n.path, JSON.stringify(n.headers), n.body, n.verdict, n.reason ?? null, n.payment_request_id ?? null,
-          n.verdict === 'refused' ? null : (n.fingerprint ?? null)],
+          n.verdict === 'refused' ? null : (n.fingerprint ?? null), n.source ?? null, n.body_bytes ?? null],
       );
+    },
+    recordRefused: async (n, b) => {
+      await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REFUSALS_LOCK_CLASS, n.source]);
+      // A separate statement after the lock, so its snapshot sees what the previous holder committed.
+      const kept = await q.query(
+        `INSERT INTO upstream_notifications (received, path, headers, body, verdict, reason, payment_request_id, source, body_bytes)
+         SELECT $1, $2, $3::jsonb, $4, 'refused', $5, $6, $7, $8
+          WHERE (SELECT count(*) FROM upstream_notifications WHERE verdict = 'refused' AND source = $7 AND received > $9) < $10
+            AND (SELECT count(*) FROM (SELECT 1 FROM upstream_notifications WHERE verdict = 'refused' AND received > $9 LIMIT $11) x) < $11
+         RETURNING id`,
+        [n.received, n.path, JSON.stringify(n.headers), n.body, n.reason ?? null, n.payment_request_id ?? null, n.source, n.body_bytes ?? null,
+          b.since, b.perSource, b.total],
+      );
+      return kept.length === 1;
+    },
+    pruneRefused: async (olderThan) => {
+      const rows = await q.query<{ n: number }>(
+        "WITH d AS (DELETE FROM upstream_notifications WHERE verdict = 'refused' AND received < $1 RETURNING 1) SELECT count(*)::int AS n FROM d", [olderThan]);
+      return rows[0]?.n ?? 0;
     },
   };
 }

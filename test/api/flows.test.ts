@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
-import { privateKeyFromBase64, signatureHeader, signMessage } from '../../src/connectors/antom/signing.js';
+import { signatureHeader } from '../../src/connectors/antom/signing.js';
+import { paymentSucceeded, signedNotification } from '../helpers/notifications.js';
 
 async function eventsOf(g: TestGateway, objectId: string) {
   return g.gateway.db.query<{ type: string; request_id: string | null; data: any }>(
@@ -19,15 +20,6 @@ async function waitForStatus(g: TestGateway, id: string, status: string, timeout
     const pi = (await g.api('GET', `/v1/payment_intents/${id}?expand[]=latest_charge`)).body;
     return pi.status === status ? pi : undefined;
   }, timeoutMs);
-}
-
-/** A notifyPayment signed with the simulator's Antom key, exactly as Antom would send it. */
-function signedNotification(g: TestGateway, body: object, opts: { time?: string; key?: string } = {}) {
-  const keys = g.gateway.simulatorKeys!;
-  const raw = JSON.stringify(body);
-  const time = opts.time ?? String(Date.now());
-  const sig = signMessage({ method: 'POST', path: '/antom/notify', clientId: keys.clientId, time, body: raw }, privateKeyFromBase64(opts.key ?? keys.antomPrivateKey));
-  return { raw, headers: { 'Content-Type': 'application/json', 'client-id': keys.clientId, 'request-time': time, signature: signatureHeader(sig) } };
 }
 
 async function postNotification(g: TestGateway, n: { raw: string; headers: Record<string, string> }) {
@@ -171,12 +163,7 @@ for (const { kind, skip } of await stores()) {
 
     test('notifications: a forged, altered, replayed, stale, mismatched or unknown one is refused, logged, and changes nothing', async () => {
       const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
-      const sim = (await (await fetch(`${g.url}/simulator/v1/payments?url=${encodeURIComponent(pi.next_action.redirect_to_url.url)}`)).json()) as any;
-      const body = {
-        notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
-        paymentRequestId: sim.payment_request_id, paymentId: sim.payment_id, paymentAmount: { currency: 'CNY', value: '20' },
-        paymentCreateTime: new Date().toISOString(), paymentTime: new Date().toISOString(), paymentMethodType: 'ALIPAY_CN',
-      };
+      const { body, paymentRequestId } = await paymentSucceeded(g, pi.next_action.redirect_to_url.url);
       const { generateAntomKeyPair } = await import('../../src/connectors/antom/signing.js');
       const forged = signedNotification(g, body, { key: generateAntomKeyPair().privateKeyBase64 });
       assert.equal((await postNotification(g, forged)).status, 400);
@@ -207,10 +194,42 @@ for (const { kind, skip } of await stores()) {
       assert.deepEqual((await eventsOf(g, pi.id)).map((e) => e.type), ['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded'],
         'applied exactly once');
       const log = await g.gateway.db.query<{ verdict: string; reason: string | null }>(
-        `SELECT verdict, reason FROM upstream_notifications WHERE payment_request_id = $1 OR body LIKE $2 ORDER BY id`, [sim.payment_request_id, `%${sim.payment_request_id}%`],
+        `SELECT verdict, reason FROM upstream_notifications WHERE payment_request_id = $1 OR body LIKE $2 ORDER BY id`, [paymentRequestId, `%${paymentRequestId}%`],
       );
       assert.deepEqual(log.map((l) => l.verdict), ['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'applied', 'refused', 'duplicate']);
       assert.ok(log.every((l) => l.verdict !== 'refused' || (l.reason ?? '').length > 5));
+    });
+
+    test('a replay whose signature is re-encoded (%2b, %41 for A, padding added or dropped, Base64url) is still a replay: refused, changes nothing', async () => {
+      const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+      const paid = await paymentSucceeded(g, pi.next_action.redirect_to_url.url);
+      const genuine = signedNotification(g, paid.body);
+      assert.equal((await postNotification(g, genuine)).status, 200);
+      const applied = await eventsOf(g, pi.id);
+      const sig = genuine.headers.signature.split('signature=')[1]!;
+      // A 2048-bit signature is 344 Base64 characters ending in "==", sent as %3D%3D.
+      assert.match(sig, /%3D%3D$/);
+      const first = sig.search(/[A-Za-z0-9]/);
+      const plain = decodeURIComponent(sig);
+      const variants = [
+        sig.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+        `${sig.slice(0, first)}%${sig.charCodeAt(first).toString(16).toUpperCase()}${sig.slice(first + 1)}`,
+        `${sig}%3D%3D`,
+        sig.replace(/%3D%3D$/, ''),
+        Buffer.from(plain, 'base64').toString('base64url'),
+      ];
+      assert.equal(new Set([sig, ...variants]).size, variants.length + 1, 'each variant is spelled differently');
+      for (const v of variants) {
+        assert.deepEqual(Buffer.from(decodeURIComponent(v), 'base64'), Buffer.from(plain, 'base64'), 'the same signature bytes');
+        const res = await postNotification(g, { raw: genuine.raw, headers: { ...genuine.headers, signature: signatureHeader(v) } });
+        assert.equal(res.status, 400, `${v} → ${JSON.stringify(res.body)}`);
+        assert.match(res.body.result.resultMessage, /replayed/, 'it verified, and was recognised as the message seen before');
+      }
+      assert.deepEqual(await eventsOf(g, pi.id), applied, 'nothing changed');
+      const charges = await g.api('GET', `/v1/charges?payment_intent=${pi.id}`);
+      assert.equal(charges.body.data.length, 1);
+      const log = await g.gateway.db.query<{ verdict: string }>('SELECT verdict FROM upstream_notifications WHERE payment_request_id = $1 ORDER BY id', [paid.paymentRequestId]);
+      assert.deepEqual(log.map((l) => l.verdict), ['applied', ...variants.map(() => 'refused')]);
     });
 
     test('an Antom timeout on pay is retried with the same paymentRequestId: one payment upstream, no double charge', async () => {
@@ -242,10 +261,15 @@ for (const { kind, skip } of await stores()) {
       const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
       const done = await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
       await waitForStatus(g, pi.id, 'succeeded');
-      const view = (await (await fetch(`${g.url}/simulator/v1/payments/${done.body.payment_id}`)).json()) as any;
-      const n = view.notifications.find((x: any) => x.notify_type === 'PAYMENT_RESULT');
+      // The simulator records an attempt after the gateway has answered it, so the PaymentIntent
+      // can be succeeded while the delivered attempt is not counted yet: wait for the record.
+      const n = await eventually(async () => {
+        const view = (await (await fetch(`${g.url}/simulator/v1/payments/${done.body.payment_id}`)).json()) as any;
+        const note = view.notifications.find((x: any) => x.notify_type === 'PAYMENT_RESULT');
+        return note?.delivered_at ? note : undefined;
+      });
       assert.equal(n.attempts, 3, 'two withheld attempts, then the delivered one');
-      assert.ok(n.delivered_at);
+      assert.deepEqual(n.attempt_log.map((a: any) => a.delivered), [false, false, true]);
       assert.deepEqual((await eventsOf(g, pi.id)).map((e) => e.type), ['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded']);
     });
 

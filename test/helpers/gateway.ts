@@ -66,6 +66,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   clock?: Clock;
   workers?: boolean;
+  /** Receives the gateway's log lines (set LOG_LEVEL in `env` too: tests log nothing by default). */
+  logStream?: { write(line: string): void };
   /** Reuse the data of an earlier gateway (restart). */
   reuse?: { dataDir?: string; schema?: string; port?: number };
 }
@@ -92,7 +94,7 @@ export async function startGateway(opts: StartOptions): Promise<TestGateway & { 
     ...(opts.store === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema! } : {}),
     ...opts.env,
   };
-  const gateway = await createGateway(loadConfig(env), { clock: opts.clock, workers: opts.workers });
+  const gateway = await createGateway(loadConfig(env), { clock: opts.clock, workers: opts.workers, logStream: opts.logStream });
   await gateway.start();
   const url = gateway.publicUrl();
   const boundPort = Number(new URL(url).port);

@@ -385,3 +385,29 @@ test('POST /simulator/v1/complete takes only Antom\'s payment failure codes, and
   const good = await complete(h, p.normalUrl, 'failed', { failure_code: 'USER_BALANCE_NOT_ENOUGH' });
   assert.equal(good.status, 200, JSON.stringify(good.json));
 });
+
+test('payment and refund ids look like Antom\'s but are unguessable: 40 random digits after the date and mark', async () => {
+  // The script API shows a payment by its id without auth, and the view leads to the gateway's
+  // return URL (and on to the client secret): knowing one id must not give away the next.
+  const tail = (id: string) => id.slice(16);
+  const differing = (a: string, b: string) => [...a].filter((c, i) => c !== b[i]).length;
+  const payments = await Promise.all(Array.from({ length: 6 }, () => paidPayment(h)));
+  const refunds = await Promise.all(payments.map(async (p) => {
+    const out = await h.client.refund({ refundRequestId: uid('RR'), paymentId: p.paymentId, amount: 100, currency: 'PHP' });
+    assert.equal(out.status, 'succeeded', JSON.stringify(out));
+    return (out as { refundId: string }).refundId;
+  }));
+  for (const [ids, mark] of [[payments.map((p) => p.paymentId), '19401080'], [refunds, '19401090']] as const) {
+    for (const id of ids) assert.match(id, new RegExp(`^\\d{8}${mark}\\d{40}$`));
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = i + 1; j < ids.length; j++) {
+        // Random digits differ in 36 of 40 places on average; consecutive numbers in one or two.
+        assert.ok(differing(tail(ids[i]!), tail(ids[j]!)) >= 20, `${ids[i]} and ${ids[j]} are too alike`);
+      }
+    }
+  }
+  const id = payments[0]!.paymentId;
+  const neighbour = id.slice(0, -1) + String((Number(id.at(-1)) + 1) % 10);
+  assert.equal((await getJson(h, `/simulator/v1/payments/${neighbour}`)).status, 404);
+  assert.equal((await getJson(h, `/simulator/v1/payments/${id}`)).status, 200);
+});

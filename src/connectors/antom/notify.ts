@@ -6,7 +6,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import type { UpstreamNotification } from '../../core/connector.js';
-import { parseSignatureHeader, publicKeyFromBase64, verifyMessage } from './signing.js';
+import { decodeSignature, parseSignatureHeader, publicKeyFromBase64, verifyMessage } from './signing.js';
 import { mapPaymentNotification, mapRefundNotification, parseTime, type AntomResponse } from './mapping.js';
 
 export interface InboundRequest {
@@ -32,6 +32,11 @@ export const ACK_BODY = { result: { resultCode: 'SUCCESS', resultStatus: 'S', re
 
 export function refusalBody(reason: string) {
   return { result: { resultCode: 'PROCESS_FAIL', resultStatus: 'F', resultMessage: reason } };
+}
+
+/** Antom's own answer to a client over its rate (specs/antom.md: REQUEST_TRAFFIC_EXCEED_LIMIT, status U). */
+export function throttledBody() {
+  return { result: { resultCode: 'REQUEST_TRAFFIC_EXCEED_LIMIT', resultStatus: 'U', resultMessage: 'Too many refused notifications from this address; try again later.' } };
 }
 
 function header(h: InboundRequest['headers'], name: string): string | undefined {
@@ -69,7 +74,8 @@ export class AntomNotificationVerifier {
     const notification: UpstreamNotification | undefined = payment ? { kind: 'payment', ...payment } : refund ? { kind: 'refund', ...refund } : undefined;
     if (!notification) return { ok: false, reason: `not a notification we understand (notifyType ${String(body.notifyType)})` };
     // The same signed message twice is a replay; Antom's own retries are signed anew each time.
-    const fingerprint = createHash('sha256').update(`${clientId}\n${time}\n${sig.signature}`).digest('hex');
+    // Hashed over the decoded bytes: a re-encoded copy of the signature is the same signature.
+    const fingerprint = createHash('sha256').update(`${clientId}\n${time}\n`).update(decodeSignature(sig.signature)!).digest('hex');
     return { ok: true, livemode: signer.livemode, fingerprint, notification };
   }
 }

@@ -38,14 +38,24 @@ export function signMessage(m: SignedMessage, key: KeyObject): string {
   return encodeURIComponent(sig.toString('base64'));
 }
 
-export function verifyMessage(m: SignedMessage, encodedSignature: string, key: KeyObject): boolean {
+/**
+ * The signature bytes behind the value of `signature=`. Many spellings decode to the same bytes —
+ * `%2b` or `%2B`, `%41` for `A`, extra `=` padding, Base64url's `-` and `_` — so anything that must
+ * recognise a signature seen before compares these bytes, never the text.
+ */
+export function decodeSignature(encodedSignature: string): Buffer | undefined {
   let raw: Buffer;
   try {
     raw = Buffer.from(decodeURIComponent(encodedSignature), 'base64');
   } catch {
-    return false;
+    return undefined;
   }
-  if (raw.length === 0) return false;
+  return raw.length === 0 ? undefined : raw;
+}
+
+export function verifyMessage(m: SignedMessage, encodedSignature: string, key: KeyObject): boolean {
+  const raw = decodeSignature(encodedSignature);
+  if (!raw) return false;
   try {
     return verify('sha256', Buffer.from(signedContent(m), 'utf8'), key, raw);
   } catch {

@@ -14,7 +14,7 @@ export async function completeCheckoutSession(s: StoreTx, deps: CoreDeps, ctx: R
   if (!session || session.status === 'complete') return;
   if (session.status === 'expired') {
     // Expiry cancels the PaymentIntent at Antom first, so this means Antom paid after all: the money wins.
-    deps.log.warn({ checkout_session: session.id, payment_intent: pi.id }, 'an expired Checkout Session was paid; marking it complete');
+    deps.log.warn({ payment_intent: pi.id }, 'an expired Checkout Session was paid; marking it complete');
   }
   const now = deps.clock.now();
   const next = { ...session, status: 'complete' as const, payment_status: 'paid' as const, completed_at: now, updated: now };

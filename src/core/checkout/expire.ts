@@ -40,7 +40,8 @@ export async function expireDueSessions(deps: CoreDeps, limit = 20): Promise<num
   for (const cs of due) {
     const r = await expireCheckoutSession(deps, systemContext({ account_id: cs.account_id, livemode: cs.livemode }), cs.id);
     if (r.ok) n++;
-    else deps.log.warn({ checkout_session: cs.id, error: r.error }, 'could not expire a Checkout Session yet');
+    // The session id is its page's address and error messages quote it: the log names its PaymentIntent.
+    else deps.log.warn({ payment_intent: cs.payment_intent_id, error: r.error.kind }, 'could not expire a Checkout Session yet');
   }
   return n;
 }
