@@ -12,6 +12,7 @@ import { bootstrapAccount, rollKey } from './store/accounts.js';
 import { runListen } from './listen/listen.js';
 import { DataFolderBusy } from './store/data-lock.js';
 import { resetTestData } from './store/reset.js';
+import { prettyStream } from './logging.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -68,7 +69,10 @@ function banner(g: Gateway): string {
 }
 
 async function serve(config: Config): Promise<void> {
-  const gateway = await createGateway(config);
+  // On a terminal a person reads the log; anywhere else a machine does.
+  const pretty = config.logFormat ? config.logFormat === 'pretty' : Boolean(process.stdout.isTTY);
+  const logStream = pretty ? prettyStream(process.stdout, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR) : undefined;
+  const gateway = await createGateway(config, { logStream });
   await gateway.start();
   process.stdout.write(banner(gateway) + '\n');
   let stopping = false;

@@ -28,6 +28,8 @@ const envSchema = z.object({
   /** A PostgreSQL schema to keep our tables in (search_path); default: the user's default. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case schema name').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: one readable line per request; `json`: pino's JSON lines. Default: pretty on a terminal. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 
   /** Unset: on, unless live mode is configured (then only an explicit SIMULATOR=on mounts it). */
   SIMULATOR: bool.optional(),
@@ -86,6 +88,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   logLevel: string;
+  /** Unset: the composition root decides (pretty when stdout is a terminal). */
+  logFormat: 'pretty' | 'json' | undefined;
   /** Mount the built-in Antom: SIMULATOR if given, else on only without live mode. */
   simulator: boolean;
   bootstrap: { testSecretKey?: string; testPublishableKey?: string; accountName: string };
@@ -148,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     simulator,
     bootstrap: {
       testSecretKey: e.OPENCASHIER_TEST_SECRET_KEY,

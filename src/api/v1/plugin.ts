@@ -13,6 +13,7 @@ import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../
 import type { Presence } from '../../store/presence.js';
 import { dialectOfHeaders, inDialect } from './dialect.js';
 import { docUrl } from './error-codes.js';
+import { loggableId } from '../../logging.js';
 import { apiErrors, fromCoreError, type ApiError } from './errors.js';
 import type { z } from 'zod';
 import { FormError, parseForm } from './form.js';
@@ -202,6 +203,9 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
         const code = error.code ?? (error.type === 'api_error' ? 'api_error' : undefined);
         if (code) error.doc_url = docUrl(opts.publicUrl(), code);
       }
+      // The request's log line names the object it touched or the error it answered with.
+      if (error && typeof error === 'object') req.logFields = { code: error.code ?? error.type };
+      else req.logFields = { object: loggableId((payload as { id?: unknown } | null)?.id) };
       // Stripe's SDKs name a Stripe-Version: they get Stripe's conventions (dialect.ts).
       if (dialectOfHeaders(req.headers) !== 'stripe') return payload;
       reply.header('Stripe-Version', String(req.headers['stripe-version']));

@@ -1,0 +1,56 @@
+/**
+ * Logs a person can read: on a terminal (LOG_FORMAT=pretty, the default there) one line per request
+ * with method, route, status, time, the object touched or the error code; JSON lines for machines.
+ * Polling (the checkout page's status, `opencashier listen`) stays out of the info level.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnGateway } from './helpers/processes.js';
+import { eventually } from './helpers/gateway.js';
+import { formatLogLine } from '../src/logging.js';
+
+const SECRET = 'sk_test_ReadableLogsKey0000000001';
+
+test('a request line reads as one line: time, method, route, status, time taken, object, request id', () => {
+  const line = formatLogLine(JSON.stringify({ level: 30, time: Date.UTC(2026, 10, 29, 14, 3, 22), reqId: 'req_abc', method: 'POST', route: '/v1/payment_intents', status: 200, ms: 35, object: 'pi_123', msg: 'request completed' }));
+  assert.match(line, /^\d\d:\d\d:\d\d {2}POST {4}\/v1\/payment_intents {2}200 {2}35 ms {2}pi_123 {2}req_abc$/);
+  const refused = formatLogLine(JSON.stringify({ level: 30, time: 0, method: 'POST', route: '/v1/refunds', status: 400, ms: 3, code: 'parameter_missing', msg: 'request completed' }));
+  assert.match(refused, /\/v1\/refunds {2}400 {2}3 ms {2}parameter_missing/);
+  const warn = formatLogLine(JSON.stringify({ level: 40, time: 0, msg: 'pay without a usable answer', payment_intent: 'pi_1', reason: 'timeout' }));
+  assert.match(warn, /WARN {3}pay without a usable answer {2}payment_intent=pi_1 {2}reason=timeout/);
+  assert.equal(formatLogLine('not json'), 'not json');
+});
+
+test('the gateway logs readable lines with LOG_FORMAT=pretty, JSON lines otherwise, and polling only at debug', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-logs-'));
+  const env = { DATA_DIR: dataDir, OPENCASHIER_TEST_SECRET_KEY: SECRET, LOG_LEVEL: 'info' };
+  try {
+    const pretty = await spawnGateway({ ...env, LOG_FORMAT: 'pretty' });
+    const auth = { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' };
+    const pi = (await (await fetch(`${pretty.url}/v1/payment_intents`, { method: 'POST', headers: auth, body: JSON.stringify({ amount: 20, currency: 'CNY' }) })).json()) as any;
+    await fetch(`${pretty.url}/v1/refunds`, { method: 'POST', headers: auth, body: JSON.stringify({}) });
+    for (let i = 0; i < 3; i++) await fetch(`${pretty.url}/v1/events`, { headers: { ...auth, 'User-Agent': 'opencashier-listen' } });
+    const line = await pretty.waitFor(new RegExp(`POST +/v1/payment_intents {2}200 {2}\\d+ ms {2}${pi.id}`));
+    assert.ok(line);
+    await pretty.waitFor(/POST +\/v1\/refunds {2}400 {2}\d+ ms {2}parameter_missing/);
+    const out = pretty.output();
+    assert.doesNotMatch(out, /\{"level"/, 'no JSON on the readable log');
+    assert.doesNotMatch(out, /GET +\/v1\/events/, 'listen\'s polling is not at info level');
+    assert.match(out, /OpenCashier is running/);
+    await pretty.stop();
+
+    const json = await spawnGateway({ ...env, LOG_FORMAT: 'json' });
+    await fetch(`${json.url}/v1/payment_intents/${pi.id}`, { headers: auth });
+    await json.waitFor(/"route":"\/v1\/payment_intents\/:id"/);
+    const jsonLine = json.output().split('\n').find((l) => l.includes('"route":"/v1/payment_intents/:id"'))!;
+    const parsed = JSON.parse(jsonLine);
+    assert.equal(parsed.status, 200);
+    assert.equal(parsed.object, pi.id);
+    await json.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
