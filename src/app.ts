@@ -107,6 +107,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     requestIdHeader: false,
     routerOptions: { querystringParser: queryParser },
     bodyLimit: 1_048_576,
+    // Only when the operator says a proxy is in front; otherwise X-Forwarded-For is anyone's to forge.
+    trustProxy: config.behindProxy,
     frameworkErrors,
   });
   app.addHook('onRequest', async (req, reply) => {

@@ -73,7 +73,18 @@ async function serve(config: Config): Promise<void> {
   const pretty = config.logFormat ? config.logFormat === 'pretty' : Boolean(process.stdout.isTTY);
   const logStream = pretty ? prettyStream(process.stdout, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR) : undefined;
   const gateway = await createGateway(config, { logStream });
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (err) {
+    await gateway.stop().catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new ConfigError(`PORT ${config.port} is already in use on ${config.host}: another OpenCashier or another program listens there. Stop it, or set PORT to a free port (PORT=0 picks one).`);
+    }
+    if (code === 'EACCES') throw new ConfigError(`PORT ${config.port} needs privileges this process does not have: pick a PORT above 1023.`);
+    if (code === 'EADDRNOTAVAIL') throw new ConfigError(`HOST ${config.host} is not an address of this machine.`);
+    throw err;
+  }
   process.stdout.write(banner(gateway) + '\n');
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,6 +3,7 @@
  * Nothing below the composition root reads `process.env`.
  */
 import { z } from 'zod';
+import { privateKeyFromBase64, publicKeyFromBase64 } from './connectors/antom/signing.js';
 import { ANTOM_NOTIFY_SCHEDULE_MS } from './simulator/context.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './delivery/webhooks.js';
 import { CRASH_STEPS, type CrashStep } from './core/context.js';
@@ -33,6 +34,8 @@ const envSchema = z.object({
 
   /** Unset: on, unless live mode is configured (then only an explicit SIMULATOR=on mounts it). */
   SIMULATOR: bool.optional(),
+  /** A reverse proxy in front serves PUBLIC_URL: trust its X-Forwarded-For, and allow a PUBLIC_URL it rewrites. */
+  BEHIND_PROXY: bool.default(false),
   OPENCASHIER_TEST_SECRET_KEY: z.string().regex(/^sk_test_[A-Za-z0-9_]{8,200}$/, 'sk_test_ followed by at least 8 letters or digits').optional(),
   OPENCASHIER_TEST_PUBLISHABLE_KEY: z.string().regex(/^pk_test_[A-Za-z0-9_]{8,200}$/, 'pk_test_ followed by at least 8 letters or digits').optional(),
   OPENCASHIER_ACCOUNT_NAME: z.string().min(1).max(100).default('OpenCashier test merchant'),
@@ -88,6 +91,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   logLevel: string;
+  /** A reverse proxy in front: client addresses come from X-Forwarded-For. */
+  behindProxy: boolean;
   /** Unset: the composition root decides (pretty when stdout is a terminal). */
   logFormat: 'pretty' | 'json' | undefined;
   /** Mount the built-in Antom: SIMULATOR if given, else on only without live mode. */
@@ -125,16 +130,30 @@ function credentials(prefix: 'TEST' | 'LIVE', env: z.infer<typeof envSchema>, ba
   const given = [clientId, priv, pub].filter((v) => v !== undefined).length;
   if (given === 0) return undefined;
   if (given !== 3 || !baseUrl) {
-    throw new ConfigError(`ANTOM_${prefix}_CLIENT_ID, ANTOM_${prefix}_PRIVATE_KEY, ANTOM_${prefix}_PUBLIC_KEY and ANTOM_${prefix}_BASE_URL go together: set all of them or none.`);
+    const missing = [[`ANTOM_${prefix}_CLIENT_ID`, clientId], [`ANTOM_${prefix}_PRIVATE_KEY`, priv], [`ANTOM_${prefix}_PUBLIC_KEY`, pub]].filter(([, v]) => v === undefined).map(([n]) => n);
+    throw new ConfigError(`${missing.join(' and ')} missing: ANTOM_${prefix}_CLIENT_ID, ANTOM_${prefix}_PRIVATE_KEY and ANTOM_${prefix}_PUBLIC_KEY go together (set all three or none; ANTOM_${prefix}_BASE_URL is optional).`);
   }
-  return { clientId: clientId!, privateKeyBase64: priv!.replace(/\s+/g, ''), antomPublicKeyBase64: pub!.replace(/\s+/g, ''), baseUrl };
+  const privateKeyBase64 = priv!.replace(/\s+/g, '');
+  const antomPublicKeyBase64 = pub!.replace(/\s+/g, '');
+  // Read the keys now, so a bad one stops the boot with its name instead of failing at the first payment.
+  try {
+    privateKeyFromBase64(privateKeyBase64);
+  } catch {
+    throw new ConfigError(`ANTOM_${prefix}_PRIVATE_KEY is not an RSA private key: give the Base64 PKCS#8 DER text Antom's Dashboard shows (no PEM header lines).`);
+  }
+  try {
+    publicKeyFromBase64(antomPublicKeyBase64);
+  } catch {
+    throw new ConfigError(`ANTOM_${prefix}_PUBLIC_KEY is not an RSA public key: give Antom's public key as the Base64 DER text its Dashboard shows (no PEM header lines).`);
+  }
+  return { clientId: clientId!, privateKeyBase64, antomPublicKeyBase64, baseUrl };
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const test = credentials('TEST', e, e.ANTOM_TEST_BASE_URL ?? 'https://open-sea-global.alipay.com');
@@ -143,6 +162,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // deployment gets them only when the operator asks for them by name.
   const simulator = e.SIMULATOR ?? !live;
   if (!test && !simulator && !live) throw new ConfigError('Test mode needs an upstream: keep SIMULATOR on, or set the ANTOM_TEST_* credentials.');
+  if (live && !e.BEHIND_PROXY) {
+    // Antom posts its notifications to PUBLIC_URL, and shoppers return there from the wallet.
+    const url = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
+    const local = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)$/i.test(url.hostname) || url.hostname.endsWith('.localhost');
+    if (url.protocol !== 'https:' || local) {
+      throw new ConfigError(`PUBLIC_URL ${url.origin} cannot be reached by Antom: live mode needs the https address shoppers and Antom reach this gateway at (PUBLIC_URL=https://pay.example.com). If a proxy in front serves it, set BEHIND_PROXY=on.`);
+    }
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -152,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     logLevel: e.LOG_LEVEL,
+    behindProxy: e.BEHIND_PROXY,
     logFormat: e.LOG_FORMAT,
     simulator,
     bootstrap: {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../src/store/db.js';
@@ -233,6 +233,50 @@ test('reset deletes the test data and rolls the test keys; --keep-keys keeps the
     assert.equal((await fetch(`${api3}/payment_intents`, { headers: auth })).status, 401);
     assert.equal((await fetch(`${api3}/payment_intents`, { headers: { Authorization: `Bearer ${newSk}` } })).status, 200);
     await stop(third.proc);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('configuration mistakes stop the boot with one line naming what to fix, before any account is created', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-cli-'));
+  const { generateAntomKeyPair } = await import('../src/connectors/antom/signing.js');
+  const keys = generateAntomKeyPair();
+  const live = { ANTOM_LIVE_CLIENT_ID: 'LIVE_CLIENT', ANTOM_LIVE_PRIVATE_KEY: keys.privateKeyBase64, ANTOM_LIVE_PUBLIC_KEY: keys.publicKeyBase64 };
+  const oneLine = (out: string) => {
+    const lines = out.trim().split('\n');
+    assert.equal(lines.length, 1, `one line:\n${out}`);
+    assert.doesNotMatch(out, /\n\s+at |Error:/);
+    return lines[0]!;
+  };
+  try {
+    const badKey = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0', ...live, ANTOM_LIVE_PRIVATE_KEY: 'bm90IGEga2V5', PUBLIC_URL: 'https://pay.example.com' });
+    assert.equal(badKey.code, 2);
+    assert.match(oneLine(badKey.out), /^ANTOM_LIVE_PRIVATE_KEY is not an RSA private key/);
+    assert.deepEqual(readdirSync(dataDir), [], 'stopped before creating anything');
+
+    const partial = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0', ANTOM_LIVE_CLIENT_ID: 'LIVE_CLIENT' });
+    assert.equal(partial.code, 2);
+    const partialLine = oneLine(partial.out);
+    assert.match(partialLine, /ANTOM_LIVE_PRIVATE_KEY and ANTOM_LIVE_PUBLIC_KEY missing/);
+    assert.match(partialLine, /ANTOM_LIVE_BASE_URL is optional/);
+
+    const local = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0', ...live });
+    assert.equal(local.code, 2);
+    assert.match(oneLine(local.out), /^PUBLIC_URL http:\/\/localhost:0 cannot be reached by Antom.*BEHIND_PROXY=on/);
+
+    const two = await runCli(['serve'], { DATA_DIR: dataDir, PORT: 'eighty', LOG_LEVEL: 'loud' });
+    assert.equal(two.code, 2);
+    assert.match(oneLine(two.out), /^Invalid configuration: .*PORT.*; LOG_LEVEL/);
+
+    const running = await serve({ DATA_DIR: dataDir });
+    const port = new URL(field(running.out, 'API \\(Stripe-style\\)')!).port;
+    const otherDir = mkdtempSync(join(tmpdir(), 'opencashier-cli-'));
+    const busy = await runCli(['serve'], { DATA_DIR: otherDir, PORT: port });
+    rmSync(otherDir, { recursive: true, force: true });
+    await stop(running.proc);
+    assert.equal(busy.code, 2);
+    assert.match(oneLine(busy.out.split('\n').filter((l) => !l.startsWith('{')).join('\n')), new RegExp(`^PORT ${port} is already in use`));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -16,6 +16,8 @@ const LIVE = {
   ANTOM_LIVE_PUBLIC_KEY: keys.publicKeyBase64,
   // Nothing listens there: these tests never reach live Antom.
   ANTOM_LIVE_BASE_URL: 'http://127.0.0.1:9',
+  // The test gateway answers on http://localhost: as if a proxy in front served the public address.
+  BEHIND_PROXY: 'on',
 };
 const TEST = { ANTOM_TEST_CLIENT_ID: 'SANDBOX_CLIENT', ANTOM_TEST_PRIVATE_KEY: keys.privateKeyBase64, ANTOM_TEST_PUBLIC_KEY: keys.publicKeyBase64 };
 
