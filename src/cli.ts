@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, keys roll, listen. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, keys roll, listen, trigger. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -10,6 +10,7 @@ import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
 import { runListen } from './listen/listen.js';
+import { runTrigger } from './listen/trigger.js';
 import { DataFolderBusy } from './store/data-lock.js';
 import { resetTestData } from './store/reset.js';
 import { prettyStream } from './logging.js';
@@ -28,6 +29,9 @@ Usage: opencashier [command]
   listen --forward-to <url> [--api-key sk_…] [--api-base http://localhost:4242] [--events a,b]
                         forward a running gateway's events to a local URL, signed as webhooks
                         (opencashier listen --help for every option)
+  trigger <event> [--api-key sk_test_…] [--api-base http://localhost:4242] [--list]
+                        make a test payment, refund or Checkout Session on a running gateway
+                        reach the state that records <event> (opencashier trigger --list)
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
@@ -107,6 +111,10 @@ async function main(argv: string[]): Promise<void> {
   // A client of a running gateway, not a gateway: it needs none of the gateway's configuration.
   if (command === 'listen') {
     process.exitCode = await runListen(rest, process.env);
+    return;
+  }
+  if (command === 'trigger') {
+    process.exitCode = await runTrigger(rest, process.env);
     return;
   }
   const config = loadConfig(process.env);
