@@ -93,6 +93,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /simulator/v1/faults': { door: 'simulator' },
   'DELETE /simulator/v1/faults': { door: 'simulator' },
   'GET /': { door: 'root' },
+  'GET /docs/errors': { door: 'root' },
   'GET /healthz': { door: 'root' },
 };
 
@@ -441,9 +442,13 @@ function assertShape(door: Door, s: Sent, a: Answer): void {
     case 'checkout':
       assert.ok(isHtml(a) || (a.contentType.startsWith('application/json') && typeof a.json?.error === 'string'), `not the checkout's page or {error}: ${where}`);
       return;
-    case 'notify':
-      assert.ok(a.json?.result && typeof a.json.result.resultCode === 'string' && a.json.result.resultStatus === 'F', `not Antom's result shape: ${where}`);
+    case 'notify': {
+      // A refusal is final (F); a sender over its budget of refusals is told to slow down (429, U).
+      const r = a.json?.result;
+      const throttled = a.status === 429 && r?.resultCode === 'REQUEST_TRAFFIC_EXCEED_LIMIT' && r?.resultStatus === 'U';
+      assert.ok(r && typeof r.resultCode === 'string' && (r.resultStatus === 'F' || throttled), `not Antom's result shape: ${where}`);
       return;
+    }
     case 'return':
       assert.ok(a.contentType.startsWith('text/html'), `not a page: ${where}`);
       return;
@@ -456,9 +461,13 @@ function assertShape(door: Door, s: Sent, a: Answer): void {
       assert.ok(apiShape || (!s.path.startsWith('/simulator/v1/') && isHtml(a)), `not the simulator's error shape: ${where}`);
       return;
     }
-    case 'root':
-      // Fastify's shape, for the root's own routes and for paths that name no route.
-      assert.ok(typeof a.json?.message === 'string' && a.json?.statusCode === a.status, `not the root's error shape: ${where}`);
+    case 'root': {
+      // A path that names no route is answered like /v1 (an API client that forgot /v1) or, for a
+      // browser, with a page; errors of the root's own routes keep Fastify's shape.
+      const v1Shape = a.status === 404 && typeof a.json?.error?.message === 'string' && a.json.error.type === 'invalid_request_error';
+      const page = a.status === 404 && isHtml(a);
+      assert.ok(v1Shape || page || (typeof a.json?.message === 'string' && a.json?.statusCode === a.status), `not the root's error shape: ${where}`);
+    }
   }
 }
 
@@ -753,13 +762,18 @@ for (const { kind, skip } of await stores()) {
     });
 
     test('a success_url with text beyond Latin-1 still redirects the shopper once paid (percent-encoded)', async () => {
-      const cs = (await g.api('POST', '/v1/checkout/sessions', { ...CHECKOUT, success_url: 'https://shop.example/merci?note=日本 été\n' })).body;
+      // A line break or space is refused when the session is created (redirect URLs are checked there) …
+      const refused = await g.api('POST', '/v1/checkout/sessions', { ...CHECKOUT, success_url: 'https://shop.example/merci?note=日本 été\n' });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.param, 'success_url');
+      // … and text beyond Latin-1, which is allowed, is percent-encoded on the way out.
+      const cs = (await g.api('POST', '/v1/checkout/sessions', { ...CHECKOUT, success_url: 'https://shop.example/merci?note=日本été' })).body;
       const started = await call(g, 'POST', `/pay/${cs.id}`, { ...json({ method: 'alipay' }), headers: { accept: 'application/json' } });
       assert.equal(started.status, 200, started.text);
       assert.equal((await g.complete(started.json.qr.walletUrl, 'succeeded', { notify: false })).status, 200);
       const back = await fetch(`${g.url}/pay/${cs.id}/return`, { redirect: 'manual' });
       assert.equal(back.status, 303, await back.text());
-      assert.equal(back.headers.get('location'), 'https://shop.example/merci?note=%E6%97%A5%E6%9C%AC%20%C3%A9t%C3%A9%0A');
+      assert.equal(back.headers.get('location'), 'https://shop.example/merci?note=%E6%97%A5%E6%9C%AC%C3%A9t%C3%A9');
     });
 
     test('a database failure is a 500 that says only "internal error" and the request id, on every door', async () => {

@@ -57,7 +57,7 @@ for (const { kind, skip } of await stores()) {
       for (const [method, path] of [['GET', '/simulator/v1/payments/2024010119401080000001'], ['POST', '/simulator/v1/complete'], ['GET', '/simulator/cashier?codeValue=x'], ['POST', '/ams/api/v1/payments/pay'], ['POST', '/ams/sandbox/api/v1/payments/pay']]) {
         const res = await fetch(`${defaulted.url}${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
         assert.equal(res.status, 404, `${method} ${path}`);
-        assert.match(((await res.json()) as { message: string }).message, /not found/i);
+        assert.match(((await res.json()) as { error: { message: string } }).error.message, /Unrecognized request URL/);
       }
       assert.equal(defaulted.gateway.simulatorKeys, undefined, 'no simulator keys were made');
       const pi = await defaulted.api('POST', '/v1/payment_intents', SEED_000_WEB);
