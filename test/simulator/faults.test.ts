@@ -21,6 +21,17 @@ async function fault(body: Record<string, unknown>) {
 }
 
 const reason = (o: unknown) => (o as { reason?: string }).reason;
+
+const SETTLE_MS = 600_000;
+/** Moves the simulator's clock ten minutes on while `fn` waits for what that makes due, then back. */
+async function afterSettling<T>(fn: () => Promise<T>): Promise<T> {
+  h.clock.offset += SETTLE_MS;
+  try {
+    return await fn();
+  } finally {
+    h.clock.offset -= SETTLE_MS;
+  }
+}
 const code = (o: unknown) => (o as { code?: string }).code;
 
 test('unknown: pay answers U UNKNOWN_EXCEPTION without creating the payment; the retry creates it', async () => {
@@ -90,7 +101,8 @@ test('fail: result F with the given code (PROCESS_FAIL by default), nothing proc
 });
 
 test('async refund: U REFUND_IN_PROCESS, then SUCCESS a moment later with a signed notifyRefund', async () => {
-  await fault({ api: 'refund', kind: 'async', delay_ms: 150 });
+  // Settles ten minutes later on the simulator's clock: "still in process" holds however slow this machine is.
+  await fault({ api: 'refund', kind: 'async', delay_ms: SETTLE_MS });
   const p = await paidPayment(h);
   const req = { refundRequestId: uid('RR'), paymentId: p.paymentId, amount: 10000, currency: 'PHP', notifyUrl: `${h.receiver.url}/refund-notify` };
   const out = await h.client.refund(req);
@@ -99,7 +111,7 @@ test('async refund: U REFUND_IN_PROCESS, then SUCCESS a moment later with a sign
   assert.ok(refundId);
   assert.equal((await h.client.inquiryRefund(req.refundRequestId)).status, 'pending');
   assert.equal((await h.client.refund(req)).status, 'pending', 'a repeat while in process answers the same');
-  const [n] = await h.receiver.waitFor((r) => r.json.refundId === refundId);
+  const [n] = await afterSettling(() => h.receiver.waitFor((r) => r.json.refundId === refundId));
   assert.equal(n!.path, '/refund-notify');
   assert.equal(verifyNotification(h, n!), true);
   assert.equal(n!.json.notifyType, 'REFUND_RESULT');
@@ -114,14 +126,14 @@ test('async refund: U REFUND_IN_PROCESS, then SUCCESS a moment later with a sign
 });
 
 test('async refund with a code fails later, notifies FAIL, and frees the amount', async () => {
-  await fault({ api: 'refund', kind: 'async', code: 'REFUND_FAILED', delay_ms: 50 });
+  await fault({ api: 'refund', kind: 'async', code: 'REFUND_FAILED', delay_ms: SETTLE_MS });
   const p = await paidPayment(h);
   const req = { refundRequestId: uid('RR'), paymentId: p.paymentId, amount: 30000, currency: 'PHP', notifyUrl: `${h.receiver.url}/refund-notify` };
   const out = await h.client.refund(req);
   assert.equal(out.status, 'pending');
   const during = await h.client.refund({ ...req, refundRequestId: uid('RR'), amount: 1 });
   assert.equal(code(during), 'REFUND_AMOUNT_EXCEED', 'a refund in process reserves its amount');
-  const [n] = await h.receiver.waitFor((r) => r.json.refundRequestId === req.refundRequestId);
+  const [n] = await afterSettling(() => h.receiver.waitFor((r) => r.json.refundRequestId === req.refundRequestId));
   assert.equal(n!.json.refundStatus, 'FAIL');
   assert.deepEqual([(n!.json.result as { resultStatus: string }).resultStatus, (n!.json.result as { resultCode: string }).resultCode], ['F', 'REFUND_FAILED']);
   const inquiry = await h.client.inquiryRefund(req.refundRequestId);
