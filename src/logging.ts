@@ -1,5 +1,5 @@
 /**
- * What the gateway's log may carry (DESIGN.md, "Logs"): route patterns and ids that grant nothing.
+ * What the gateway's log may carry (docs/architecture.md, "Rules of the house"): route patterns and ids that grant nothing.
  * A URL can hold a client secret (`?client_secret=`, the merchant's return URL), a checkout
  * session id (`/pay/cs_…`) or a simulator payment code, so requests are logged by their route
  * pattern, never by their URL; errors are logged without the values some libraries hang on them.

@@ -4,7 +4,7 @@
  * Amounts everywhere are integer counts of the currency's minor unit (ISO 4217 exponent).
  * Sources: seed 000 (Alipay: presents CNY, GBP, USD, EUR, HKD; minimum 0.01 CNY; no maximum),
  * seed 003 (Alipay+: presents CNY, HKD, GBP, IDR, MYR, PHP, THB; the currency decides the wallets),
- * specs/antom.md §3 and §7 (wallet codes, per-wallet minimums, IDR in whole rupiah).
+ * docs/antom-protocol.md §3 and §7 (wallet codes, per-wallet minimums, IDR in whole rupiah).
  */
 
 export interface CurrencyInfo {

@@ -1,7 +1,7 @@
 /**
  * The five Antom calls the gateway makes, as business logic: a parsed, authenticated request in,
  * the answer object out (signing and faults are the route's job). Rules and codes follow
- * specs/antom.md §3–§8; idempotency is by (Client-Id, request id) with canonical-JSON comparison.
+ * docs/antom-protocol.md §3–§8; idempotency is by (Client-Id, request id) with canonical-JSON comparison.
  */
 import { randomBytes } from 'node:crypto';
 import { CURRENCIES, WALLETS, walletsFor, formatAmount } from '../core/money.js';
@@ -87,7 +87,7 @@ function validatePay(body: Json, now: number): Checked<PayInput> {
   if (settlement.settlementCurrency !== undefined && !(typeof settlement.settlementCurrency === 'string' && /^[A-Z]{3}$/.test(settlement.settlementCurrency))) {
     return illegal('settlementStrategy.settlementCurrency must be a three-letter ISO 4217 code.');
   }
-  // Older Antom examples put env under order (specs/antom.md §3).
+  // Older Antom examples put env under order (docs/antom-protocol.md §3).
   const env = isObject(body.env) ? body.env : isObject(order.env) ? order.env : undefined;
   if (!env) return illegal('env is required.');
   const terminalType = env.terminalType;

@@ -23,7 +23,7 @@ export interface SimulatorOptions {
   log: FastifyBaseLogger;
 }
 
-/** Antom's documented retry schedule for notifications (specs/antom.md §5). */
+/** Antom's documented retry schedule for notifications (docs/antom-protocol.md §5). */
 export const ANTOM_NOTIFY_SCHEDULE_MS: readonly number[] = [0, 120_000, 600_000, 600_000, 3_600_000, 7_200_000, 21_600_000, 54_000_000];
 
 export const DEFAULT_PAYMENT_EXPIRY_MS = 14 * 60_000;

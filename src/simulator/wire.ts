@@ -78,7 +78,7 @@ export function gmt8Date(ms: number): string {
   return new Date(ms + GMT8_MS).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
-/** Cancelling stays possible until 00:15 GMT+8 on the day after payment (specs/antom.md §4). */
+/** Cancelling stays possible until 00:15 GMT+8 on the day after payment (docs/antom-protocol.md §4). */
 export function cancelDeadline(paidAt: number): number {
   const dayStart = Math.floor((paidAt + GMT8_MS) / DAY_MS) * DAY_MS - GMT8_MS;
   return dayStart + DAY_MS + 15 * 60_000;

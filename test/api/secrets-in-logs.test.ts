@@ -1,5 +1,5 @@
 /**
- * DESIGN.md: "Logs carry route patterns and ids that grant nothing, never URLs with query strings,
+ * docs/architecture.md: "Logs carry route patterns and ids that grant nothing, never URLs with query strings,
  * statement parameters, keys, client secrets or checkout session ids." A gateway logging at trace
  * runs every flow that handles a secret — payments through the simulator, the shopper's return
  * with payment_intent_client_secret, a refund, webhooks to a local receiver, a Checkout Session

@@ -1,6 +1,6 @@
 /**
  * The Antom connector: core's {@link PaymentConnector} over Alipay's acquiring API
- * (specs/antom.md). Requests are signed, responses verified; a response we cannot trust is an
+ * (docs/antom-protocol.md). Requests are signed, responses verified; a response we cannot trust is an
  * `unknown` outcome, never a guess. Pointing it at the real sandbox or production is a matter of
  * `baseUrl`, `clientId` and keys.
  */

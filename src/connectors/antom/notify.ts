@@ -27,14 +27,14 @@ export interface NotifySigner {
   livemode: boolean;
 }
 
-/** Antom's fixed acknowledgement (specs/antom.md §5). */
+/** Antom's fixed acknowledgement (docs/antom-protocol.md §5). */
 export const ACK_BODY = { result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' } } as const;
 
 export function refusalBody(reason: string) {
   return { result: { resultCode: 'PROCESS_FAIL', resultStatus: 'F', resultMessage: reason } };
 }
 
-/** Antom's own answer to a client over its rate (specs/antom.md: REQUEST_TRAFFIC_EXCEED_LIMIT, status U). */
+/** Antom's own answer to a client over its rate (docs/antom-protocol.md: REQUEST_TRAFFIC_EXCEED_LIMIT, status U). */
 export function throttledBody() {
   return { result: { resultCode: 'REQUEST_TRAFFIC_EXCEED_LIMIT', resultStatus: 'U', resultMessage: 'Too many refused notifications from this address; try again later.' } };
 }

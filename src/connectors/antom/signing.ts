@@ -1,5 +1,5 @@
 /**
- * Antom's message signatures (specs/antom.md §2).
+ * Antom's message signatures (docs/antom-protocol.md §2).
  *
  * Antom signs `<METHOD> <path>\n<clientId>.<time>.<body>` with SHA256withRSA (PKCS#1 v1.5) and sends
  * the standard Base64 of the signature *URL-encoded* in
