@@ -82,7 +82,8 @@ export async function refuseNotification(deps: CoreDeps, raw: ReceivedNotificati
     deps.log.debug({ path, source: raw.source, reason: why }, 'upstream notification refused and not kept: too many refusals from this source');
     return { verdict: 'throttled' };
   }
-  deps.log.warn({ path, reason: why, request_id: requestId }, 'upstream notification refused');
+  // An attempt id leads (through /return/…) to a client secret: the log names none.
+  deps.log.warn({ path, reason: why.replace(/\bpa_[A-Za-z0-9]+/g, 'pa_…') }, 'upstream notification refused');
   return { verdict: 'refused', reason: why };
 }
 

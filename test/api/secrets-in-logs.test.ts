@@ -105,8 +105,15 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await fetch(`${g.url}/simulator/v1/payments/${done.body.payment_id}`)).status, 200);
       await eventually(async () => (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status === 'succeeded');
       const attempt = (await g.gateway.db.query<{ id: string }>('SELECT id FROM payment_attempts WHERE payment_intent_id = $1', [pi.id]))[0]!;
+      secrets.set('attempt id (its /return/ page leads to the client secret)', attempt.id);
       const back = await fetch(`${g.url}/return/${attempt.id}`);
       assert.equal(back.status, 200);
+      // A pay Antom leaves unanswered is logged as a warning: by its PaymentIntent, not its attempt.
+      await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'unknown', times: 3 }) });
+      const unanswered = await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, amount: 21 });
+      assert.equal(unanswered.status, 502, JSON.stringify(unanswered.body));
+      const [lost] = await g.gateway.db.query<{ id: string }>('SELECT a.id FROM payment_attempts a JOIN payment_intents p ON p.id = a.payment_intent_id WHERE p.amount = 21');
+      secrets.set('attempt id of the unanswered pay', lost!.id);
       assert.equal(new URL(back.url).searchParams.get('payment_intent_client_secret'), pi.client_secret, 'the shopper landed on the return_url with the client secret');
 
       // A refund, and the webhooks of all of it.

@@ -45,7 +45,7 @@ export async function applyLocked(
   }
   if (!OPEN.includes(attempt.status)) {
     if (attempt.status !== outcome.status && !(attempt.status === 'failed' && outcome.status === 'canceled')) {
-      deps.log.warn({ attempt: attempt.id, recorded: attempt.status, reported: outcome.status }, 'upstream reports another result for a settled attempt; kept the first');
+      deps.log.warn({ payment_intent: attempt.payment_intent_id, recorded: attempt.status, reported: outcome.status }, 'upstream reports another result for a settled attempt; kept the first');
     }
     return pi;
   }
@@ -170,7 +170,7 @@ async function whileCanceling(
   if (OPEN.includes(attempt.status)) {
     // Antom's answer to the cancel decides; until then a success is kept, not reported.
     if (outcome.status === 'succeeded') {
-      deps.log.info({ payment_intent: pi.id, attempt: attempt.id }, 'success reported while a cancel is on its way to Antom; held until Antom answers the cancel');
+      deps.log.info({ payment_intent: pi.id }, 'success reported while a cancel is on its way to Antom; held until Antom answers the cancel');
       await s.attempts.update({ ...attempt, ...paidFacts, updated: now });
       return pi;
     }

@@ -110,7 +110,7 @@ export async function settleCancel(deps: CoreDeps, attemptId: string): Promise<R
     }
     if (truth) {
       // Antom would not cancel because the payment is final there: its word stands, as any answer's would.
-      deps.log.info({ payment_intent: pi.id, attempt: attempt.id, code: answer.status === 'refused' ? answer.code : undefined }, 'Antom refused the cancel; applying its result');
+      deps.log.info({ payment_intent: pi.id, code: answer.status === 'refused' ? answer.code : undefined }, 'Antom refused the cancel; applying its result');
       const released: PaymentAttemptRecord = { ...attempt, cancel_requested_at: null, cancel_source: null, cancel_reason: null };
       return ok(await applyLocked(s, deps, ctx, pi, released, truth));
     }

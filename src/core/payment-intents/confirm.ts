@@ -133,7 +133,7 @@ export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector
   const outcome = await connector.pay(payRequestFor(deps, attempt));
   deps.crashPoint('after_antom_answer');
   if (outcome.status === 'unknown') {
-    deps.log.warn({ payment_intent: pi.id, attempt: attempt.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');
+    deps.log.warn({ payment_intent: pi.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');
     return fail({ kind: 'upstream_unavailable', message: 'Alipay did not answer in time. Nothing was charged; confirm again with the same parameters to resume this payment.' });
   }
   const applied = await applyPaymentOutcome(deps, ctx, attempt.id, outcome);

@@ -23,7 +23,7 @@ export async function pollDueAttempts(deps: CoreDeps, limit = 20): Promise<numbe
     try {
       await pollAttempt(deps, attempt);
     } catch (err) {
-      deps.log.error({ err, attempt: attempt.id }, 'polling an attempt failed; it will be retried after its lease');
+      deps.log.error({ err, payment_intent: attempt.payment_intent_id }, 'polling an attempt failed; it will be retried after its lease');
     }
   }
   return due.length;

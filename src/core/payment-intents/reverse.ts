@@ -58,7 +58,7 @@ export async function recordReversal(
   if (existing) await s.charges.update(settled);
   else await s.charges.insert(settled);
   await s.refunds.insert(refund);
-  deps.log.warn({ payment_intent: pi.id, attempt: attempt.id, charge: charge.id, refund: refund.id, kind }, 'a canceled payment was paid; recorded and reversed');
+  deps.log.warn({ payment_intent: pi.id, charge: charge.id, refund: refund.id, kind }, 'a canceled payment was paid; recorded and reversed');
   await recordEvent(s, deps, ctx, 'refund.created', refundPublic(refund));
   if (kind === 'returned_by_cancel') await recordEvent(s, deps, ctx, 'charge.refunded', chargePublic(settled), { amount_refunded: 0, refunded: false });
   return settled;
