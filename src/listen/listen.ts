@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { signatureHeader } from '../delivery/signature.js';
 import { EventFeed, GatewayError, fetchFailure, type ApiEvent } from './feed.js';
 import { configDir, signingSecret } from './secret.js';
+import { commandLine, gatewayTarget, stdio, UsageError, type Io } from './command.js';
 
 export const LISTEN_HELP = `Usage: opencashier listen --forward-to <url> [options]
 
@@ -36,8 +37,6 @@ interface Options {
   printSecret: boolean;
 }
 
-class UsageError extends Error {}
-
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
   let values;
   try {
@@ -59,13 +58,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' 
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  // The serve banner prints the API as …/v1; accept that as well as the bare base.
-  const apiBase = (values['api-base'] ?? 'http://localhost:4242').replace(/\/+$/, '').replace(/\/v1$/, '');
-  try {
-    new URL(apiBase);
-  } catch {
-    throw new UsageError(`--api-base ${JSON.stringify(apiBase)} is not a URL`);
-  }
+  const target = gatewayTarget(values, env);
   let forwardTo = values['forward-to'];
   if (forwardTo !== undefined) {
     // Like `stripe listen`, accept localhost:3000/hook without a scheme.
@@ -83,8 +76,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' 
   const types = values.events?.split(',').map((t) => t.trim()).filter(Boolean);
   return {
     forwardTo,
-    apiKey: values['api-key'] || env.OPENCASHIER_API_KEY || env.OPENCASHIER_TEST_SECRET_KEY || undefined,
-    apiBase,
+    ...target,
     types: types && types.length > 0 && !types.includes('*') ? types : undefined,
     intervalMs,
     printSecret: values['print-secret'] ?? false,
@@ -132,10 +124,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 /** POSTs one event to the forward-to URL until it is answered 2xx, or the retries run out. */
 async function forward(event: ApiEvent, url: string, secret: string, io: Io, signal: AbortSignal): Promise<void> {
@@ -164,22 +152,9 @@ async function forward(event: ApiEvent, url: string, secret: string, io: Io, sig
  * `--print-secret`; 1 when the gateway refuses the key or the request, or the secrets file is
  * unusable; 2 for bad usage.
  */
-export async function runListen(argv: string[], env: NodeJS.ProcessEnv, io: Io = {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
-}): Promise<number> {
-  let opts: Options | 'help';
-  try {
-    opts = parseOptions(argv, env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`opencashier listen: ${err.message}\n\n${LISTEN_HELP}`);
-    return 2;
-  }
-  if (opts === 'help') {
-    io.out(LISTEN_HELP);
-    return 0;
-  }
+export async function runListen(argv: string[], env: NodeJS.ProcessEnv, io: Io = stdio): Promise<number> {
+  const opts = commandLine('listen', LISTEN_HELP, io, () => parseOptions(argv, env));
+  if (typeof opts === 'number') return opts;
   if (!opts.apiKey) {
     io.err('opencashier listen: no API key: pass --api-key sk_test_… or set OPENCASHIER_API_KEY (the serve banner prints the test secret key)');
     return 2;

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { fetchFailure } from './feed.js';
+import { commandLine, gatewayTarget, stdio, UsageError, type Io } from './command.js';
 
 export const TRIGGER_HELP = `Usage: opencashier trigger <event> [options]
 
@@ -54,14 +55,8 @@ interface ApiObject {
   [field: string]: unknown;
 }
 
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
 /** Something the gateway (or the network) refused; its message is printed as is. */
 class TriggerError extends Error {}
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // The gateway's HTTP API
@@ -466,19 +461,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' 
   }
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`one event at a time (got ${positionals.join(' ')})`);
-  // Same as listen: the serve banner prints the API as …/v1.
-  const apiBase = (values['api-base'] ?? 'http://localhost:4242').replace(/\/+$/, '').replace(/\/v1$/, '');
-  try {
-    new URL(apiBase);
-  } catch {
-    throw new UsageError(`--api-base ${JSON.stringify(apiBase)} is not a URL`);
-  }
-  return {
-    event: positionals[0],
-    list: values.list ?? false,
-    apiKey: values['api-key'] || env.OPENCASHIER_API_KEY || env.OPENCASHIER_TEST_SECRET_KEY || undefined,
-    apiBase,
-  };
+  return { event: positionals[0], list: values.list ?? false, ...gatewayTarget(values, env) };
 }
 
 /**
@@ -486,22 +469,9 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' 
  * process exit code: 0 once the event exists (or after --list / --help); 1 when the gateway
  * refuses a step or cannot be reached; 2 for bad usage, including an event it cannot trigger.
  */
-export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Io = {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
-}): Promise<number> {
-  let opts: Options | 'help';
-  try {
-    opts = parseOptions(argv, env);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`opencashier trigger: ${err.message}\n\n${TRIGGER_HELP}`);
-    return 2;
-  }
-  if (opts === 'help') {
-    io.out(TRIGGER_HELP);
-    return 0;
-  }
+export async function runTrigger(argv: string[], env: NodeJS.ProcessEnv, io: Io = stdio): Promise<number> {
+  const opts = commandLine('trigger', TRIGGER_HELP, io, () => parseOptions(argv, env));
+  if (typeof opts === 'number') return opts;
   if (opts.list) {
     io.out(eventList());
     return 0;
