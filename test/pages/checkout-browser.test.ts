@@ -1,16 +1,22 @@
 /**
  * The hosted checkout end to end in a real browser (Debian's chromium via playwright-core): a
  * desktop that shows a QR code and waits, a phone that goes to the wallet app, a failed attempt
- * tried again, the cancel link and an expired session. Screenshots of both sizes go to docs/.
+ * tried again, the cancel link and an expired session. Screenshots of both sizes are taken every
+ * run; they replace the README's in docs/ only with UPDATE_SCREENSHOTS=1, so a test run leaves the
+ * work tree as it found it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { chromiumSkip, launchChromium } from '../helpers/browser.js';
 
 const skip = chromiumSkip;
-const DOCS = new URL('../../../docs/', import.meta.url).pathname;
+const DOCS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? new URL('../../../docs/', import.meta.url).pathname
+  : `${mkdtempSync(join(tmpdir(), 'opencashier-shots-'))}/`;
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 describe('hosted checkout in Chromium', { skip }, () => {
