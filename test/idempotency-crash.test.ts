@@ -196,17 +196,16 @@ describe('idempotency claims across processes on PostgreSQL', { skip: pg!.skip }
     const bPort = await freePort();
     const b = { ...(await spawnGateway({ ...site.env, PORT: String(bPort), PUBLIC_URL: a.url })), url: `http://127.0.0.1:${bPort}` };
     try {
-      // Antom answers A's pay slowly, so A's request is alive and in progress for a while.
-      await fetch(`${a.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'timeout', delay_ms: 2500 }) });
+      // Antom answers A's pay 20 s late (A gives up at 15 s), so A's request stays alive and in
+      // progress for longer than anything below waits.
+      await fetch(`${a.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'timeout', delay_ms: 20_000 }) });
       const key = 'two-processes-1';
       const first = call(a.url, 'POST', '/v1/payment_intents', SEED_000_WEB, key).catch(() => undefined);
-      const twin = await eventually(async () => {
-        const r = await call(b.url, 'POST', '/v1/payment_intents', SEED_000_WEB, key);
-        return r.status === 409 ? r : undefined;
-      }, 2_000);
+      // A's pay has reached Antom (the fault is used up), so A has claimed the key, before B is asked.
+      await eventually(async () => ((await (await fetch(`${b.url}/simulator/v1/faults`)).json()) as any).faults.length === 0, 10_000);
+      const twin = await call(b.url, 'POST', '/v1/payment_intents', SEED_000_WEB, key);
+      assert.equal(twin.status, 409, JSON.stringify(twin.body));
       assert.equal(twin.body.error.type, 'idempotency_error');
-      // A's pay has reached Antom (the slow answer is the fault, now used up) when A dies.
-      await eventually(async () => ((await (await fetch(`${b.url}/simulator/v1/faults`)).json()) as any).faults.length === 0, 2_000);
       await a.stop('SIGKILL');
       await first;
       const retry = await retryWithin(b.url, '/v1/payment_intents', SEED_000_WEB, key);
