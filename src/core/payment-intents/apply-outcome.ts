@@ -152,6 +152,16 @@ async function recordWallet(s: StoreTx, pi: PaymentIntentRecord, a: PaymentAttem
   if (pm && pm.details.wallet !== a.wallet && a.wallet) await s.paymentMethods.update({ ...pm, details: { ...pm.details, wallet: a.wallet } });
 }
 
+/** What a success tells about the shopper's payment, kept on the attempt (earlier facts win). */
+export function paidFactsOf(attempt: PaymentAttemptRecord, outcome: Extract<PaymentOutcome, { status: 'succeeded' }>, now: number) {
+  return {
+    paid_at: attempt.paid_at ?? outcome.paidAt ?? now,
+    wallet: outcome.wallet ?? attempt.wallet ?? (attempt.method_type === 'alipay' ? 'ALIPAY_CN' : null),
+    buyer_id: outcome.buyerId ?? attempt.buyer_id,
+    upstream_payment_id: outcome.paymentId ?? attempt.upstream_payment_id,
+  };
+}
+
 /**
  * Answers about an attempt the gateway decided to cancel (cancel.ts explains the interleavings).
  * Returns the PaymentIntent when the answer was handled here, undefined to apply it as usual.
@@ -159,14 +169,7 @@ async function recordWallet(s: StoreTx, pi: PaymentIntentRecord, a: PaymentAttem
 async function whileCanceling(
   s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord, attempt: PaymentAttemptRecord, outcome: PaymentOutcome, now: number,
 ): Promise<PaymentIntentRecord | undefined> {
-  const paidFacts = outcome.status === 'succeeded'
-    ? {
-      paid_at: attempt.paid_at ?? outcome.paidAt ?? now,
-      wallet: outcome.wallet ?? attempt.wallet ?? (attempt.method_type === 'alipay' ? 'ALIPAY_CN' : null),
-      buyer_id: outcome.buyerId ?? attempt.buyer_id,
-      upstream_payment_id: outcome.paymentId ?? attempt.upstream_payment_id,
-    }
-    : {};
+  const paidFacts = outcome.status === 'succeeded' ? paidFactsOf(attempt, outcome, now) : {};
   if (OPEN.includes(attempt.status)) {
     // Antom's answer to the cancel decides; until then a success is kept, not reported.
     if (outcome.status === 'succeeded') {

@@ -9,7 +9,7 @@ import { systemContext } from '../context.js';
 import type { PaymentAttemptRecord } from '../model.js';
 import type { PaymentOutcome } from '../connector.js';
 import { recordReversal } from './reverse.js';
-import { applyPaymentOutcome } from './apply-outcome.js';
+import { applyPaymentOutcome, paidFactsOf } from './apply-outcome.js';
 import { payRequestFor } from './confirm.js';
 import { CANCEL_RETRY_MS, requestCancel, settleCancel } from './cancel.js';
 
@@ -103,7 +103,7 @@ async function reverseLateSuccess(deps: CoreDeps, attemptId: string, truth: Extr
     const pi = peek && (await s.paymentIntents.lockById(peek.payment_intent_id));
     const a = pi && (await s.attempts.lock(attemptId));
     if (!pi || !a) return;
-    const paid = { ...a, paid_at: a.paid_at ?? truth.paidAt ?? deps.clock.now(), upstream_payment_id: truth.paymentId ?? a.upstream_payment_id, wallet: truth.wallet ?? a.wallet, buyer_id: truth.buyerId ?? a.buyer_id };
+    const paid = { ...a, ...paidFactsOf(a, truth, deps.clock.now()) };
     await s.attempts.update(paid);
     await recordReversal(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), pi, paid, 'refund_needed');
   });
