@@ -8,6 +8,7 @@ import type {
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
   CheckoutSessionRecord, LineItemRecord, PriceRecord, ProductRecord,
 } from './model.js';
+import type { TpRepo } from './settlement/records.js';
 
 /** Whose data: every read and write is scoped to one account in one mode. */
 export interface Scope {
@@ -223,6 +224,8 @@ export interface StoreTx {
   prices: PriceRepo;
   checkoutSessions: CheckoutSessionRepo;
   lineItems: LineItemRepo;
+  /** The Trust Payments front door's transactions, sites and URL notifications (core/settlement/). */
+  tp: TpRepo;
 }
 
 /** Thrown by a transaction that hit a uniqueness rule (a concurrent twin got there first). */

@@ -10,6 +10,7 @@ import core0004 from './migrations/0004_cancel_requests.js';
 import core0005 from './migrations/0005_idempotency_owner.js';
 import core0006 from './migrations/0006_automatic_payment_methods.js';
 import core0007 from './migrations/0007_notification_budget.js';
+import core0008 from './migrations/0008_trust_payments.js';
 
 export interface Migration {
   id: string;
@@ -24,6 +25,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0005_idempotency_owner', sql: core0005 },
   { id: '0006_automatic_payment_methods', sql: core0006 },
   { id: '0007_notification_budget', sql: core0007 },
+  { id: '0008_trust_payments', sql: core0008 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

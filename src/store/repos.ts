@@ -6,6 +6,7 @@ import type {
   CheckoutSessionRepo, LineItemRepo, PriceRepo, ProductRepo,
 } from '../core/store.js';
 import { StoreConflict } from '../core/store.js';
+import { tpRepo } from './tp-repos.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -27,10 +28,10 @@ export interface Table<T> {
   readonly _record?: T;
 }
 
-function table<T>(name: string, columns: (string | [field: string, col: string] | { json: string })[]): Table<T> {
+export function table<T>(name: string, columns: (string | [field: string, col: string] | { json: string })[], key = 'id'): Table<T> {
   return {
     name,
-    key: 'id',
+    key,
     columns: columns.map((c) =>
       typeof c === 'string' ? { col: c, field: c } : Array.isArray(c) ? { field: c[0], col: c[1] } : { col: c.json, field: c.json, json: true },
     ),
@@ -136,7 +137,7 @@ export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Pro
   if (rows.length !== 1) throw new Error(`update of ${t.name} ${String(rec[t.key])} touched ${rows.length} rows`);
 }
 
-async function one<T>(q: Queryable, t: Table<T>, where: string, params: unknown[], suffix = ''): Promise<T | undefined> {
+export async function one<T>(q: Queryable, t: Table<T>, where: string, params: unknown[], suffix = ''): Promise<T | undefined> {
   const rows = await q.query(`SELECT * FROM ${t.name} WHERE ${where} ${suffix}`, params);
   return rows[0] ? fromRow(t, rows[0]) : undefined;
 }
@@ -480,6 +481,7 @@ function repos(q: Queryable): StoreTx {
     prices: priceRepo(q),
     checkoutSessions: checkoutSessionRepo(q),
     lineItems: lineItemRepo(q),
+    tp: tpRepo(q),
   };
 }
 
