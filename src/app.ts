@@ -30,6 +30,7 @@ import { Worker } from './jobs/worker.js';
 import { WebhookWorker } from './delivery/webhooks.js';
 import { checkWebhookUrl } from './delivery/url-guard.js';
 import { frameworkErrors, guardFrontDoors } from './front-doors.js';
+import { webservicesRoutes } from './api/webservices/plugin.js';
 import { loggerOptions, RouteLogController } from './logging.js';
 import type { DestinationStream } from 'pino';
 
@@ -165,6 +166,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   await app.register(v1Plugin({ core, db, presence, publicUrl, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
   app.get('/docs/errors', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCodesPage()));
   await app.register(upstreamRoutes({ core, verifier: () => verifier }));
+  await app.register(webservicesRoutes({ core, db }));
   await app.register(checkoutPageRoutes({ core, merchantName: (id) => accountName(db, id) }));
 
   let simulatorOptions: SimulatorOptions | undefined;
@@ -195,7 +197,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return sendError(reply, apiErrors.unknownRoute(req.method, req.url));
   });
 
-  const worker = new Worker(core, db, config.workerIntervalMs);
+  const worker = new Worker(core, db, config.workerIntervalMs, { delayMs: { test: 5_000, live: 86_400_000 } });
   const simWorker = simulatorOptions ? new SimulatorWorker(simulatorOptions) : undefined;
   const runWorkers = options.workers ?? true;
 

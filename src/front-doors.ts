@@ -10,6 +10,7 @@ import { v1ErrorHandler } from './api/v1/plugin.js';
 import { checkoutErrorHandler } from './api/checkout.js';
 import { NOTIFY_PATH, upstreamErrorHandler } from './api/upstream.js';
 import { simulatorErrorHandler } from './simulator/routes.js';
+import { webservicesErrorHandler } from './api/webservices/plugin.js';
 
 type ErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
@@ -19,6 +20,8 @@ const DOORS: readonly (readonly [prefix: string, handler: ErrorHandler])[] = [
   [NOTIFY_PATH, upstreamErrorHandler],
   ['/return/', upstreamErrorHandler],
   ['/simulator/', simulatorErrorHandler],
+  ['/json/', webservicesErrorHandler],
+  ['/xml/', webservicesErrorHandler],
   ['/ams/', simulatorErrorHandler],
 ];
 

@@ -5,6 +5,8 @@ import type { Scope, StoreTx, Store } from './store.js';
 import { API_VERSION } from './model.js';
 import { newId } from './ids.js';
 import { wantsEvent, type EventType } from './events.js';
+import type { WebservicesOrigin } from './settlement/records.js';
+import { followEvent } from './settlement/follow.js';
 
 export interface RequestContext {
   scope: Scope;
@@ -13,6 +15,8 @@ export interface RequestContext {
   idempotency_key: string | null;
   /** Who acts: the hosted checkout page may confirm and cancel its own PaymentIntents; the API may not. */
   actor?: 'checkout';
+  /** Set when the request came through the Trust Payments door: what core keeps of it (core/settlement/). */
+  via?: WebservicesOrigin;
 }
 
 export interface Logger {
@@ -99,7 +103,9 @@ export async function recordEvent(
       status: 'pending', attempts: 0, next_attempt_at: now, last_attempt_at: null, last_status: null, completed_at: null,
     });
   }
-  if (endpoints.length > 0) deps.outboxChanged();
+  // The Trust Payments view of the same change (settlestatus, URL notifications), in this transaction.
+  const followed = await followEvent(s, deps, ctx, type, object);
+  if (endpoints.length > 0 || followed) deps.outboxChanged();
 }
 
 class Rollback {

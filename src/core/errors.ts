@@ -31,7 +31,22 @@ export type CoreError =
   /** The payment network declined this attempt; the PaymentIntent carries last_payment_error. */
   | { kind: 'payment_failed'; code: string; declineCode: string; message: string; paymentIntentId: string }
   /** Upstream gave no usable answer; the same request is safe to repeat. */
-  | { kind: 'upstream_unavailable'; message: string };
+  | { kind: 'upstream_unavailable'; message: string }
+  /** A Trust Payments settlement rule refused the request (core/settlement/): nothing changed. */
+  | { kind: 'settlement_refused'; reason: SettlementRefusal; message: string; param?: string };
+
+export type SettlementRefusal =
+  | 'parent_missing'
+  | 'parent_not_auth'
+  | 'parent_declined'
+  | 'parent_cancelled'
+  | 'parent_not_settled'
+  | 'refund_too_large'
+  | 'transaction_not_found'
+  | 'not_updatable'
+  | 'no_updates'
+  | 'invalid_updates'
+  | 'no_filter';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: CoreError };
 

@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   apiKey: 'key',
   paymentAttempt: 'pa',
   webhookDelivery: 'wd',
+  urlNotification: 'tpn',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

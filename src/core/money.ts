@@ -4,6 +4,8 @@
  * Amounts everywhere are integer counts of the currency's minor unit (ISO 4217 exponent).
  * Sources: seed 000 (Alipay: presents CNY, GBP, USD, EUR, HKD; minimum 0.01 CNY; no maximum),
  * seed 003 (Alipay+: presents CNY, HKD, GBP, IDR, MYR, PHP, THB; the currency decides the wallets),
+ * seed 004 (Alipay through Trust Payments: AUD, CAD, CHF, DKK, EUR, GBP, HKD, JPY, KRW, NOK, NZD,
+ * SEK, SGD, THB, USD),
  * docs/antom-protocol.md §3 and §7 (wallet codes, per-wallet minimums, IDR in whole rupiah).
  */
 
@@ -31,7 +33,19 @@ export const CURRENCIES: Readonly<Record<string, CurrencyInfo>> = {
   SGD: { code: 'SGD', exponent: 2 },
   JPY: { code: 'JPY', exponent: 0 },
   KRW: { code: 'KRW', exponent: 0 },
+  AUD: { code: 'AUD', exponent: 2 },
+  CAD: { code: 'CAD', exponent: 2 },
+  CHF: { code: 'CHF', exponent: 2 },
+  DKK: { code: 'DKK', exponent: 2 },
+  NOK: { code: 'NOK', exponent: 2 },
+  NZD: { code: 'NZD', exponent: 2 },
+  SEK: { code: 'SEK', exponent: 2 },
 };
+
+/** Foreign currencies Alipay CN takes from cross-border merchants (seeds 000 and 004). */
+const ALIPAY_CN_CURRENCIES = {
+  CNY: 1, USD: 1, EUR: 1, GBP: 1, HKD: 1, AUD: 1, CAD: 1, CHF: 1, DKK: 1, JPY: 1, KRW: 1, NOK: 1, NZD: 1, SEK: 1, SGD: 1, THB: 1,
+} as const;
 
 export type PaymentMethodType = 'alipay' | 'alipayplus';
 export const PAYMENT_METHOD_TYPES: readonly PaymentMethodType[] = ['alipay', 'alipayplus'];
@@ -51,7 +65,7 @@ export interface WalletInfo {
 
 export const WALLETS: Readonly<Record<WalletCode, WalletInfo>> = {
   // Seed 000 says Alipay's minimum is 0.01 CNY; antom.md gives 0.1 CNY for ALIPAY_CN through Alipay+.
-  ALIPAY_CN: { code: 'ALIPAY_CN', name: 'Alipay', currencies: { CNY: 1, USD: 1, EUR: 1, GBP: 1, HKD: 1 }, region: 'CN' },
+  ALIPAY_CN: { code: 'ALIPAY_CN', name: 'Alipay', currencies: ALIPAY_CN_CURRENCIES, region: 'CN' },
   ALIPAY_HK: { code: 'ALIPAY_HK', name: 'AlipayHK', currencies: { HKD: 1 }, region: 'HK' },
   DANA: { code: 'DANA', name: 'DANA', currencies: { IDR: 30000 }, region: 'ID' },
   AKULAKU_PAYLATER: { code: 'AKULAKU_PAYLATER', name: 'Akulaku PayLater', currencies: { IDR: 100 }, region: 'ID' },
@@ -91,7 +105,7 @@ export const METHODS: Readonly<Record<PaymentMethodType, MethodRules>> = {
   alipay: {
     type: 'alipay',
     upstreamMethod: 'ALIPAY_CN',
-    currencies: { CNY: 1, GBP: 1, USD: 1, EUR: 1, HKD: 1 },
+    currencies: ALIPAY_CN_CURRENCIES,
     maximum: MAX_AMOUNT,
   },
   alipayplus: {

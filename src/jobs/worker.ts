@@ -1,6 +1,6 @@
 /**
  * Background work of one gateway process: poll Antom for attempts and refunds that got no answer,
- * expire Checkout Sessions whose time is up, and
+ * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, and
  * prune expired idempotency keys, rate-limit windows and old refused notifications. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
  */
@@ -8,6 +8,7 @@ import type { CoreDeps } from '../core/context.js';
 import { pollDueAttempts } from '../core/payment-intents/poll.js';
 import { pollDueRefunds } from '../core/refunds/poll.js';
 import { expireDueSessions } from '../core/checkout/expire.js';
+import { settleDue, type SettlementSchedule } from '../core/settlement/settle.js';
 import { REFUSED_RETENTION_MS } from '../core/notifications.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
@@ -22,7 +23,12 @@ export class Worker {
   private stopped = true;
   private lastPrune = 0;
 
-  constructor(private readonly core: CoreDeps, private readonly db: Db, private readonly intervalMs: number) {}
+  constructor(
+    private readonly core: CoreDeps,
+    private readonly db: Db,
+    private readonly intervalMs: number,
+    private readonly settlement: SettlementSchedule,
+  ) {}
 
   start(): void {
     if (!this.stopped) return;
@@ -45,7 +51,7 @@ export class Worker {
       await pruneRateWindows(this.db, now - 10_000);
       await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
     }
-    let total = await expireDueSessions(this.core);
+    let total = (await expireDueSessions(this.core)) + (await settleDue(this.core, this.settlement));
     for (;;) {
       const n = (await pollDueAttempts(this.core)) + (await pollDueRefunds(this.core));
       total += n;

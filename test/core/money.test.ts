@@ -2,8 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alipayPlusWallets, checkAmount, formatAmount, methodsForCurrency, toAntomAmount } from '../../src/core/money.js';
 
-test('Alipay presents CNY, GBP, USD, EUR and HKD, from 0.01 CNY, with no maximum short of exact integers', () => {
+test('Alipay presents CNY, GBP, USD, EUR and HKD (seed 000) and seed 004\'s currencies, from 0.01 CNY, with no maximum short of exact integers', () => {
   for (const c of ['CNY', 'GBP', 'USD', 'EUR', 'HKD']) assert.equal(checkAmount('alipay', c, 1), undefined, c);
+  for (const c of ['AUD', 'CAD', 'CHF', 'DKK', 'JPY', 'KRW', 'NOK', 'NZD', 'SEK', 'SGD', 'THB']) assert.equal(checkAmount('alipay', c, 1), undefined, c);
+  assert.equal(checkAmount('alipay', 'MYR', 100)?.code, 'currency_not_supported');
   assert.equal(checkAmount('alipay', 'IDR', 10000)?.code, 'currency_not_supported');
   assert.equal(checkAmount('alipay', 'CNY', 0)?.code, 'amount_invalid');
   assert.equal(checkAmount('alipay', 'CNY', 99_999_999_999)?.code, undefined);

@@ -55,3 +55,54 @@ export const SEED_003_CHECKOUT = {
     quantity: 1,
   }],
 };
+
+/** Seed 004 (Trust Payments, Alipay): the e-commerce AUTH request as its curl example posts it. */
+export const SEED_004_AUTH = {
+  currencyiso3a: 'EUR',
+  requesttypedescriptions: ['AUTH'],
+  accounttypedescription: 'ECOM',
+  sitereference: 'test_site12345',
+  baseamount: '1050',
+  paymenttypedescription: 'ALIPAY',
+  returnurl: 'https://www.example.com/return',
+  billingcountryiso2a: 'DE',
+  orderreference: 'My_Order_123',
+};
+
+/** Seed 004: the WAP (phone) AUTH. */
+export const SEED_004_AUTH_WAP = { ...SEED_004_AUTH, applicationtype: 'WAP' };
+
+/** Seed 004's JSON envelope (the alias is the webservices user). */
+export const SEED_004_ENVELOPE = { alias: 'webservices@example.com', version: '1.00', request: [SEED_004_AUTH] };
+
+/** The keys of seed 004's AUTH reply item, in its order. */
+export const SEED_004_AUTH_REPLY_KEYS = [
+  'transactionreference', 'merchantname', 'paymenttypedescription', 'orderreference', 'settleduedate', 'baseamount',
+  'transactionstartedtimestamp', 'errormessage', 'settlestatus', 'accounttypedescription', 'errorcode', 'redirecturl',
+  'requesttypedescription', 'operatorname', 'livestatus', 'currencyiso3a', 'partner id',
+];
+
+/** Seed 004's XML AUTH request (e-commerce). */
+export const SEED_004_XML = `<requestblock version="3.67">
+<alias>webservices@example.com</alias>
+<request type="AUTH">
+<merchant>
+<orderreference>MyOrder123</orderreference>
+<returnurl>https://www.example.com/return</returnurl>
+</merchant>
+<billing>
+<amount currencycode="EUR">1050</amount>
+<payment type="ALIPAY"/>
+</billing>
+<operation>
+<sitereference>test_site12345</sitereference>
+<accounttypedescription>ECOM</accounttypedescription>
+</operation>
+</request>
+</requestblock>`;
+
+/** Seed 004's XML AUTH request for the WAP interface. */
+export const SEED_004_XML_WAP = SEED_004_XML.replace(
+  '<accounttypedescription>ECOM</accounttypedescription>',
+  '<accounttypedescription>ECOM</accounttypedescription>\n<applicationtype>WAP</applicationtype>',
+);

@@ -52,6 +52,9 @@ export function fromCoreError(e: CoreError): ApiError {
     case 'upstream_unavailable':
       // 502 and not 500: our code is fine, the network upstream is not. Safe to retry.
       return { status: 502, body: { error: { type: 'api_error', code: 'upstream_unavailable', message: e.message } }, headers: { 'Stripe-Should-Retry': 'true' } };
+    case 'settlement_refused':
+      // Only the Trust Payments door asks for these operations; a v1 caller would see a plain 400.
+      return { status: 400, body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', param: e.param, message: e.message } } };
   }
 }
 

@@ -1,0 +1,327 @@
+/**
+ * One request item of a Trust Payments envelope → one core operation → one response item.
+ * Field rules are seed 004's field table; every value on the wire is a string.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { CoreDeps, RequestContext } from '../../core/context.js';
+import type { Scope } from '../../core/store.js';
+import { createPaymentIntent } from '../../core/payment-intents/create.js';
+import { queryTransactions, refundTransaction, updateTransactions, type TransactionUpdates } from '../../core/settlement/operations.js';
+import { transactionFields } from '../../core/settlement/fields.js';
+import type { TpSiteRecord, TpTransactionRecord, TransactionFilter, WebservicesOrigin } from '../../core/settlement/records.js';
+import { inspectInput } from '../input.js';
+import type { WebservicesUser } from '../../store/tp-accounts.js';
+import { fromCoreError, tpError, TP_MESSAGES, type TpError } from './codes.js';
+
+export type Item = Record<string, unknown>;
+export type ResponseItem = Record<string, string | string[] | Record<string, string>[]>;
+
+/** Seed 004: the currencies Alipay takes through Trust Payments. */
+export const TP_CURRENCIES = ['AUD', 'CAD', 'CHF', 'DKK', 'EUR', 'GBP', 'HKD', 'JPY', 'KRW', 'NOK', 'NZD', 'SEK', 'SGD', 'THB', 'USD'];
+const SUPPORTED_TYPES = ['AUTH', 'REFUND', 'TRANSACTIONQUERY', 'TRANSACTIONUPDATE'];
+const SITE = /^[A-Za-z0-9_]{1,50}$/;
+const AMOUNT = /^[0-9]{1,13}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$/;
+/** Request fields an AUTH keeps to show back (records, notifications). */
+const KEPT_FIELDS = ['billingfirstname', 'billinglastname', 'billingcountryiso2a', 'billingemail', 'customfield1', 'customfield2', 'customfield3', 'customfield4', 'customfield5'];
+
+export interface Caller {
+  deps: CoreDeps;
+  user: WebservicesUser;
+  request_id: string;
+}
+
+function errorItem(type: string, e: TpError, extra: ResponseItem = {}): ResponseItem {
+  const data = e.detail && !e.data.includes(e.detail) ? [...e.data, e.detail] : e.data;
+  return { ...extra, requesttypedescription: type, errorcode: e.code, errormessage: TP_MESSAGES[e.code] ?? 'Unknown error', errordata: data };
+}
+
+/** The item's one request type, or the error item that says why there is none. */
+export function requestTypeOf(item: Item): { type: string } | { error: ResponseItem } {
+  const plural = item.requesttypedescriptions;
+  const single = item.requesttypedescription;
+  if (plural !== undefined && single !== undefined) return { error: errorItem('ERROR', tpError('60040')) };
+  let types: unknown[];
+  if (plural !== undefined) {
+    if (!Array.isArray(plural)) return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'])) };
+    types = plural;
+  } else if (single !== undefined) types = [single];
+  else return { error: errorItem('ERROR', tpError('60018', ['None'])) };
+  if (types.length === 0) return { error: errorItem('ERROR', tpError('60018', ['None'])) };
+  if (types.some((t) => typeof t !== 'string')) return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'])) };
+  if (types.length > 1) {
+    return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'], `Alipay takes one request type per request; ${types.join('+')} cannot be chained.`)) };
+  }
+  const type = types[0] as string;
+  if (!SUPPORTED_TYPES.includes(type)) return { error: errorItem(type.slice(0, 20) || 'ERROR', tpError('60018', ['requesttypedescription'], `This gateway serves ${SUPPORTED_TYPES.join(', ')} for Alipay.`)) };
+  return { type };
+}
+
+export async function handleItem(c: Caller, item: Item, requestReference: string): Promise<ResponseItem> {
+  const found = requestTypeOf(item);
+  if ('error' in found) return found.error;
+  const type = found.type;
+  // Every value we read is a string (§3); the store cannot hold NUL or lone surrogates.
+  const problem = inspectInput(item);
+  if (problem) return errorItem(type, tpError('30000', [problem.param?.split('[')[0] ?? 'request'], problem.message));
+  try {
+    switch (type) {
+      case 'AUTH':
+        return await auth(c, item, requestReference);
+      case 'REFUND':
+        return await refund(c, item, requestReference);
+      case 'TRANSACTIONQUERY':
+        return await query(c, item);
+      default:
+        return await update(c, item);
+    }
+  } catch (err) {
+    if (err instanceof FieldError) return errorItem(type, err.error);
+    throw err;
+  }
+}
+
+class FieldError extends Error {
+  constructor(readonly error: TpError) {
+    super(error.code);
+  }
+}
+
+function str(item: Item, name: string, opts: { required?: boolean; max?: number; pattern?: RegExp; oneOf?: readonly string[] } = {}): string | undefined {
+  const v = item[name];
+  if (v === undefined || v === null) {
+    if (opts.required) throw new FieldError(tpError('30000', [name], `${name} is required.`));
+    return undefined;
+  }
+  if (typeof v !== 'string') throw new FieldError(tpError('30000', [name], `${name} is a string.`));
+  if (opts.required && v === '') throw new FieldError(tpError('30000', [name], `${name} is required.`));
+  if (opts.max !== undefined && v.length > opts.max) throw new FieldError(tpError('30000', [name], `${name} is at most ${opts.max} characters.`));
+  if (opts.pattern && !opts.pattern.test(v)) throw new FieldError(tpError('30000', [name]));
+  if (opts.oneOf && !opts.oneOf.includes(v)) throw new FieldError(tpError('30000', [name], `${name} must be one of ${opts.oneOf.join(', ')}.`));
+  return v;
+}
+
+function amount(item: Item, required: boolean): number | undefined {
+  const v = str(item, 'baseamount', { required, pattern: AMOUNT });
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (n <= 0) throw new FieldError(tpError('30000', ['baseamount'], 'baseamount must be greater than zero.'));
+  return n;
+}
+
+function returnUrl(item: Item): string {
+  const v = str(item, 'returnurl', { required: true, max: 2048 })!;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new FieldError(tpError('30000', ['returnurl'], 'returnurl is an http(s) URL.'));
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new FieldError(tpError('30000', ['returnurl'], 'returnurl is an http(s) URL.'));
+  return v;
+}
+
+/** The site the request names, if the authenticated user may use it (30006 otherwise, 30000 if malformed). */
+async function siteOf(c: Caller, item: Item): Promise<TpSiteRecord> {
+  const ref = str(item, 'sitereference', { required: true, pattern: SITE })!;
+  const site = c.user.sites.includes(ref) ? await c.deps.store.tp.site(ref) : undefined;
+  if (!site || site.account_id !== c.user.account_id) throw new FieldError(tpError('30006', ['sitereference']));
+  return site;
+}
+
+function contextFor(c: Caller, site: TpSiteRecord, via: WebservicesOrigin, key: string): RequestContext & { via: WebservicesOrigin } {
+  return { scope: { account_id: site.account_id, livemode: site.livemode }, request_id: c.request_id, idempotency_key: key, via };
+}
+
+/**
+ * The official clients resend a request after a connection error that may have come after we
+ * read it. Each request item carries its own requestreference; with the item's content it makes
+ * the idempotency key, so a resend finds the payment or refund the first one made.
+ */
+function idempotencyKey(c: Caller, item: Item, requestReference: string): string {
+  const ref = typeof item.requestreference === 'string' && item.requestreference ? item.requestreference : undefined;
+  const digest = createHash('sha256').update(JSON.stringify(item)).digest('hex').slice(0, 24);
+  return `tp:${c.user.username}:${ref ?? `${requestReference}:${randomBytes(6).toString('hex')}`}:${digest}`;
+}
+
+function render(t: TpTransactionRecord, site: TpSiteRecord, extra: Record<string, string> = {}): ResponseItem {
+  const f = transactionFields(t, site);
+  delete f.interface;
+  delete f.mainamount;
+  delete f.sitereference;
+  return { ...f, ...extra };
+}
+
+async function auth(c: Caller, item: Item, requestReference: string): Promise<ResponseItem> {
+  const site = await siteOf(c, item);
+  str(item, 'accounttypedescription', { required: true, oneOf: ['ECOM'] });
+  str(item, 'paymenttypedescription', { required: true, oneOf: ['ALIPAY'] });
+  const currency = str(item, 'currencyiso3a', { required: true, oneOf: TP_CURRENCIES })!;
+  const baseamount = amount(item, true)!;
+  const orderReference = str(item, 'orderreference', { max: 25 });
+  const url = returnUrl(item);
+  const applicationType = str(item, 'applicationtype', { oneOf: ['WAP'] });
+  str(item, 'billingcountryiso2a', { pattern: /^[A-Za-z]{2}$/ });
+  const fields: Record<string, string> = {};
+  for (const name of KEPT_FIELDS) {
+    const v = str(item, name, { max: 255 });
+    if (v !== undefined && v !== '') fields[name] = v;
+  }
+  const via: WebservicesOrigin = {
+    site_reference: site.site_reference, operator_name: c.user.username, order_reference: orderReference,
+    application_type: applicationType, return_url: url, fields,
+  };
+  const ctx = contextFor(c, site, via, idempotencyKey(c, item, requestReference));
+  const made = await createPaymentIntent(c.deps, ctx, {
+    amount: baseamount,
+    currency,
+    confirm: true,
+    payment_method_types: ['alipay'],
+    payment_method_data: { type: 'alipay' },
+    payment_method_options: { alipay: { terminal_type: applicationType === 'WAP' ? 'WAP' : 'WEB' } },
+    return_url: url,
+    description: orderReference ? `Order ${orderReference}` : null,
+    metadata: { tp_sitereference: site.site_reference, ...(orderReference ? { tp_orderreference: orderReference } : {}) },
+  });
+  // The payment exists whenever core got as far as creating it: a decline or a silent Antom is an AUTH too.
+  const piId = made.ok ? made.value.id
+    : made.error.kind === 'payment_failed' ? made.error.paymentIntentId
+      : made.error.kind === 'upstream_unavailable' ? (await c.deps.store.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key!))?.id
+        : undefined;
+  const t = piId ? await c.deps.store.tp.authOf(piId) : undefined;
+  if (!t) return errorItem('AUTH', made.ok ? tpError('99999') : fromCoreError(made.error));
+  const pi = made.ok ? made.value : await c.deps.store.paymentIntents.get(ctx.scope, t.payment_intent_id);
+  const redirect = pi?.next_action?.redirect_to_url.url;
+  const out = render(t, site, redirect ? { redirecturl: redirect } : {});
+  if (!made.ok && made.error.kind === 'upstream_unavailable') {
+    return { ...out, errorcode: '60010', errormessage: TP_MESSAGES['60010']!, errordata: [made.error.message] };
+  }
+  return out;
+}
+
+async function refund(c: Caller, item: Item, requestReference: string): Promise<ResponseItem> {
+  const site = await siteOf(c, item);
+  const parent = str(item, 'parenttransactionreference', { max: 64 });
+  if (!parent) throw new FieldError(tpError('20004', ['parenttransactionreference']));
+  const baseamount = amount(item, false);
+  const orderReference = str(item, 'orderreference', { max: 25 });
+  str(item, 'currencyiso3a', { oneOf: TP_CURRENCIES });
+  const via: WebservicesOrigin = { site_reference: site.site_reference, operator_name: c.user.username, order_reference: orderReference };
+  const ctx = contextFor(c, site, via, idempotencyKey(c, item, requestReference));
+  const made = await refundTransaction(c.deps, ctx, { parent_reference: parent, amount: baseamount, sites: c.user.sites });
+  if (!made.ok) return errorItem('REFUND', fromCoreError(made.error));
+  return render(made.value, site);
+}
+
+const FILTER_FIELDS = ['sitereference', 'transactionreference', 'orderreference', 'parenttransactionreference', 'requesttypedescription', 'settlestatus', 'starttimestamp', 'endtimestamp'];
+
+/** `filter` in the list form (`{f:[{value}]}`) or the bare-object form (`{f:{value}}`), values OR-ed. */
+function filterOf(c: Caller, item: Item, requireReference: boolean): TransactionFilter {
+  const raw = item.filter;
+  if (raw === undefined || raw === null) throw new FieldError(tpError('60019', ['filter']));
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new FieldError(tpError('60037', ['filter']));
+  const values = new Map<string, string[]>();
+  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!FILTER_FIELDS.includes(name)) throw new FieldError(tpError('60037', [name], `Filters: ${FILTER_FIELDS.join(', ')}.`));
+    const list = Array.isArray(v) ? v : [v];
+    const got: string[] = [];
+    for (const entry of list) {
+      const value = typeof entry === 'string' ? entry : entry && typeof entry === 'object' ? (entry as Record<string, unknown>).value : undefined;
+      const symbol = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).symbol : undefined;
+      if (typeof value !== 'string' || value.length > 255 || (symbol !== undefined && symbol !== 'IS')) throw new FieldError(tpError('60037', [name]));
+      got.push(value);
+    }
+    if (got.length > 0) values.set(name, got);
+  }
+  if (values.size === 0) throw new FieldError(tpError('60019', ['filter']));
+  if (requireReference && !values.has('transactionreference')) throw new FieldError(tpError('60019', ['transactionreference'], 'Name the transactions to update by transactionreference.'));
+  const topSite = typeof item.sitereference === 'string' ? [item.sitereference] : [];
+  const sites = values.get('sitereference') ?? (topSite.length ? topSite : c.user.sites);
+  if (sites.some((s) => !c.user.sites.includes(s))) throw new FieldError(tpError('30006', ['sitereference']));
+  const time = (name: string, endOfDay: boolean): number | undefined => {
+    const v = values.get(name)?.[0];
+    if (v === undefined) return undefined;
+    const m = TIMESTAMP.exec(v);
+    const ms = m ? Date.parse(`${m[1]}T${m[2] ?? (endOfDay ? '23' : '00')}:${m[3] ?? (endOfDay ? '59' : '00')}:${m[4] ?? (endOfDay ? '59' : '00')}Z`) : NaN;
+    if (Number.isNaN(ms)) throw new FieldError(tpError('60037', [name], `${name} is YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC).`));
+    return ms + (endOfDay ? 999 : 0);
+  };
+  const statuses = values.get('settlestatus');
+  if (statuses?.some((s) => !/^\d{1,3}$/.test(s))) throw new FieldError(tpError('60037', ['settlestatus']));
+  const types = values.get('requesttypedescription');
+  if (types?.some((t) => t !== 'AUTH' && t !== 'REFUND')) throw new FieldError(tpError('60037', ['requesttypedescription']));
+  return {
+    site_references: sites,
+    references: values.get('transactionreference'),
+    order_references: values.get('orderreference'),
+    parent_references: values.get('parenttransactionreference'),
+    request_types: types as ('AUTH' | 'REFUND')[] | undefined,
+    settle_statuses: statuses?.map(Number),
+    start: time('starttimestamp', false),
+    end: time('endtimestamp', true),
+  };
+}
+
+async function findAll(c: Caller, filter: TransactionFilter): Promise<{ t: TpTransactionRecord; site: TpSiteRecord }[]> {
+  const sites = new Map<string, TpSiteRecord>();
+  for (const ref of filter.site_references) {
+    const site = await c.deps.store.tp.site(ref);
+    if (site) sites.set(ref, site);
+  }
+  const out: { t: TpTransactionRecord; site: TpSiteRecord }[] = [];
+  for (const livemode of [false, true]) {
+    const refs = [...sites.values()].filter((s) => s.livemode === livemode).map((s) => s.site_reference);
+    if (refs.length === 0) continue;
+    const scope: Scope = { account_id: c.user.account_id, livemode };
+    for (const t of await queryTransactions(c.deps, scope, { ...filter, site_references: refs })) out.push({ t, site: sites.get(t.site_reference)! });
+  }
+  return out;
+}
+
+async function query(c: Caller, item: Item): Promise<ResponseItem> {
+  const filter = filterOf(c, item, false);
+  const found = await findAll(c, filter);
+  const records = found.map(({ t, site }) => transactionFields(t, site));
+  return { requesttypedescription: 'TRANSACTIONQUERY', errorcode: '0', errormessage: 'Ok', found: String(records.length), records };
+}
+
+function updatesOf(item: Item): TransactionUpdates {
+  const raw = item.updates;
+  if (raw === undefined || raw === null || (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0)) {
+    throw new FieldError(tpError('60013', ['updates']));
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new FieldError(tpError('60033', ['updates']));
+  const u: TransactionUpdates = {};
+  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof v !== 'string') throw new FieldError(tpError('60033', [name]));
+    if (name === 'settlestatus') {
+      if (!['0', '1', '2', '3'].includes(v)) throw new FieldError(tpError('60033', [name], 'settlestatus can be set to 0, 1, 2 (suspend) or 3 (cancel).'));
+      u.settle_status = Number(v) as 0 | 1 | 2 | 3;
+    } else if (name === 'settleduedate') {
+      if (!DATE.test(v) || Number.isNaN(Date.parse(v))) throw new FieldError(tpError('60033', [name], 'settleduedate is YYYY-MM-DD.'));
+      u.settle_due_date = v;
+    } else if (name === 'orderreference') {
+      if (v.length > 25) throw new FieldError(tpError('60033', [name], 'orderreference is at most 25 characters.'));
+      u.order_reference = v;
+    } else if (name === 'settlebaseamount') {
+      throw new FieldError(tpError('60033', [name], 'An Alipay payment settles in full; refund part of it once it has settled.'));
+    } else {
+      throw new FieldError(tpError('60033', [name], 'Updates: settlestatus, settleduedate, orderreference.'));
+    }
+  }
+  return u;
+}
+
+async function update(c: Caller, item: Item): Promise<ResponseItem> {
+  const filter = filterOf(c, item, true);
+  const updates = updatesOf(item);
+  const found = await findAll(c, filter);
+  if (found.length === 0) return errorItem('TRANSACTIONUPDATE', tpError('60014', ['transactionreference']));
+  for (const { t, site } of found) {
+    const ctx: RequestContext = { scope: { account_id: site.account_id, livemode: site.livemode }, request_id: c.request_id, idempotency_key: null };
+    const done = await updateTransactions(c.deps, ctx, { site_references: [site.site_reference], references: [t.reference] }, updates);
+    if (!done.ok) return errorItem('TRANSACTIONUPDATE', fromCoreError(done.error));
+  }
+  return { requesttypedescription: 'TRANSACTIONUPDATE', errorcode: '0', errormessage: 'Ok' };
+}
