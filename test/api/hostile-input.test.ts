@@ -20,7 +20,8 @@ import { upstreamErrorHandler } from '../../src/api/upstream.js';
 import { simulatorErrorHandler } from '../../src/simulator/routes.js';
 import { lastResortErrorHandler } from '../../src/front-doors.js';
 import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
-import { SEED_000_WEB } from '../helpers/seeds.js';
+import { SEED_000_WEB, SEED_004_AUTH, SEED_004_XML } from '../helpers/seeds.js';
+import { basicAuth, seedTrustPayments } from '../helpers/webservices.js';
 
 const CHECKOUT = {
   mode: 'payment', success_url: 'https://shop.example/done', cancel_url: 'www.shop.example', payment_method_types: ['alipay'],
@@ -30,7 +31,7 @@ const CHECKOUT = {
 // ---------------------------------------------------------------------------------------------
 // The routes, by door. Every route the app serves must be here (HEAD is Fastify's copy of GET).
 
-type Door = 'v1' | 'checkout' | 'notify' | 'return' | 'antom' | 'simulator' | 'root';
+type Door = 'v1' | 'checkout' | 'notify' | 'return' | 'antom' | 'simulator' | 'webservices' | 'root';
 type Fixture = Awaited<ReturnType<typeof buildFixture>>;
 interface RouteSpec {
   door: Door;
@@ -92,6 +93,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /simulator/v1/faults': { door: 'simulator' },
   'GET /simulator/v1/faults': { door: 'simulator' },
   'DELETE /simulator/v1/faults': { door: 'simulator' },
+  'POST /json/': { door: 'webservices' },
+  'POST /xml/': { door: 'webservices' },
   'GET /': { door: 'root' },
   'GET /docs/errors': { door: 'root' },
   'GET /healthz': { door: 'root' },
@@ -128,6 +131,8 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'POST /simulator/v1/complete': (f) => ({ url: f.cashierUrl, outcome: 'failed' }),
   'GET /simulator/v1/payments': (f) => ({ url: f.cashierUrl }),
   'POST /simulator/v1/faults': () => ({ api: 'inquiryRefund', kind: 'fail', times: 1 }),
+  // Trust Payments: the fuzz's parameters land in the request item, where the field rules are.
+  'POST /json/': () => ({ ...SEED_004_AUTH }),
 };
 TEMPLATES['POST /ams/sandbox/api/v1/payments/:name'] = TEMPLATES['POST /ams/api/v1/payments/:name']!;
 TEMPLATES['GET /simulator/wallet'] = TEMPLATES['GET /simulator/cashier']!;
@@ -156,6 +161,7 @@ const TABLES = [
   'settings', 'accounts', 'api_keys', 'payment_methods', 'payment_intents', 'payment_attempts', 'charges', 'events',
   'idempotency_keys', 'refunds', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
   'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
+  'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
 ] as const;
 // upstream_notifications is the audit trail of everything sent to /antom/notify: a refused
 // notification is recorded by design. rate_limits only counts requests (and is off in tests).
@@ -371,6 +377,7 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
   }
   const headers: Record<string, string> = {};
   let body: string | undefined;
+  if (spec.door === 'webservices') return webservicesRequest(r, method, path, template);
   if (method !== 'GET' && method !== 'DELETE' && r.body.kind === 'none' && template) {
     body = toJson(template);
     headers['content-type'] = 'application/json';
@@ -406,6 +413,49 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
   return { method, path, door: doorOf(method, path), headers, body, hostile };
 }
 
+/** Text as XML character data (what the fuzz means, even if XML cannot carry it). */
+const xmlText = (v: unknown) => String(v ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/**
+ * The Trust Payments door: the envelope, its request item or the seed's XML carry the fuzz;
+ * "secret" sends the site's webservices user, the rest get a 401.
+ */
+function webservicesRequest(r: FuzzRequest, method: string, path: string, template: Record<string, unknown> | undefined): Sent {
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  let hostile = false;
+  const xml = path.startsWith('/xml/');
+  const item = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Deep) ? { ...(template ?? SEED_004_AUTH), ...v } : v);
+  if (r.body.kind === 'raw') body = r.body.raw;
+  else if (xml) {
+    const fields = r.body.kind === 'none' ? {} : (r.body.value ?? {}) as Record<string, unknown>;
+    const entries = typeof fields === 'object' && !(fields instanceof Deep) ? Object.entries(fields) : [];
+    const extra = entries.map(([k, v]) => (/^[A-Za-z_][\w.-]*$/.test(k) ? `<${k}>${xmlText(v)}</${k}>` : '')).join('');
+    body = SEED_004_XML.replace('</merchant>', `${extra}</merchant>`);
+    hostile = entries.some(([, v]) => holdsHostile(v));
+  } else if (r.body.kind === 'none') body = toJson({ alias: 'webservices@example.com', version: '1.00', request: [template ?? SEED_004_AUTH] });
+  else {
+    const v = r.body.kind === 'json' || r.body.kind === 'form' ? r.body.value : undefined;
+    body = r.templated ? toJson({ alias: 'webservices@example.com', version: '1.00', request: [item(v)] }) : toJson(v);
+    hostile = holdsHostile(v);
+  }
+  headers['content-type'] = r.contentType ?? (xml ? 'text/xml;charset=utf-8' : 'application/json;charset=utf-8');
+  if (r.auth === 'secret' || r.auth === 'publishable') headers.authorization = basicAuth();
+  else if (r.auth === 'garbage') headers.authorization = basicAuth('webservices@example.com', 'not-the-password');
+  else if (r.auth === 'basic-nul') headers.authorization = `Basic ${Buffer.from('webservices@example.com\u0000:x').toString('base64')}`;
+  if (r.idempotencyKey) headers.requestreference = r.idempotencyKey.replace(/[^\x20-\x7e]/g, '_');
+  return { method, path, door: 'webservices', headers, body, hostile };
+}
+
+/** Codes the door answers when it refused the input itself: nothing ran, so nothing may be written. */
+const TP_REFUSALS = ['10205', '20004', '20005', '20006', '20007', '20011', '20012', '30000', '30006', '30007', '30010', '60013', '60014', '60017', '60018', '60019', '60033', '60037', '60040'];
+
+/** The errorcodes of a Trust Payments reply (JSON or XML). */
+function tpCodes(a: Answer): string[] {
+  if (a.json?.response) return (a.json.response as { errorcode: unknown }[]).map((i) => String(i.errorcode));
+  return [...a.text.matchAll(/<code>([^<]*)<\/code>/g)].map((m) => m[1]!);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Each door's error shape
 
@@ -427,6 +477,19 @@ function assertShape(door: Door, s: Sent, a: Answer): void {
   const where = `${s.method} ${s.path.slice(0, 120)} → ${a.status} ${a.text.slice(0, 300)}`;
   assert.ok(a.status < 500, `5xx: ${where}`);
   assert.doesNotMatch(a.text, LEAK, `internal text in the answer: ${where}`);
+  if (door === 'webservices' && a.status === 200) {
+    // Trust Payments answers 200 with an envelope whose every item carries errorcode as a string.
+    const codes = tpCodes(a);
+    assert.ok(codes.length > 0 && codes.every((c) => /^\d+$/.test(c)), `not a Trust Payments envelope: ${where}`);
+    assert.ok(!codes.includes('99999'), `an internal error: ${where}`);
+    if (a.json) assert.ok(typeof a.json.requestreference === 'string' && a.json.version === '1.00' && Array.isArray(a.json.response), `envelope: ${where}`);
+    else assert.match(a.text, /^<responseblock version="3\.67">[\s\S]*<\/responseblock>$/, `XML envelope: ${where}`);
+    return;
+  }
+  if (door === 'webservices') {
+    assert.ok([401, 413, 431].includes(a.status), `the Trust Payments door answers 200, or 401 for bad credentials: ${where}`);
+    return;
+  }
   if (a.status < 400) return;
   // Node's HTTP parser refuses a request line over 16 KiB before any door sees it.
   if (a.status === 431) return;
@@ -494,6 +557,7 @@ async function send(g: TestGateway, s: Sent): Promise<Answer> {
 // Fixture: one of each object, so routes with an id also get past their lookup.
 
 async function buildFixture(g: TestGateway) {
+  await seedTrustPayments(g);
   const ok = <T>(r: { status: number; body: T }, what: string): T => {
     assert.equal(r.status, 200, `${what}: ${JSON.stringify(r.body)}`);
     return r.body;
@@ -563,7 +627,7 @@ async function unchanged<T>(g: TestGateway, fn: () => Promise<T>): Promise<T> {
 
 // ---------------------------------------------------------------------------------------------
 
-const RUNS: Record<Door, number> = { v1: 200, checkout: 100, notify: 100, return: 30, antom: 100, simulator: 150, root: 30 };
+const RUNS: Record<Door, number> = { v1: 200, checkout: 100, notify: 100, return: 30, antom: 100, simulator: 150, webservices: 150, root: 30 };
 const scale = Number(process.env.FUZZ_SCALE ?? 1);
 const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {};
 
@@ -838,7 +902,8 @@ for (const { kind, skip } of await stores()) {
           if (s.hostile && r.auth === 'secret' && s.door === 'v1') {
             assert.ok([400, 414, 415, 431].includes(a.status), `text the store cannot hold was not refused: ${s.method} ${s.path.slice(0, 120)} → ${a.status} ${a.text.slice(0, 200)}`);
           }
-          if (a.status >= 400) {
+          const tpRefusal = s.door === 'webservices' && a.status === 200 && tpCodes(a).every((c) => TP_REFUSALS.includes(c));
+          if (a.status >= 400 || tpRefusal) {
             refusals++;
             const after = await snapshot(g);
             const changed = changedTables(before, after);

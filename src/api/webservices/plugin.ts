@@ -11,6 +11,7 @@ import type { CoreDeps } from '../../core/context.js';
 import type { Db } from '../../store/db.js';
 import { authenticateUser, type WebservicesUser } from '../../store/tp-accounts.js';
 import { randomToken } from '../../core/ids.js';
+import { textProblem } from '../input.js';
 import { TP_MESSAGES } from './codes.js';
 import { handleItem, type Item, type ResponseItem } from './requests.js';
 import { parseRequestBlock, renderResponseBlock, type Envelope } from './xml.js';
@@ -94,7 +95,8 @@ function credentials(req: FastifyRequest): { username: string; password: string 
   if (!h || !/^basic /i.test(h)) return undefined;
   const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
-  if (i <= 0) return undefined;
+  // Names the store could not even look up (NUL, broken UTF-8) are wrong credentials like any other.
+  if (i <= 0 || i > 200 || decoded.length > 1024 || textProblem(decoded) || decoded.includes('\uFFFD')) return undefined;
   return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
 }
 
