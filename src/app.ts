@@ -28,6 +28,7 @@ import { homePage, notFoundPage } from './pages/home.js';
 import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorOptions } from './simulator/index.js';
 import { Worker } from './jobs/worker.js';
 import { WebhookWorker } from './delivery/webhooks.js';
+import { DEFAULT_TP_NOTIFICATION_RETRY_SCHEDULE_MS, UrlNotificationWorker } from './delivery/url-notifications.js';
 import { checkWebhookUrl } from './delivery/url-guard.js';
 import { frameworkErrors, guardFrontDoors } from './front-doors.js';
 import { webservicesRoutes } from './api/webservices/plugin.js';
@@ -46,6 +47,7 @@ export interface SimulatorKeys {
 export interface Gateway {
   config: Config;
   webhooks: WebhookWorker;
+  urlNotifications: UrlNotificationWorker;
   app: FastifyInstance;
   db: Db;
   core: CoreDeps;
@@ -153,7 +155,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     pollScheduleMs: config.pollScheduleMs,
     log: app.log,
     checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
-    outboxChanged: () => webhookWorker?.kick(),
+    outboxChanged: () => {
+      webhookWorker?.kick();
+      urlNotifications?.kick();
+    },
     crashPoint: (step) => {
       if (step !== config.crashAt) return;
       process.stderr.write(`OPENCASHIER_CRASH_AT=${step}: killing the process\n`);
@@ -162,6 +167,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
   // Created right after core, which it serves; core only calls it once requests flow.
   const webhookWorker: WebhookWorker = new WebhookWorker(core, { ...config.webhooks, intervalMs: config.workerIntervalMs });
+  // Trust Payments URL notifications: the same outbox rules as webhooks (loopback only when webhooks may go there).
+  const urlNotifications: UrlNotificationWorker = new UrlNotificationWorker(db, {
+    clock, log: app.log, timeoutMs: config.webhooks.timeoutMs, retryScheduleMs: DEFAULT_TP_NOTIFICATION_RETRY_SCHEDULE_MS,
+    maxInFlight: config.webhooks.maxInFlight, intervalMs: config.workerIntervalMs, allowPrivateUrls: config.webhooks.allowPrivateUrls,
+  });
 
   await app.register(v1Plugin({ core, db, presence, publicUrl, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
   app.get('/docs/errors', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCodesPage()));
@@ -204,6 +214,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   return {
     config,
     webhooks: webhookWorker,
+    urlNotifications,
     app,
     db,
     core,
@@ -221,12 +232,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       if (runWorkers) {
         worker.start();
         webhookWorker.start();
+        urlNotifications.start();
         simWorker?.start();
       }
     },
     async stop() {
       await worker.stop();
       await webhookWorker.stop();
+      await urlNotifications.stop();
       await simWorker?.stop();
       await app.close();
       await presence.close();
