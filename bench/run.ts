@@ -184,6 +184,9 @@ async function webhookScenario(base: string, gatewayPid: number | undefined, cre
   }
 }
 
+const TP_USER = 'webservices@example.com';
+const TP_PASSWORD = 'Password1^';
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-bench-'));
   const children: ChildProcess[] = [];
@@ -197,6 +200,7 @@ async function main() {
       RATE_LIMIT_PER_SECOND: '1000000', POLL_SCHEDULE_MS: '3600000',
       // The webhook scenario holds its first sends open while it fills the outbox.
       WEBHOOK_TIMEOUT_MS: '120000',
+      OPENCASHIER_TP_SITE_REFERENCE: 'test_site12345', OPENCASHIER_TP_USERNAME: TP_USER, OPENCASHIER_TP_PASSWORD: TP_PASSWORD,
     }, /API \(Stripe-style\)\s+(\S+)\/v1/);
     children.push(gateway.proc);
 
@@ -221,6 +225,13 @@ async function main() {
       rssMiB: rssMiB(gateway.proc.pid),
     });
     rows.push({ ...(await load('POST /v1/payment_intents confirm=true (via simulator)', { url: `${gateway.url}/v1/payment_intents`, method: 'POST', headers: json, body: confirmBody })), rssMiB: rssMiB(gateway.proc.pid) });
+    // Seed 004's AUTH through the Trust Payments door: the same payment as confirm=true, plus the envelope and the AUTH record.
+    const tpHeaders = { 'Content-Type': 'application/json;charset=utf-8', Authorization: `Basic ${Buffer.from(`${TP_USER}:${TP_PASSWORD}`).toString('base64')}` };
+    const tpBody = JSON.stringify({ alias: TP_USER, version: '1.00', request: [{
+      currencyiso3a: 'EUR', requesttypedescriptions: ['AUTH'], accounttypedescription: 'ECOM', sitereference: 'test_site12345', baseamount: '1050',
+      paymenttypedescription: 'ALIPAY', returnurl: 'https://www.example.com/return', billingcountryiso2a: 'DE', orderreference: 'My_Order_123',
+    }] });
+    rows.push({ ...(await load('POST /json/ AUTH (Trust Payments, via simulator)', { url: `${gateway.url}/json/`, method: 'POST', headers: tpHeaders, body: tpBody })), rssMiB: rssMiB(gateway.proc.pid) });
     rows.push({ ...(await refundScenario(gateway.url, confirmBody)), rssMiB: rssMiB(gateway.proc.pid) });
     rows.push(...(await webhookScenario(gateway.url, gateway.proc.pid, createBody)));
 
