@@ -231,6 +231,9 @@ async function main() {
       currencyiso3a: 'EUR', requesttypedescriptions: ['AUTH'], accounttypedescription: 'ECOM', sitereference: 'test_site12345', baseamount: '1050',
       paymenttypedescription: 'ALIPAY', returnurl: 'https://www.example.com/return', billingcountryiso2a: 'DE', orderreference: 'My_Order_123',
     }] });
+    // Replies are HTTP 200 whatever the errorcode: check one first, so the row measures real AUTHs.
+    const probe = await (await fetch(`${gateway.url}/json/`, { method: 'POST', headers: tpHeaders, body: tpBody })).json() as { response: { errorcode: string }[] };
+    if (probe.response[0]?.errorcode !== '0') throw new Error(`the /json/ AUTH failed: ${JSON.stringify(probe)}`);
     rows.push({ ...(await load('POST /json/ AUTH (Trust Payments, via simulator)', { url: `${gateway.url}/json/`, method: 'POST', headers: tpHeaders, body: tpBody })), rssMiB: rssMiB(gateway.proc.pid) });
     rows.push({ ...(await refundScenario(gateway.url, confirmBody)), rssMiB: rssMiB(gateway.proc.pid) });
     rows.push(...(await webhookScenario(gateway.url, gateway.proc.pid, createBody)));
