@@ -17,6 +17,11 @@ const DECLARATION = /<!\s*[A-Za-z]/;
 // Characters outside XML 1.0's Char production (controls, U+FFFE/FFFF, lone surrogates).
 const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const NOT_XML_CHARS = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const NAME_START = 'A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD';
+const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
+// A Name without ':' (no namespaces are declared) and outside the reserved xml… space.
+const XML_NAME = new RegExp(`^(?!xml)[${NAME_START}][${NAME_CHAR}]*$`, 'i');
+const PI_TARGET = new RegExp(`^[${NAME_START}:][${NAME_CHAR}:]*$`);
 
 const parser = new XMLParser({
   preserveOrder: true, // keeps repeated elements, order, and text beside elements visible
@@ -31,7 +36,9 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   maxNestedTags: MAX_DEPTH, // stops a deeply nested body early; the exact limit is checked below
+  captureMetaData: true, // where the root starts and ends, to check what surrounds it
 });
+const META = XMLParser.getMetaDataSymbol() as unknown as symbol; // typed as the Symbol wrapper
 
 class Malformed extends Error {
   constructor(readonly what: string, readonly data: string) { super(what); }
@@ -42,7 +49,15 @@ type El = { name: string; attrs: Map<string, string>; children: (El | Text)[] };
 
 const clip = (s: string, n = 64) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const isEl = (n: El | Text): n is El => 'name' in n;
-const xmlTrim = (s: string) => s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+// By hand: a regex with a trailing `\s+$` is quadratic on a long run of spaces that ends in text.
+function xmlTrim(s: string): string {
+  const ws = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  let start = 0;
+  let end = s.length;
+  while (start < end && ws(s[start])) start++;
+  while (end > start && ws(s[end - 1])) end--;
+  return s.slice(start, end);
+}
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -185,10 +200,42 @@ function request(el: El, path: string): Record<string, unknown> {
   return out;
 }
 
+/** Skips whitespace, comments and processing instructions (XML's Misc) from i. */
+function skipMisc(s: string, i: number): number {
+  for (;;) {
+    while (i < s.length && ' \t\r\n'.includes(s[i]!)) i++;
+    let end = -1;
+    if (s.startsWith('<!--', i)) {
+      const close = s.indexOf('-->', i + 4);
+      const content = s.slice(i + 4, Math.max(close, i + 4));
+      if (close >= 0 && !content.includes('--') && !content.endsWith('-')) end = close + 3;
+    }
+    else if (s.startsWith('<?', i)) {
+      const target = /^[^ \t\r\n?]*/.exec(s.slice(i + 2, i + 200))![0];
+      if (PI_TARGET.test(target) && !/^xml$/i.test(target)) end = s.indexOf('?>', i + 2) + 2;
+    }
+    if (end < 2) return i;
+    i = end;
+  }
+}
+
+/**
+ * Only comments, PIs and whitespace may surround the root. The validator lets references and PIs
+ * through after it, and text after a self-closing root; the parser drops them. Checked here
+ * from where the parser says the root starts and ends.
+ */
+function onlyMiscAround(body: string, root: Record<string | symbol, unknown>): boolean {
+  const at = root[META] as { startIndex?: number; endIndex?: number } | undefined;
+  const decl = /^<\?xml[ \t\r\n?]/.test(body) ? body.indexOf('?>') + 2 : 0;
+  return at?.startIndex === skipMisc(body, decl) && at.endIndex !== undefined && skipMisc(body, at.endIndex) === body.length;
+}
+
 function parseOrThrow(xml: string): Envelope {
   if (DECLARATION.test(xml)) {
     throw new Malformed('DOCTYPE and ENTITY declarations are not accepted', 'DOCTYPE');
   }
+  // The validator and parser both let a stray `<!` through (as an element named "!").
+  if (/<!(?!--|\[CDATA\[)/.test(xml)) throw new Malformed("'<!' that opens neither a comment nor CDATA", '<!');
   const body = xml.startsWith('\uFEFF') ? xml.slice(1) : xml;
   if (NOT_XML_CHAR.test(body)) throw new Malformed('a character XML 1.0 does not allow', 'character');
   const valid = XMLValidator.validate(body);
@@ -204,10 +251,10 @@ function parseOrThrow(xml: string): Envelope {
     throw new Malformed(clip(msg, 200), 'requestblock');
   }
   const top = (Array.isArray(tree) ? tree : []) as Record<string, unknown>[];
-  if (top.some((n) => Object.hasOwn(n, '#cdata'))) throw new Malformed('text outside the root element', 'requestblock');
-  const roots = top.filter((n) => !Object.hasOwn(n, '#text'));
-  if (roots.length !== 1) throw new Malformed('a document needs exactly one root element', 'requestblock');
-  const root = toElement(roots[0]!, '', 1);
+  const first = top.find((n) => !Object.hasOwn(n, '#text') && !Object.hasOwn(n, '#cdata'));
+  if (!first) throw new Malformed('no root element', 'requestblock');
+  if (!onlyMiscAround(body, first)) throw new Malformed('content outside the root element', 'requestblock');
+  const root = toElement(first, '', 1);
   if (root.name !== 'requestblock') throw new Malformed('the root element must be requestblock', clip(root.name));
 
   const children = elements(root, 'requestblock');
@@ -241,9 +288,6 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 // A raw CR would be read back as LF, and a raw tab or newline in an attribute as a space: referenced instead.
 const escapeXml = (s: string) => s.replace(NOT_XML_CHARS, '').replace(/[&<>"'\r]/g, (c) => ESCAPES[c]!);
 const escapeAttr = (s: string) => s.replace(NOT_XML_CHARS, '').replace(/[&<>"'\r\t\n]/g, (c) => ESCAPES[c]!);
-
-// A Name without ':' (no namespaces declared) and not in the reserved xml… space.
-const XML_NAME = /^(?!xml)[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-.0-9A-Za-z_\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F-\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*$/i;
 
 function scalar(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
