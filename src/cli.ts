@@ -37,7 +37,10 @@ Usage: opencashier [command]
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
 DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), SIMULATOR (on),
 OPENCASHIER_TEST_SECRET_KEY, OPENCASHIER_TEST_PUBLISHABLE_KEY, ANTOM_TEST_* / ANTOM_LIVE_*
-(CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info). See README.md.`;
+(CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info); Trust Payments:
+OPENCASHIER_TP_SITE_REFERENCE, OPENCASHIER_TP_USERNAME, OPENCASHIER_TP_PASSWORD (the first site and
+webservices user; generated when unset), OPENCASHIER_TP_SETTLE_DELAY_SECONDS (5),
+OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS (86400), TP_NOTIFICATION_RETRY_SCHEDULE_MS. See README.md.`;
 
 function banner(g: Gateway): string {
   const c = g.config;
