@@ -42,11 +42,25 @@ OPENCASHIER_TP_SITE_REFERENCE, OPENCASHIER_TP_USERNAME, OPENCASHIER_TP_PASSWORD 
 webservices user; generated when unset), OPENCASHIER_TP_SETTLE_DELAY_SECONDS (5),
 OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS (86400), TP_NOTIFICATION_RETRY_SCHEDULE_MS. See README.md.`;
 
+/** A word the shell passes on as it is. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 function banner(g: Gateway): string {
   const c = g.config;
   const u = g.publicUrl();
   const a = g.account;
   const store = c.databaseUrl ? `PostgreSQL ${c.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}` : `PGlite in ${resolve(c.dataDir, 'pglite')}`;
+  const tp = g.tp;
+  // Seed 004's AUTH for Alipay, as the official client sends it (test/fixtures/trustpayments-wire.json).
+  const tpAuth = JSON.stringify({
+    alias: tp.username, version: '1.00',
+    request: [{
+      requesttypedescriptions: ['AUTH'], sitereference: tp.siteReference || '<site>', paymenttypedescription: 'ALIPAY',
+      accounttypedescription: 'ECOM', baseamount: '1050', currencyiso3a: 'EUR', returnurl: 'https://example.com/done',
+    }],
+  });
   const key = (plain: string | undefined, display: string) => plain ?? `${display}  (stored hashed; set it with the env variable or roll it: npm run cli -- keys roll)`;
   const lines = [
     '',
@@ -67,9 +81,17 @@ function banner(g: Gateway): string {
     `  Test secret key      ${key(a.secretKey, a.secretDisplay)}`,
     `  Test publishable key ${key(a.publishableKey, a.publishableDisplay)}`,
     '',
+    `  Trust Payments JSON  ${u}/json/`,
+    `  Trust Payments XML   ${u}/xml/`,
+    `  TP site reference    ${tp.siteReference || '(none: npm run cli -- tp users grant <name> --site <ref>)'}`,
+    `  TP username          ${tp.username}`,
+    `  TP password          ${tp.password ?? `(stored hashed; set OPENCASHIER_TP_PASSWORD or: npm run cli -- tp users passwd ${shellQuote(tp.username)})`}`,
+    '',
     'Try it:',
     `  curl ${u}/v1/payment_intents -u ${a.secretKey ?? 'sk_test_…'}: -d amount=20 -d currency=CNY -d confirm=true \\`,
     `    -d "payment_method_data[type]=alipay" -d return_url=https://example.com/done`,
+    `  curl ${u}/json/ -u ${shellQuote(`${tp.username}:${tp.password ?? '<password>'}`)} -H 'Content-Type: application/json' \\`,
+    `    -d ${shellQuote(tpAuth)}`,
     '',
   ];
   return lines.join('\n');
