@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, keys roll, listen, trigger. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -14,6 +14,7 @@ import { runTrigger } from './listen/trigger.js';
 import { DataFolderBusy } from './store/data-lock.js';
 import { resetTestData } from './store/reset.js';
 import { prettyStream } from './logging.js';
+import { runTp, TP_USAGE, tpWantsHelp } from './cli/tp.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -32,6 +33,9 @@ Usage: opencashier [command]
   trigger <event> [--api-key sk_test_…] [--api-base http://localhost:4242] [--list]
                         make a test payment, refund or Checkout Session on a running gateway
                         reach the state that records <event> (opencashier trigger --list)
+  tp sites|users|rules …
+                        Trust Payments sites, webservices users and URL-notification rules
+                        (opencashier tp --help for every command)
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
@@ -142,6 +146,10 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runTrigger(rest, process.env);
     return;
   }
+  if (command === 'tp' && tpWantsHelp(rest)) {
+    process.stdout.write(TP_USAGE + '\n');
+    return;
+  }
   const config = loadConfig(process.env);
   if (command === 'serve') return serve(config);
   const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: argv.join(' ') });
@@ -163,6 +171,12 @@ async function main(argv: string[]): Promise<void> {
       const sk = await rollKey(db, account.accountId, 'secret', false, Date.now());
       const pk = await rollKey(db, account.accountId, 'publishable', false, Date.now());
       process.stdout.write(`New test keys (the old ones no longer work):\n  Test secret key      ${sk}\n  Test publishable key ${pk}\n`);
+      return;
+    }
+    if (command === 'tp') {
+      process.exitCode = await runTp(rest, {
+        db, accountName: config.bootstrap.accountName, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
+      });
       return;
     }
     if (command === 'keys' && rest[0] === 'roll') {
