@@ -23,8 +23,9 @@ Usage: opencashier [command]
   serve                 start the gateway (default)
   migrate               apply database migrations and exit
   reset [--keep-keys]   delete every test-mode object (payments, refunds, sessions, products,
-                        webhook endpoints, events, the simulator's payments) and roll the test
-                        keys (--keep-keys keeps them); live data is never touched
+                        webhook endpoints, events, the simulator's payments, Trust Payments
+                        transactions and notifications) and roll the test keys (--keep-keys keeps
+                        them); live data and Trust Payments sites, users and rules are kept
   keys roll [--publishable] [--live]
                         replace the account's secret (or publishable) key and print the new one
   listen --forward-to <url> [--api-key sk_…] [--api-base http://localhost:4242] [--events a,b]
