@@ -15,6 +15,7 @@ import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { sqlStore } from './store/repos.js';
 import { openPresence } from './store/presence.js';
 import { accountName, bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
+import { bootstrapTrustPayments, type TpBootstrap } from './store/tp-accounts.js';
 import { AntomClient } from './connectors/antom/client.js';
 import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
 import { generateAntomKeyPair } from './connectors/antom/signing.js';
@@ -52,6 +53,8 @@ export interface Gateway {
   db: Db;
   core: CoreDeps;
   account: Bootstrap;
+  /** The Trust Payments site and webservices user made (or found) at boot. */
+  tp: TpBootstrap;
   simulatorKeys?: SimulatorKeys;
   /** The base URL the gateway is reachable at (PUBLIC_URL, or the bound port). */
   publicUrl(): string;
@@ -85,6 +88,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     name: config.bootstrap.accountName,
     secretKey: config.bootstrap.testSecretKey,
     publishableKey: config.bootstrap.testPublishableKey,
+    now: clock.now(),
+  });
+  const tp = await bootstrapTrustPayments(db, {
+    accountId: account.accountId,
+    merchantName: account.accountName,
+    siteReference: config.tp.siteReference,
+    username: config.tp.username,
+    password: config.tp.password,
     now: clock.now(),
   });
 
@@ -219,6 +230,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     db,
     core,
     account,
+    tp,
     simulatorKeys,
     publicUrl,
     async start() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, keys roll, listen, trigger. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -14,6 +14,7 @@ import { runTrigger } from './listen/trigger.js';
 import { DataFolderBusy } from './store/data-lock.js';
 import { resetTestData } from './store/reset.js';
 import { prettyStream } from './logging.js';
+import { runTp, TP_USAGE, tpWantsHelp } from './cli/tp.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -22,8 +23,9 @@ Usage: opencashier [command]
   serve                 start the gateway (default)
   migrate               apply database migrations and exit
   reset [--keep-keys]   delete every test-mode object (payments, refunds, sessions, products,
-                        webhook endpoints, events, the simulator's payments) and roll the test
-                        keys (--keep-keys keeps them); live data is never touched
+                        webhook endpoints, events, the simulator's payments, Trust Payments
+                        transactions and notifications) and roll the test keys (--keep-keys keeps
+                        them); live data and Trust Payments sites, users and rules are kept
   keys roll [--publishable] [--live]
                         replace the account's secret (or publishable) key and print the new one
   listen --forward-to <url> [--api-key sk_…] [--api-base http://localhost:4242] [--events a,b]
@@ -32,18 +34,38 @@ Usage: opencashier [command]
   trigger <event> [--api-key sk_test_…] [--api-base http://localhost:4242] [--list]
                         make a test payment, refund or Checkout Session on a running gateway
                         reach the state that records <event> (opencashier trigger --list)
+  tp sites|users|rules …
+                        Trust Payments sites, webservices users and URL-notification rules
+                        (opencashier tp --help for every command)
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
 DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), SIMULATOR (on),
 OPENCASHIER_TEST_SECRET_KEY, OPENCASHIER_TEST_PUBLISHABLE_KEY, ANTOM_TEST_* / ANTOM_LIVE_*
-(CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info). See README.md.`;
+(CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info); Trust Payments:
+OPENCASHIER_TP_SITE_REFERENCE, OPENCASHIER_TP_USERNAME, OPENCASHIER_TP_PASSWORD (the first site and
+webservices user; generated when unset), OPENCASHIER_TP_SETTLE_DELAY_SECONDS (5),
+OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS (86400), TP_NOTIFICATION_RETRY_SCHEDULE_MS. See README.md.`;
+
+/** A word the shell passes on as it is. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
 
 function banner(g: Gateway): string {
   const c = g.config;
   const u = g.publicUrl();
   const a = g.account;
   const store = c.databaseUrl ? `PostgreSQL ${c.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}` : `PGlite in ${resolve(c.dataDir, 'pglite')}`;
+  const tp = g.tp;
+  // Seed 004's AUTH for Alipay, as the official client sends it (test/fixtures/trustpayments-wire.json).
+  const tpAuth = JSON.stringify({
+    alias: tp.username, version: '1.00',
+    request: [{
+      requesttypedescriptions: ['AUTH'], sitereference: tp.siteReference || '<site>', paymenttypedescription: 'ALIPAY',
+      accounttypedescription: 'ECOM', baseamount: '1050', currencyiso3a: 'EUR', returnurl: 'https://example.com/done',
+    }],
+  });
   const key = (plain: string | undefined, display: string) => plain ?? `${display}  (stored hashed; set it with the env variable or roll it: npm run cli -- keys roll)`;
   const lines = [
     '',
@@ -64,9 +86,17 @@ function banner(g: Gateway): string {
     `  Test secret key      ${key(a.secretKey, a.secretDisplay)}`,
     `  Test publishable key ${key(a.publishableKey, a.publishableDisplay)}`,
     '',
+    `  Trust Payments JSON  ${u}/json/`,
+    `  Trust Payments XML   ${u}/xml/`,
+    `  TP site reference    ${tp.siteReference || '(none: npm run cli -- tp users grant <name> --site <ref>)'}`,
+    `  TP username          ${tp.username}`,
+    `  TP password          ${tp.password ?? `(stored hashed; set OPENCASHIER_TP_PASSWORD or: npm run cli -- tp users passwd ${shellQuote(tp.username)})`}`,
+    '',
     'Try it:',
     `  curl ${u}/v1/payment_intents -u ${a.secretKey ?? 'sk_test_…'}: -d amount=20 -d currency=CNY -d confirm=true \\`,
     `    -d "payment_method_data[type]=alipay" -d return_url=https://example.com/done`,
+    `  curl ${u}/json/ -u ${shellQuote(`${tp.username}:${tp.password ?? '<password>'}`)} -H 'Content-Type: application/json' \\`,
+    `    -d ${shellQuote(tpAuth)}`,
     '',
   ];
   return lines.join('\n');
@@ -117,6 +147,10 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runTrigger(rest, process.env);
     return;
   }
+  if (command === 'tp' && tpWantsHelp(rest)) {
+    process.stdout.write(TP_USAGE + '\n');
+    return;
+  }
   const config = loadConfig(process.env);
   if (command === 'serve') return serve(config);
   const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: argv.join(' ') });
@@ -138,6 +172,12 @@ async function main(argv: string[]): Promise<void> {
       const sk = await rollKey(db, account.accountId, 'secret', false, Date.now());
       const pk = await rollKey(db, account.accountId, 'publishable', false, Date.now());
       process.stdout.write(`New test keys (the old ones no longer work):\n  Test secret key      ${sk}\n  Test publishable key ${pk}\n`);
+      return;
+    }
+    if (command === 'tp') {
+      process.exitCode = await runTp(rest, {
+        db, accountName: config.bootstrap.accountName, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
+      });
       return;
     }
     if (command === 'keys' && rest[0] === 'roll') {

@@ -8,6 +8,7 @@ import { ANTOM_NOTIFY_SCHEDULE_MS } from './simulator/context.js';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './delivery/webhooks.js';
 import { CRASH_STEPS, type CrashStep } from './core/context.js';
 import { isLoopbackHost } from './delivery/url-guard.js';
+import { SITE_REFERENCE, USERNAME } from './store/tp-accounts.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
@@ -71,6 +72,16 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.optional(),
   /** Requests per second per API key; 0 turns the limit off. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
+
+  /** Trust Payments: the first start's site and webservices user; a password given later becomes the user's. */
+  OPENCASHIER_TP_SITE_REFERENCE: z.string().regex(SITE_REFERENCE, '1 to 50 letters, digits or underscores').optional(),
+  OPENCASHIER_TP_USERNAME: z.string().regex(USERNAME, '1 to 100 characters without spaces or colons').optional(),
+  OPENCASHIER_TP_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+  /** How long an authorised Trust Payments AUTH waits before it settles (settlestatus 100), per mode. */
+  OPENCASHIER_TP_SETTLE_DELAY_SECONDS: z.coerce.number().int().min(0).default(5),
+  OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  /** Delays between Trust Payments URL-notification attempts (ms); default: the notifier's own. */
+  TP_NOTIFICATION_RETRY_SCHEDULE_MS: msList.optional(),
 });
 
 export interface AntomCredentials {
@@ -115,6 +126,16 @@ export interface Config {
     timeoutMs: number; retryScheduleMs: number[]; disableAfterMs: number; maxInFlight: number; perEndpoint: number;
     /** Test mode only: loopback and private webhook URLs are allowed. Live mode never allows them. */
     allowPrivateUrls: boolean;
+  };
+  tp: {
+    /** The first start's site, webservices user and password (OPENCASHIER_TP_*); unset: generated. */
+    siteReference?: string;
+    username?: string;
+    password?: string;
+    /** How long an authorised AUTH waits before it settles, in test and live mode. */
+    settleDelayMs: { test: number; live: number };
+    /** Unset: the notification worker's default schedule. */
+    notificationRetryScheduleMs?: number[];
   };
 }
 
@@ -208,6 +229,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       // A gateway only this machine can reach is a developer's; one others can reach must not
       // become their way into its network unless the operator says so.
       allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS ?? isLoopbackHost(e.HOST),
+    },
+    tp: {
+      siteReference: e.OPENCASHIER_TP_SITE_REFERENCE,
+      username: e.OPENCASHIER_TP_USERNAME,
+      password: e.OPENCASHIER_TP_PASSWORD,
+      settleDelayMs: { test: e.OPENCASHIER_TP_SETTLE_DELAY_SECONDS * 1000, live: e.OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS * 1000 },
+      notificationRetryScheduleMs: e.TP_NOTIFICATION_RETRY_SCHEDULE_MS,
     },
   };
 }

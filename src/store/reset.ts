@@ -1,12 +1,20 @@
 /**
  * `opencashier reset`: forget every test-mode object — payments, refunds, checkout sessions,
- * products, webhook endpoints, events, the simulator's payments — and keep everything live. The
+ * products, webhook endpoints, events, the simulator's payments, Trust Payments transactions and
+ * their notifications — and keep everything live (and every Trust Payments site, user and rule). The
  * account stays; its test keys are replaced unless asked to keep them.
  */
 import type { Db } from './db.js';
 
 /** In an order the foreign keys allow: what refers to a row goes before it. */
 const STEPS: readonly (readonly [table: string, sql: string])[] = [
+  // Trust Payments: test transactions and the notifications about them (and those of test sites).
+  // Sites, webservices users and notification rules are configuration and stay.
+  ['tp_notification_attempts', `DELETE FROM tp_notification_attempts WHERE notification_id IN (SELECT id FROM tp_notifications
+     WHERE NOT livemode OR site_reference IN (SELECT site_reference FROM tp_sites WHERE NOT livemode))`],
+  ['tp_notifications', `DELETE FROM tp_notifications
+     WHERE NOT livemode OR site_reference IN (SELECT site_reference FROM tp_sites WHERE NOT livemode)`],
+  ['tp_transactions', 'DELETE FROM tp_transactions WHERE NOT livemode'],
   ['webhook_attempts', 'DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE NOT livemode)'],
   ['webhook_deliveries', 'DELETE FROM webhook_deliveries WHERE NOT livemode'],
   ['checkout_line_items', 'DELETE FROM checkout_line_items WHERE session_id IN (SELECT id FROM checkout_sessions WHERE NOT livemode)'],

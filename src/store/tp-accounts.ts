@@ -234,3 +234,12 @@ export async function bootstrapTrustPayments(
   });
 }
 
+
+/** Lets an existing user of the account use one more site of the account (again: no change). */
+export async function grantSite(q: Queryable, opts: { username: string; siteReference: string; accountId: string }): Promise<void> {
+  const users = await q.query<{ account_id: string }>('SELECT account_id FROM tp_users WHERE username = $1', [opts.username]);
+  if (users[0]?.account_id !== opts.accountId) throw new TpSetupError(`There is no user ${opts.username}.`);
+  const site = await getSite(q, opts.siteReference);
+  if (site?.account_id !== opts.accountId) throw new TpSetupError(`There is no site ${opts.siteReference}.`);
+  await q.query('INSERT INTO tp_user_sites (username, site_reference) VALUES ($1, $2) ON CONFLICT DO NOTHING', [opts.username, opts.siteReference]);
+}
