@@ -180,7 +180,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const webhookWorker: WebhookWorker = new WebhookWorker(core, { ...config.webhooks, intervalMs: config.workerIntervalMs });
   // Trust Payments URL notifications: the same outbox rules as webhooks (loopback only when webhooks may go there).
   const urlNotifications: UrlNotificationWorker = new UrlNotificationWorker(db, {
-    clock, log: app.log, timeoutMs: config.webhooks.timeoutMs, retryScheduleMs: DEFAULT_TP_NOTIFICATION_RETRY_SCHEDULE_MS,
+    clock, log: app.log, timeoutMs: config.webhooks.timeoutMs, retryScheduleMs: config.tp.notificationRetryScheduleMs ?? DEFAULT_TP_NOTIFICATION_RETRY_SCHEDULE_MS,
     maxInFlight: config.webhooks.maxInFlight, intervalMs: config.workerIntervalMs, allowPrivateUrls: config.webhooks.allowPrivateUrls,
   });
 
@@ -218,7 +218,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return sendError(reply, apiErrors.unknownRoute(req.method, req.url));
   });
 
-  const worker = new Worker(core, db, config.workerIntervalMs, { delayMs: { test: 5_000, live: 86_400_000 } });
+  const worker = new Worker(core, db, config.workerIntervalMs, { delayMs: config.tp.settleDelayMs });
   const simWorker = simulatorOptions ? new SimulatorWorker(simulatorOptions) : undefined;
   const runWorkers = options.workers ?? true;
 
