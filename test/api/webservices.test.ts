@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
-import { SEED_004_AUTH, SEED_004_AUTH_REPLY_KEYS, SEED_004_AUTH_WAP, SEED_004_ENVELOPE } from '../helpers/seeds.js';
+import { SEED_004_AUTH, SEED_004_AUTH_REPLY_KEYS, SEED_004_AUTH_WAP, SEED_004_ENVELOPE, SEED_004_XML, SEED_004_XML_WAP } from '../helpers/seeds.js';
 import { basicAuth, seedTrustPayments, tp, tpJson, tpRaw, TP_SITE, TP_USER } from '../helpers/webservices.js';
 
 type Item = Record<string, any>;
@@ -317,3 +317,74 @@ for (const { kind, skip } of await stores()) {
     });
   });
 }
+
+describe('Trust Payments /xml/', () => {
+  let g: TestGateway;
+  before(async () => {
+    g = await startGateway({ store: 'pglite' });
+    await seedTrustPayments(g);
+  });
+  after(async () => g?.stop());
+
+  const el = (xml: string, path: string) => new RegExp(`<${path}>([^<]*)</${path}>`).exec(xml)?.[1];
+
+  test('seed 004\'s XML AUTH gets a <responseblock> carrying the JSON reply\'s information, and the same payment underneath', async () => {
+    const res = await tpRaw(g, '/xml/', SEED_004_XML);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/xml/);
+    const x = res.text;
+    assert.match(x, /^<responseblock version="3\.67">/);
+    assert.match(x, /<response type="AUTH">/);
+    assert.equal(el(x, 'code'), '0');
+    assert.equal(el(x, 'message'), 'Ok');
+    assert.equal(el(x, 'settlestatus'), '10');
+    assert.equal(el(x, 'orderreference'), 'MyOrder123');
+    assert.equal(el(x, 'merchantname'), 'Test Merchant');
+    assert.equal(el(x, 'operatorname'), TP_USER);
+    assert.match(el(x, 'partnerid') ?? '', /^2088\d{12}$/);
+    assert.equal(el(x, 'live'), '0');
+    assert.match(x, /<amount currencycode="EUR">1050<\/amount>/);
+    assert.match(x, /<payment type="ALIPAY"\/>/);
+    assert.match(el(x, 'timestamp') ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.match(el(x, 'secrand') ?? '', /^[A-Za-z0-9]{3,16}$/);
+    const reference = el(x, 'transactionreference')!;
+    const redirect = el(x, 'redirecturl')!.replaceAll('&amp;', '&');
+    assert.equal((await g.complete(redirect, 'succeeded')).status, 200);
+    const rec = await eventually(async () => {
+      const q = await tp(g, { requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { transactionreference: [{ value: reference }] } });
+      return q.records[0]?.settlestatus === '100' ? q.records[0] : undefined;
+    });
+    assert.equal(rec.baseamount, '1050');
+  });
+
+  test('the WAP XML AUTH opens the wallet\'s phone page; XML queries and updates work like JSON ones', async () => {
+    const x = (await tpRaw(g, '/xml/', SEED_004_XML_WAP)).text;
+    assert.equal(el(x, 'code'), '0', x);
+    assert.match(el(x, 'redirecturl') ?? '', /\/simulator\/wallet\?/);
+    const reference = el(x, 'transactionreference')!;
+    const query = (await tpRaw(g, '/xml/', `<requestblock version="3.67"><alias>${TP_USER}</alias><request type="TRANSACTIONQUERY"><filter><transactionreference>${reference}</transactionreference></filter></request></requestblock>`)).text;
+    assert.equal(el(query, 'code'), '0', query);
+    assert.match(query, new RegExp(`<record type="AUTH">[\\s\\S]*${reference}[\\s\\S]*</record>`));
+    const update = (await tpRaw(g, '/xml/', `<requestblock version="3.67"><alias>${TP_USER}</alias><request type="TRANSACTIONUPDATE"><filter><transactionreference>${reference}</transactionreference></filter><updates><settlement><settlestatus>2</settlestatus></settlement></updates></request></requestblock>`)).text;
+    assert.equal(el(update, 'code'), '0', update);
+    assert.equal((await tp(g, { requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { transactionreference: [{ value: reference }] } })).records[0].settlestatus, '2');
+  });
+
+  test('a DOCTYPE, an external entity, a billion laughs or broken XML is refused (10205) and nothing is created', async () => {
+    const [before] = await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_intents');
+    const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]>`
+      + SEED_004_XML.replace('MyOrder123', '&lol9;');
+    const xxe = `<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>${SEED_004_XML.replace('MyOrder123', '&x;')}`;
+    for (const body of [laughs, xxe, '<requestblock version="3.67"><request type="AUTH">', 'not xml at all', SEED_004_XML.replace('</requestblock>', '</requestblock><extra/>')]) {
+      const res = await tpRaw(g, '/xml/', body);
+      assert.equal(res.status, 200);
+      assert.equal(el(res.text, 'code'), '10205', res.text);
+      assert.doesNotMatch(res.text, /root:|lollol/);
+    }
+    const wrongField = (await tpRaw(g, '/xml/', SEED_004_XML.replace('<amount currencycode="EUR">1050</amount>', '<amount currencycode="EUR">10.50</amount>'))).text;
+    assert.equal(el(wrongField, 'code'), '30000');
+    assert.equal(el(wrongField, 'data'), 'baseamount');
+    const [afterwards] = await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_intents');
+    assert.equal(afterwards!.n, before!.n);
+  });
+});

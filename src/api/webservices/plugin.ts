@@ -18,6 +18,8 @@ import { parseRequestBlock, renderResponseBlock, type Envelope } from './xml.js'
 
 export const WEBSERVICES_PATHS = ['/json/', '/xml/'] as const;
 const BODY_LIMIT = 1_048_576;
+/** XML costs far more to parse than JSON; no real requestblock comes near this. */
+const XML_BODY_LIMIT = 131_072;
 /** More request items than any integration sends in one envelope. */
 const MAX_ITEMS = 100;
 
@@ -157,6 +159,9 @@ export function webservicesRoutes(opts: WebservicesOptions) {
 }
 
 function xmlEnvelope(text: string): { envelope: Envelope } | { error: ResponseItem } {
+  if (text.length > XML_BODY_LIMIT) {
+    return { error: { requesttypedescription: 'ERROR', errorcode: '10205', errormessage: 'Malformed XML: the body is too large', errordata: [`at most ${XML_BODY_LIMIT} characters`] } };
+  }
   const r = parseRequestBlock(text);
   if (r.ok) return { envelope: r.envelope };
   return { error: { requesttypedescription: 'ERROR', errorcode: r.errorcode, errormessage: r.errormessage, errordata: r.errordata } };
