@@ -414,7 +414,7 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
 }
 
 /** Text as XML character data (what the fuzz means, even if XML cannot carry it). */
-const xmlText = (v: unknown) => String(v ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const xmlText = (v: unknown) => (typeof v === 'object' && v !== null ? toJson(v) : String(v ?? '')).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /**
  * The Trust Payments door: the envelope, its request item or the seed's XML carry the fuzz;
