@@ -8,26 +8,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseRequestBlock, renderResponseBlock, type XmlParse } from '../../src/api/webservices/xml.js';
+import { SEED_004_XML_WAP } from '../helpers/seeds.js';
 
 // Trust Payments' own example (a WAP payment page on a phone).
-const SEED_WAP = `<requestblock version="3.67">
-<alias>webservices@example.com</alias>
-<request type="AUTH">
-<merchant>
-<orderreference>MyOrder123</orderreference>
-<returnurl>https://www.example.com/return</returnurl>
-</merchant>
-<billing>
-<amount currencycode="EUR">1050</amount>
-<payment type="ALIPAY"/>
-</billing>
-<operation>
-<sitereference>test_site12345</sitereference>
-<accounttypedescription>ECOM</accounttypedescription>
-<applicationtype>WAP</applicationtype>
-</operation>
-</request>
-</requestblock>`;
+const SEED_WAP = SEED_004_XML_WAP;
 
 // The same request for a desktop shop (no applicationtype), with the optional fields the door maps.
 const SEED_ECOM = `<?xml version="1.0" encoding="utf-8"?>
