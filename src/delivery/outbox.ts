@@ -1,0 +1,220 @@
+/**
+ * What every outbox worker shares (webhooks.ts, url-notifications.ts): the loop that claims due
+ * rows and keeps up to `maxInFlight` sends going, with a cap per destination, and the guarded POST
+ * that decides, at the address actually connected to, whether a send may go there (url-guard.ts).
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { classifyAddress, guardedLookup, refuseAddress, type WebhookUrlPolicy } from './url-guard.js';
+
+export interface SendResult {
+  status: number | null;
+  error: string | null;
+  /** The start of the answer, kept only from public addresses; null otherwise. */
+  excerpt: string | null;
+  latencyMs: number;
+}
+
+/** ±10% so a destination recovering from an outage is not hit by every retry at once. */
+export function jitter(ms: number): number {
+  return Math.round(ms * (0.9 + Math.random() * 0.2));
+}
+
+/** Bytes of an answer kept with its attempt. */
+const EXCERPT_BYTES = 1024;
+
+export interface SenderOptions {
+  /** The whole exchange (connect, send, the complete answer) must fit in this. */
+  timeoutMs: number;
+  /** Test mode may send to loopback and private addresses (see url-guard.ts). */
+  allowPrivateUrls: boolean;
+  userAgent: string;
+}
+
+/** POSTs bodies through the URL guard, with keep-alive pools kept apart per mode. */
+export class GuardedSender {
+  /**
+   * A reused keep-alive socket skips the guarded lookup, so live and test sends never share one:
+   * a socket test mode may open to a private address must not carry a live send.
+   */
+  private readonly agents = {
+    live: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
+    test: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
+  };
+
+  constructor(private readonly opts: SenderOptions) {}
+
+  destroy(): void {
+    for (const mode of [this.agents.live, this.agents.test]) {
+      mode.http.destroy();
+      mode.https.destroy();
+    }
+  }
+
+  post(url: string, body: string, headers: Record<string, string>, livemode: boolean): Promise<SendResult> {
+    const t0 = Date.now();
+    const { timeoutMs } = this.opts;
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (r: Omit<SendResult, 'latencyMs'>) => {
+        if (settled) return;
+        settled = true;
+        resolve({ ...r, latencyMs: Date.now() - t0 });
+      };
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        return done({ status: null, error: 'invalid URL', excerpt: null });
+      }
+      if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+        return done({ status: null, error: `refused: only http and https URLs are sent to (got ${target.protocol})`, excerpt: null });
+      }
+      const policy: WebhookUrlPolicy = { livemode, allowPrivate: this.opts.allowPrivateUrls };
+      // Node connects to an IP literal without calling `lookup`, so the guard there never sees it.
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      const refused = isIP(literal) ? refuseAddress(literal, policy) : undefined;
+      if (refused) return done({ status: null, error: `refused: ${literal} ${refused}`, excerpt: null });
+      const https = target.protocol === 'https:';
+      const send = https ? httpsRequest : httpRequest;
+      const agents = livemode ? this.agents.live : this.agents.test;
+      let req: ReturnType<typeof httpRequest>;
+      try {
+        req = send(target, {
+          agent: https ? agents.https : agents.http,
+          method: 'POST',
+          headers: { ...headers, 'Content-Length': Buffer.byteLength(body), 'User-Agent': this.opts.userAgent },
+          lookup: guardedLookup(policy) as never,
+          timeout: timeoutMs,
+        }, (res: IncomingMessage) => {
+          // Whoever may name a destination could otherwise read what an inside service answers: a
+          // reply from anything but a public address is consumed and never kept.
+          const keep = classifyAddress(res.socket?.remoteAddress ?? '')?.kind === 'public';
+          const decoder = new StringDecoder('utf8');
+          let kept = 0;
+          let excerpt = '';
+          res.on('data', (chunk: Buffer) => {
+            if (!keep || kept >= EXCERPT_BYTES) return;
+            const part = chunk.subarray(0, EXCERPT_BYTES - kept);
+            kept += part.length;
+            excerpt += decoder.write(part); // a character cut at the limit is left out, never garbled
+          });
+          // PostgreSQL text cannot hold NUL: one in an answer must not stop the attempt being recorded.
+          const text = () => (keep ? excerpt.replaceAll('\u0000', '\ufffd') : null);
+          res.on('end', () => done({ status: res.statusCode ?? null, error: null, excerpt: text() }));
+          res.on('error', (err) => done({ status: res.statusCode ?? null, error: err.message, excerpt: text() }));
+        });
+      } catch (err) {
+        return done({ status: null, error: (err as Error).message, excerpt: null });
+      }
+      // The whole exchange is bounded, not only idle time: a trickling server is cut off too.
+      const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (err) => done({ status: null, error: err.message, excerpt: null }));
+      req.on('close', () => clearTimeout(deadline));
+      req.end(body);
+    });
+  }
+}
+
+export interface OutboxLoopOptions<T> {
+  /** Names the rows in log lines ("webhook deliveries", "URL notifications"). */
+  what: string;
+  intervalMs: number;
+  maxInFlight: number;
+  log: { error(obj: object, msg?: string): void };
+  /**
+   * Claims up to `free` due rows (with a lease, SKIP LOCKED). `inFlight` counts this process's
+   * sends per destination, for the caps per destination.
+   */
+  claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<T[]>;
+  idOf(row: T): string;
+  /** The destination a row goes to (an endpoint, a site): sends are capped per destination. */
+  destinationOf(row: T): string;
+  /** Sends one row and records the attempt; a throw leaves the row to its lease. */
+  deliver(row: T): Promise<void>;
+}
+
+/** Claims due rows and keeps the in-flight set topped up; never waits for a send. */
+export class OutboxLoop<T> {
+  private readonly inFlight = new Map<string, string>(); // row id → destination
+  private readonly sends = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private kickTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private claiming = false;
+
+  constructor(private readonly opts: OutboxLoopOptions<T>) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = setInterval(() => void this.fill(), this.opts.intervalMs);
+    this.timer.unref();
+    void this.fill();
+  }
+
+  /** Stops claiming and waits for the sends under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.kickTimer) clearTimeout(this.kickTimer);
+    this.timer = undefined;
+    this.kickTimer = undefined;
+    await Promise.allSettled([...this.sends]);
+  }
+
+  /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
+  kick(): void {
+    if (this.stopped || this.kickTimer) return;
+    this.kickTimer = setTimeout(() => {
+      this.kickTimer = undefined;
+      void this.fill();
+    }, 20);
+    this.kickTimer.unref();
+  }
+
+  /** Claims and sends everything due now, and waits for those sends (tests and the bench). */
+  async runOnce(): Promise<number> {
+    const n = await this.fill();
+    await Promise.allSettled([...this.sends]);
+    return n;
+  }
+
+  private async fill(): Promise<number> {
+    if (this.claiming) return 0;
+    this.claiming = true;
+    let started = 0;
+    try {
+      for (;;) {
+        const free = this.opts.maxInFlight - this.inFlight.size;
+        if (free <= 0) break;
+        const perDestination = new Map<string, number>();
+        for (const d of this.inFlight.values()) perDestination.set(d, (perDestination.get(d) ?? 0) + 1);
+        const due = await this.opts.claim(free, perDestination);
+        if (due.length === 0) break;
+        for (const row of due) {
+          const id = this.opts.idOf(row);
+          this.inFlight.set(id, this.opts.destinationOf(row));
+          const p = this.opts.deliver(row)
+            .catch((err: unknown) => this.opts.log.error({ err, id }, `${this.opts.what}: bookkeeping failed; the lease will bring it back`))
+            .finally(() => {
+              this.inFlight.delete(id);
+              this.sends.delete(p);
+              if (!this.stopped) this.kick();
+            });
+          this.sends.add(p);
+          started++;
+        }
+        if (due.length < free) break;
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, `claiming ${this.opts.what} failed; retrying next round`);
+    } finally {
+      this.claiming = false;
+    }
+    return started;
+  }
+}
