@@ -151,9 +151,16 @@ for (const { kind, skip } of await stores()) {
       assert.equal(empty.requesttypedescription, 'ERROR');
       const both = await code(JSON.stringify({ ...SEED_004_ENVELOPE, request: [{ ...SEED_004_AUTH, requesttypedescription: 'AUTH' }] }));
       assert.equal(both.errorcode, '60040');
-      const chained = await code(JSON.stringify({ ...SEED_004_ENVELOPE, request: [{ ...SEED_004_AUTH, requesttypedescriptions: ['TRANSACTIONUPDATE', 'REFUND'] }] }));
-      assert.equal(chained.errorcode, '30000');
-      assert.deepEqual(chained.errordata.slice(0, 1), ['requesttypedescriptions']);
+      // Chains (§1): a disallowed combination is one item, 30000; a card integration's ACCOUNTCHECK+AUTH
+      // is run in order and stops at the ACCOUNTCHECK, which Alipay does not have (no zero-authorisation).
+      const disallowed = await tpRaw(g, '/json/', JSON.stringify({ ...SEED_004_ENVELOPE, request: [{ ...SEED_004_AUTH, requesttypedescriptions: ['TRANSACTIONUPDATE', 'REFUND'] }] }));
+      assert.equal(disallowed.body.response.length, 1);
+      assert.equal(disallowed.body.response[0].errorcode, '30000');
+      assert.deepEqual(disallowed.body.response[0].errordata.slice(0, 1), ['requesttypedescriptions']);
+      const check = await tpRaw(g, '/json/', JSON.stringify({ ...SEED_004_ENVELOPE, request: [{ ...SEED_004_AUTH, requesttypedescriptions: ['ACCOUNTCHECK', 'AUTH'] }] }));
+      assert.deepEqual(check.body.response.map((r: Item) => [r.requesttypedescription, r.errorcode]), [['ACCOUNTCHECK', '60018']]);
+      const unknown = await code(JSON.stringify({ ...SEED_004_ENVELOPE, request: [{ ...SEED_004_AUTH, requesttypedescriptions: ['THREEDQUERY'] }] }));
+      assert.deepEqual([unknown.requesttypedescription, unknown.errorcode], ['THREEDQUERY', '60018']);
       assert.deepEqual(await countRows(g), before);
     });
 

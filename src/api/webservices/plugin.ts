@@ -148,7 +148,7 @@ export function webservicesRoutes(opts: WebservicesOptions) {
           response.push(envelopeError('30010', ['request']));
           continue;
         }
-        response.push(await handleItem({ deps: opts.core, user, request_id: req.id }, item, requestreference));
+        response.push(...await handleItem({ deps: opts.core, user, request_id: req.id }, item, requestreference));
       }
       return send(req, reply, door, { requestreference, version, secrand: secrand(), response });
     };

@@ -37,8 +37,17 @@ function errorItem(type: string, e: TpError, extra: ResponseItem = {}): Response
   return { ...extra, requesttypedescription: type, errorcode: e.code, errormessage: TP_MESSAGES[e.code] ?? 'Unknown error', errordata: data };
 }
 
-/** The item's one request type, or the error item that says why there is none. */
-export function requestTypeOf(item: Item): { type: string } | { error: ResponseItem } {
+/**
+ * Chains the door runs (§1: one response item per type, in order, each later one the child of the
+ * one before). Alipay has no zero-authorisation (seed 004), so ACCOUNTCHECK, which card
+ * integrations put before their AUTH, is answered 60018 and ends the chain; every other
+ * combination (TRANSACTIONUPDATE+REFUND, …) is refused whole with 30000.
+ */
+const CHAINS: readonly (readonly string[])[] = [['ACCOUNTCHECK', 'AUTH']];
+const CHAINABLE = ['ACCOUNTCHECK'];
+
+/** The item's request types in order, or the error item that says why they cannot run. */
+export function requestTypesOf(item: Item): { types: string[] } | { error: ResponseItem } {
   const plural = item.requesttypedescriptions;
   const single = item.requesttypedescription;
   if (plural !== undefined && single !== undefined) return { error: errorItem('ERROR', tpError('60040')) };
@@ -50,23 +59,40 @@ export function requestTypeOf(item: Item): { type: string } | { error: ResponseI
   else return { error: errorItem('ERROR', tpError('60018', ['None'])) };
   if (types.length === 0) return { error: errorItem('ERROR', tpError('60018', ['None'])) };
   if (types.some((t) => typeof t !== 'string')) return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'])) };
-  if (types.length > 1) {
-    return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'], `Alipay takes one request type per request; ${types.join('+')} cannot be chained.`)) };
+  const list = types as string[];
+  if (list.length > 1 && !CHAINS.some((c) => c.length === list.length && c.every((t, i) => t === list[i]))) {
+    return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'], `${list.join('+')} cannot be chained: send each as its own request.`)) };
   }
-  const type = types[0] as string;
-  if (!SUPPORTED_TYPES.includes(type)) return { error: errorItem(type.slice(0, 20) || 'ERROR', tpError('60018', ['requesttypedescription'], `This gateway serves ${SUPPORTED_TYPES.join(', ')} for Alipay.`)) };
-  return { type };
+  const unknown = list.find((t) => !SUPPORTED_TYPES.includes(t) && !CHAINABLE.includes(t));
+  if (unknown !== undefined) {
+    return { error: errorItem(unknown.slice(0, 20) || 'ERROR', tpError('60018', ['requesttypedescription'], `This gateway serves ${SUPPORTED_TYPES.join(', ')} for Alipay.`)) };
+  }
+  return { types: list };
 }
 
-export async function handleItem(c: Caller, item: Item, requestReference: string): Promise<ResponseItem> {
-  const found = requestTypeOf(item);
-  if ('error' in found) return found.error;
-  const type = found.type;
+/** One request item → its response items (one per chained type, up to the first that fails). */
+export async function handleItem(c: Caller, item: Item, requestReference: string): Promise<ResponseItem[]> {
+  const found = requestTypesOf(item);
+  if ('error' in found) return [found.error];
+  const out: ResponseItem[] = [];
+  let parent: string | undefined;
+  for (const type of found.types) {
+    const r = await handleType(c, type, parent === undefined ? item : { ...item, parenttransactionreference: parent }, requestReference);
+    out.push(r);
+    if (r.errorcode !== '0') break;
+    parent = typeof r.transactionreference === 'string' ? r.transactionreference : parent;
+  }
+  return out;
+}
+
+async function handleType(c: Caller, type: string, item: Item, requestReference: string): Promise<ResponseItem> {
   // Every value we read is a string (§3); the store cannot hold NUL or lone surrogates.
   const problem = inspectInput(item);
   if (problem) return errorItem(type, tpError('30000', [problem.param?.split('[')[0] ?? 'request'], problem.message));
   try {
     switch (type) {
+      case 'ACCOUNTCHECK':
+        return errorItem('ACCOUNTCHECK', tpError('60018', ['requesttypedescription'], 'Alipay has no zero-authorisation (ACCOUNTCHECK): send the AUTH on its own.'));
       case 'AUTH':
         return await auth(c, item, requestReference);
       case 'REFUND':
