@@ -241,6 +241,9 @@ test('without OPENCASHIER_TP_* a test site and user are generated and shown; tp 
       refused(await run('rules', 'add', '--site', 'shop_cli', '--on', 'refund', '--url', 'not a url'), /^Not a URL: not a url$/);
       refused(await run('rules', 'add', '--site', 'shop_cli', '--on', 'refund', '--url', 'ftp://merchant.example/'), /http:\/\/ or https:\/\//);
       refused(await run('rules', 'add', '--site', 'shop_cli', '--on', 'payout', '--url', 'https://merchant.example/'), /--on is authorisation, settlement, refund/);
+      // A live site notifies public https addresses only, as live webhooks go.
+      refused(await run('rules', 'add', '--site', 'live_shop', '--on', 'settlement', '--url', 'http://127.0.0.1:9/n'), /cannot receive a live site's notifications/);
+      refused(await run('rules', 'add', '--site', 'live_shop', '--on', 'settlement', '--url', 'http://merchant.example/n'), /https/);
       refused(await run('rules', 'add', '--site', 'nope', '--on', 'refund', '--url', 'https://merchant.example/'), /^There is no site nope\.$/);
       refused(await run('rules', 'add', '--site', 'shop_cli'), /needs --on, --url/);
       const rules = assertAligned(ok(await run('rules', 'list')));

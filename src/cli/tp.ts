@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Db, Queryable } from '../store/db.js';
 import { randomToken } from '../core/ids.js';
 import { bootstrapAccount } from '../store/accounts.js';
+import { checkWebhookUrl } from '../delivery/url-guard.js';
 import {
   addRule, createSite, disableUser, getSite, grantSite, listRules, listSites, listUsers, putUser, removeRule,
   setNotificationPassword, TpSetupError,
@@ -263,6 +264,12 @@ export async function runTp(args: string[], ctx: TpContext): Promise<number> {
           const bad = fields.find((f) => !FIELD.test(f));
           if (bad !== undefined) throw new UsageError(`--fields is a comma-separated list of field names (letters, digits, _): not ${JSON.stringify(bad)}.`);
           if (fields.length === 0) throw new UsageError('--fields names at least one field (leave it out for the recommended ones).');
+        }
+        const site = await siteOfAccount(db, values.site as string, accountId);
+        // A live site's notifications go only to public https addresses, as live webhooks do; the sender checks again at every attempt.
+        if (site.livemode) {
+          const why = await checkWebhookUrl(values.url as string, { livemode: true, allowPrivate: false });
+          if (why) throw new TpSetupError(`${values.url as string} cannot receive a live site's notifications: ${why.replace('webhooks', 'notifications')}.`);
         }
         const rule = await db.tx(async (q) => {
           await siteOfAccount(q, values.site as string, accountId);
