@@ -39,7 +39,7 @@ export interface WebservicesUser {
 }
 
 const VERIFIED_TTL_MS = 5 * 60_000;
-const verified = new Map<string, number>(); // sha256(username, password, stored hash) → expiry
+const verified = new Map<string, { ok: boolean; until: number }>(); // sha256(username, password, stored hash) → verdict
 
 /** The user these Basic credentials name, or undefined (unknown user, wrong password, disabled). */
 export async function authenticateUser(q: Queryable, username: string, password: string, now = Date.now()): Promise<WebservicesUser | undefined> {
@@ -52,12 +52,14 @@ export async function authenticateUser(q: Queryable, username: string, password:
   const row = rows[0];
   if (!row) return undefined;
   const memo = createHash('sha256').update(`${username}\u0000${password}\u0000${row.password_hash}`).digest('hex');
-  const until = verified.get(memo);
-  if (!(until && until > now)) {
-    if (!(await verifyPassword(password, row.password_hash))) return undefined;
+  const known = verified.get(memo);
+  if (!(known && known.until > now)) {
+    // Wrong passwords are remembered too: a client retrying bad credentials costs one scrypt, not one per request.
+    const ok = await verifyPassword(password, row.password_hash);
     if (verified.size > 10_000) verified.clear();
-    verified.set(memo, now + VERIFIED_TTL_MS);
-  }
+    verified.set(memo, { ok, until: now + VERIFIED_TTL_MS });
+    if (!ok) return undefined;
+  } else if (!known.ok) return undefined;
   return { username: row.username, account_id: row.account_id, sites: row.sites ?? [] };
 }
 
