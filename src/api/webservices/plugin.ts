@@ -106,13 +106,14 @@ function credentials(req: FastifyRequest): { username: string; password: string 
 export async function webservicesErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
   const door = doorOf(req);
+  const answer = (item: ResponseItem) =>
+    send(req, reply, door, { requestreference: requestReferenceOf(req), version: door === 'xml' ? '3.67' : '1.00', secrand: secrand(), response: [item] });
   if (status === 500) {
     req.log.error({ err }, 'webservices request failed');
-    return send(req, reply, door, { requestreference: requestReferenceOf(req), version: door === 'xml' ? '3.67' : '1.00', secrand: secrand(), response: [envelopeError('99999', [`request ${req.id}`])] });
+    return answer(envelopeError('99999', [`request ${req.id}`]));
   }
   req.log.warn({ status, code: (err as { code?: string }).code }, 'webservices request refused');
-  if (status === 413) return send(req, reply, door, { requestreference: requestReferenceOf(req), version: '1.00', secrand: secrand(), response: [envelopeError(door === 'xml' ? '10205' : '10205', [`The body is larger than ${BODY_LIMIT} bytes.`])] });
-  return send(req, reply, door, { requestreference: requestReferenceOf(req), version: door === 'xml' ? '3.67' : '1.00', secrand: secrand(), response: [envelopeError('10205', [err.message])] });
+  return answer(envelopeError('10205', [status === 413 ? `The body is larger than ${BODY_LIMIT} bytes.` : err.message]));
 }
 
 export function webservicesRoutes(opts: WebservicesOptions) {
