@@ -105,6 +105,15 @@ export function upstreamRoutes(opts: UpstreamOptions) {
       const current = synced.value;
       if (!current.return_url) return reply.type('text/html').send(`<!doctype html><title>Payment ${current.status}</title><p>Payment status: ${current.status}. You may close this window.</p>`);
       const target = new URL(current.return_url);
+      // A Trust Payments AUTH's shopper returns with what that merchant reads: the transaction, not a client secret.
+      const auth = await opts.core.store.tp.authOf(current.id);
+      if (auth) {
+        target.searchParams.set('transactionreference', auth.reference);
+        target.searchParams.set('settlestatus', String(auth.settle_status));
+        target.searchParams.set('errorcode', auth.error_code);
+        if (auth.order_reference !== null) target.searchParams.set('orderreference', auth.order_reference);
+        return reply.redirect(target.toString(), 303);
+      }
       target.searchParams.set('payment_intent', current.id);
       target.searchParams.set('payment_intent_client_secret', current.client_secret);
       target.searchParams.set('redirect_status', REDIRECT_STATUS[current.status] ?? 'pending');

@@ -107,6 +107,14 @@ for (const { kind, skip } of await stores()) {
         return p.status === 'succeeded' ? p : undefined;
       });
       assert.equal(paid.amount_received, 1050);
+      // The wallet sends the shopper back through the gateway to the returnurl, with the transaction's outcome.
+      const [sim] = await g.gateway.db.query<{ redirect_url: string }>('SELECT redirect_url FROM sim_payments WHERE reference_order_id = $1', [pi.id]);
+      const back = new URL((await fetch(sim!.redirect_url, { redirect: 'manual' })).headers.get('location')!);
+      assert.equal(`${back.origin}${back.pathname}`, SEED_004_AUTH.returnurl);
+      assert.equal(back.searchParams.get('transactionreference'), auth.transactionreference);
+      assert.equal(back.searchParams.get('errorcode'), '0');
+      assert.equal(back.searchParams.get('orderreference'), 'My_Order_123');
+      assert.equal(back.searchParams.get('payment_intent_client_secret'), null, 'a Trust Payments merchant gets no client secret');
       const rec = await settled(g, auth.transactionreference);
       assert.equal(rec.errorcode, '0');
       assert.match(rec.settledtimestamp, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
