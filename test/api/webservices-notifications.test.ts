@@ -95,13 +95,14 @@ describe('URL notifications and settlement', () => {
         return all.length >= 3 && all.at(-1)!.status === 200 ? all : undefined;
       });
       assert.equal(new Set(sent.map((r) => r.body)).size, 1, 'every retry carries the very same body');
-      const rows = await g.gateway.db.query<{ status: string; attempts: number; n: number }>(
-        `SELECT n.status, n.attempts, (SELECT count(*)::int FROM tp_notification_attempts x WHERE x.notification_id = n.id) AS n
-           FROM tp_notifications n WHERE n.transaction_reference = $1 AND n.url = $2`, [a.transactionreference, auth.url]);
+      // The 200 reaches the receiver before its attempt is recorded: wait for the outcome, which commits with it.
       await eventually(async () => {
         const [r] = await g.gateway.db.query<{ status: string }>('SELECT status FROM tp_notifications WHERE transaction_reference = $1 AND url = $2', [a.transactionreference, auth.url]);
         return r?.status === 'succeeded';
       });
+      const rows = await g.gateway.db.query<{ status: string; attempts: number; n: number }>(
+        `SELECT n.status, n.attempts, (SELECT count(*)::int FROM tp_notification_attempts x WHERE x.notification_id = n.id) AS n
+           FROM tp_notifications n WHERE n.transaction_reference = $1 AND n.url = $2`, [a.transactionreference, auth.url]);
       assert.equal(rows.length, 1);
       assert.ok(rows[0]!.n >= 3, `attempts recorded: ${rows[0]!.n}`);
     } finally {
