@@ -218,3 +218,50 @@ export class OutboxLoop<T> {
     return started;
   }
 }
+
+/**
+ * An outbox worker: the loop and the sender, wired. A subclass says how to claim, identify and
+ * deliver its rows; start, stop, kick and runOnce are the same for every outbox.
+ */
+export abstract class OutboxWorker<T> {
+  protected readonly sender: GuardedSender;
+  private readonly loop: OutboxLoop<T>;
+
+  constructor(o: SenderOptions & { what: string; intervalMs: number; maxInFlight: number; log: { error(obj: object, msg?: string): void } }) {
+    this.sender = new GuardedSender(o);
+    this.loop = new OutboxLoop<T>({
+      what: o.what,
+      intervalMs: o.intervalMs,
+      maxInFlight: o.maxInFlight,
+      log: o.log,
+      claim: (free, inFlight) => this.claim(free, inFlight),
+      idOf: (row) => this.idOf(row),
+      destinationOf: (row) => this.destinationOf(row),
+      deliver: (row) => this.deliver(row),
+    });
+  }
+
+  protected abstract claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<T[]>;
+  protected abstract idOf(row: T): string;
+  protected abstract destinationOf(row: T): string;
+  protected abstract deliver(row: T): Promise<void>;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    this.sender.destroy();
+  }
+
+  /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** Claims and sends everything due now, and waits for those sends (tests and the bench). */
+  runOnce(): Promise<number> {
+    return this.loop.runOnce();
+  }
+}

@@ -19,7 +19,7 @@
 import type { Db } from '../store/db.js';
 import type { TpNotificationRecord } from '../core/settlement/records.js';
 import { tpNotificationStore, type TpNotificationOutcome } from '../store/tp-notifications.js';
-import { GuardedSender, jitter, OutboxLoop, type SendResult } from './outbox.js';
+import { jitter, OutboxWorker, type SendResult } from './outbox.js';
 
 export interface UrlNotificationLogger {
   warn(obj: object, msg?: string): void;
@@ -54,47 +54,27 @@ const DEFAULT_PER_SITE = 4;
 const USER_AGENT = 'OpenCashier/0.1 (+https://github.com/opencashier; trust-payments-notifications)';
 const CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=UTF-8';
 
-export class UrlNotificationWorker {
-  private readonly sender: GuardedSender;
-  private readonly loop: OutboxLoop<TpNotificationRecord>;
-
+export class UrlNotificationWorker extends OutboxWorker<TpNotificationRecord> {
   constructor(private readonly db: Db, private readonly opts: UrlNotificationOptions) {
-    this.sender = new GuardedSender({ timeoutMs: opts.timeoutMs, allowPrivateUrls: opts.allowPrivateUrls, userAgent: USER_AGENT });
-    this.loop = new OutboxLoop<TpNotificationRecord>({
-      what: 'URL notifications',
-      intervalMs: opts.intervalMs,
-      maxInFlight: opts.maxInFlight,
-      log: opts.log,
-      // Long enough to finish a send and record it; a process killed mid-send frees it after this.
-      claim: (free, inFlight) => tpNotificationStore(this.db).claimDue(this.opts.clock.now(), free, this.opts.timeoutMs * 2 + 1_000, {
-        inFlight, perSite: this.opts.perSite ?? DEFAULT_PER_SITE,
-      }),
-      idOf: (n) => n.id,
-      destinationOf: (n) => n.site_reference,
-      deliver: (n) => this.deliver(n),
+    super({ ...opts, what: 'URL notifications', userAgent: USER_AGENT });
+  }
+
+  protected claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<TpNotificationRecord[]> {
+    // Long enough to finish a send and record it; a process killed mid-send frees it after this.
+    return tpNotificationStore(this.db).claimDue(this.opts.clock.now(), free, this.opts.timeoutMs * 2 + 1_000, {
+      inFlight, perSite: this.opts.perSite ?? DEFAULT_PER_SITE,
     });
   }
 
-  start(): void {
-    this.loop.start();
+  protected idOf(n: TpNotificationRecord): string {
+    return n.id;
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    this.sender.destroy();
+  protected destinationOf(n: TpNotificationRecord): string {
+    return n.site_reference;
   }
 
-  /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
-  kick(): void {
-    this.loop.kick();
-  }
-
-  /** Claims and sends everything due now, and waits for those sends (tests and the bench). */
-  runOnce(): Promise<number> {
-    return this.loop.runOnce();
-  }
-
-  private async deliver(n: TpNotificationRecord): Promise<void> {
+  protected async deliver(n: TpNotificationRecord): Promise<void> {
     const started = this.opts.clock.now();
     // Claims cut off before their answer was recorded (a process killed mid-send) count too; a
     // notification that keeps taking its process down still comes to an end.

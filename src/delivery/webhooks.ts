@@ -14,7 +14,7 @@ import { recordEvent, systemContext, type CoreDeps } from '../core/context.js';
 import type { DueDelivery } from '../core/store.js';
 import { giveUpPending } from '../core/webhooks/endpoints.js';
 import { signatureHeader } from './signature.js';
-import { GuardedSender, jitter, OutboxLoop, type SendResult } from './outbox.js';
+import { jitter, OutboxWorker, type SendResult } from './outbox.js';
 
 export interface WebhookDeliveryOptions {
   timeoutMs: number;
@@ -37,47 +37,25 @@ export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [
 
 const USER_AGENT = 'OpenCashier/0.1 (+https://github.com/opencashier; webhooks)';
 
-export class WebhookWorker {
-  private readonly sender: GuardedSender;
-  private readonly loop: OutboxLoop<DueDelivery>;
-
+export class WebhookWorker extends OutboxWorker<DueDelivery> {
   constructor(private readonly core: CoreDeps, private readonly opts: WebhookDeliveryOptions) {
-    this.sender = new GuardedSender({ timeoutMs: opts.timeoutMs, allowPrivateUrls: opts.allowPrivateUrls, userAgent: USER_AGENT });
-    this.loop = new OutboxLoop<DueDelivery>({
-      what: 'webhook deliveries',
-      intervalMs: opts.intervalMs,
-      maxInFlight: opts.maxInFlight,
-      log: core.log,
-      claim: async (free, inFlight) => {
-        const busy = [...inFlight].filter(([, n]) => n >= this.opts.perEndpoint).map(([ep]) => ep);
-        // Long enough to finish a send and record it; a process killed mid-send frees it after this.
-        const lease = this.opts.timeoutMs * 2 + 1_000;
-        const due = await this.core.store.tx((s) => s.deliveries.claimDue(this.core.clock.now(), free, lease, busy, this.opts.perEndpoint));
-        return this.capPerEndpoint(due, inFlight);
-      },
-      idOf: (d) => d.delivery.id,
-      destinationOf: (d) => d.endpoint.id,
-      deliver: (d) => this.deliver(d),
-    });
+    super({ ...opts, what: 'webhook deliveries', log: core.log, userAgent: USER_AGENT });
   }
 
-  start(): void {
-    this.loop.start();
+  protected async claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<DueDelivery[]> {
+    const busy = [...inFlight].filter(([, n]) => n >= this.opts.perEndpoint).map(([ep]) => ep);
+    // Long enough to finish a send and record it; a process killed mid-send frees it after this.
+    const lease = this.opts.timeoutMs * 2 + 1_000;
+    const due = await this.core.store.tx((s) => s.deliveries.claimDue(this.core.clock.now(), free, lease, busy, this.opts.perEndpoint));
+    return this.capPerEndpoint(due, inFlight);
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
-    this.sender.destroy();
+  protected idOf(d: DueDelivery): string {
+    return d.delivery.id;
   }
 
-  /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
-  kick(): void {
-    this.loop.kick();
-  }
-
-  /** Claims and sends everything due now, and waits for those sends (tests and the bench). */
-  runOnce(): Promise<number> {
-    return this.loop.runOnce();
+  protected destinationOf(d: DueDelivery): string {
+    return d.endpoint.id;
   }
 
   /**
@@ -107,7 +85,7 @@ export class WebhookWorker {
     return keep;
   }
 
-  private async deliver(d: DueDelivery): Promise<void> {
+  protected async deliver(d: DueDelivery): Promise<void> {
     // Rendered in the dialect the endpoint's api_version asks for (api/v1/dialect.ts).
     const body = JSON.stringify(inDialect(eventPublic(d.event), dialectOfApiVersion(d.endpoint.api_version)));
     const started = this.core.clock.now();
