@@ -73,8 +73,5 @@ export function tpRepo(q: Queryable): TpRepo {
       [before, limit],
     ),
     enqueueNotification: (n) => insertRecord(q, TP_NOTIFICATIONS, n),
-    notificationsOf: async (ref) => (await q.query(
-      'SELECT * FROM tp_notifications WHERE transaction_reference = $1 ORDER BY created, id', [ref],
-    )).map((r) => fromRow(TP_NOTIFICATIONS, r)),
   };
 }

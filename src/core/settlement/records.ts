@@ -140,5 +140,4 @@ export interface TpRepo {
   /** AUTHs still at settlestatus 10 created before `before` and not yet flagged, locked, SKIP LOCKED. */
   claimOverdue(before: number, limit: number): Promise<TpTransactionRecord[]>;
   enqueueNotification(n: TpNotificationRecord): Promise<void>;
-  notificationsOf(transactionReference: string): Promise<TpNotificationRecord[]>;
 }
