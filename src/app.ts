@@ -25,7 +25,10 @@ import { errorCodesPage } from './api/v1/error-codes.js';
 import { parseForm } from './api/v1/form.js';
 import { NOTIFY_PATH, upstreamRoutes } from './api/upstream.js';
 import { checkoutPageRoutes } from './api/checkout.js';
-import { homePage, notFoundPage } from './pages/home.js';
+import { notFoundPage } from './pages/home.js';
+import { dashboardPlugin, sessionOf } from './api/dashboard/plugin.js';
+import { dashboardQueries } from './store/dashboard.js';
+import { bootstrapDashboardPassword } from './store/dashboard-auth.js';
 import { SIMULATOR_MIGRATIONS, SimulatorWorker, simulatorPlugin, type SimulatorOptions } from './simulator/index.js';
 import { Worker } from './jobs/worker.js';
 import { WebhookWorker } from './delivery/webhooks.js';
@@ -55,6 +58,8 @@ export interface Gateway {
   account: Bootstrap;
   /** The Trust Payments site and webservices user made (or found) at boot. */
   tp: TpBootstrap;
+  /** The dashboard password in plain text when it was just generated or given; shown once. */
+  dashboardPassword?: string;
   simulatorKeys?: SimulatorKeys;
   /** The base URL the gateway is reachable at (PUBLIC_URL, or the bound port). */
   publicUrl(): string;
@@ -98,6 +103,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     password: config.tp.password,
     now: clock.now(),
   });
+
+  const dashboardPassword = await bootstrapDashboardPassword(db, { accountId: account.accountId, password: config.dashboard.password, now: clock.now() });
 
   let simulatorKeys: SimulatorKeys | undefined;
   if (config.simulator) {
@@ -206,9 +213,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     };
     await app.register(simulatorPlugin(simulatorOptions));
   }
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage({
-    publicUrl: boundUrl, simulator: Boolean(simulatorOptions), account, live: Boolean(config.antom.live),
-  })));
+  await app.register(dashboardPlugin({
+    core, db, queries: dashboardQueries(db), sessionTtlMs: config.dashboard.sessionTtlMs, secureCookies: config.dashboard.secureCookies,
+    liveConfigured: Boolean(config.antom.live), accountName: (id) => accountName(db, id), publicUrl,
+    upstreamCalls: async () => [],
+  }));
+  // The gateway's front page is the dashboard: a signed-out visitor is sent to sign in and learns nothing about the account.
+  app.get('/', async (req, reply) => reply.redirect((await sessionOf(db, req, clock.now())) ? '/dashboard' : '/dashboard/login', 303));
   app.get('/healthz', async () => ({ ok: true }));
   // Outside every door: an API client that forgot /v1 gets the /v1 error shape and a hint; a browser a page.
   app.setNotFoundHandler(async (req, reply) => {
@@ -231,6 +242,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     core,
     account,
     tp,
+    dashboardPassword,
     simulatorKeys,
     publicUrl,
     async start() {

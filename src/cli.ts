@@ -15,6 +15,14 @@ import { DataFolderBusy } from './store/data-lock.js';
 import { resetTestData } from './store/reset.js';
 import { prettyStream } from './logging.js';
 import { runTp, TP_USAGE, tpWantsHelp } from './cli/tp.js';
+import { generateDashboardPassword, setDashboardPassword } from './store/dashboard-auth.js';
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('New dashboard password (at least 12 characters), then Enter and Ctrl-D: ');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -37,6 +45,9 @@ Usage: opencashier [command]
   tp sites|users|rules …
                         Trust Payments sites, webservices users and URL-notification rules
                         (opencashier tp --help for every command)
+  dashboard password [--generate]
+                        set the dashboard password (read from stdin, or OPENCASHIER_DASHBOARD_PASSWORD;
+                        --generate makes one and prints it); signs out password sessions
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
@@ -45,7 +56,9 @@ OPENCASHIER_TEST_SECRET_KEY, OPENCASHIER_TEST_PUBLISHABLE_KEY, ANTOM_TEST_* / AN
 (CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info); Trust Payments:
 OPENCASHIER_TP_SITE_REFERENCE, OPENCASHIER_TP_USERNAME, OPENCASHIER_TP_PASSWORD (the first site and
 webservices user; generated when unset), OPENCASHIER_TP_SETTLE_DELAY_SECONDS (5),
-OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS (86400), TP_NOTIFICATION_RETRY_SCHEDULE_MS. See README.md.`;
+OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS (86400), TP_NOTIFICATION_RETRY_SCHEDULE_MS; dashboard:
+OPENCASHIER_DASHBOARD_PASSWORD (generated on first start when unset), DASHBOARD_SESSION_HOURS (12).
+See README.md.`;
 
 /** A word the shell passes on as it is. */
 function shellQuote(word: string): string {
@@ -71,7 +84,8 @@ function banner(g: Gateway): string {
     '',
     `OpenCashier is running${a.created ? ' — first start: a test account was created' : ''}`,
     '',
-    `  Dashboard / home     ${u}/`,
+    `  Dashboard            ${u}/dashboard`,
+    `  Dashboard password   ${g.dashboardPassword ?? '(stored hashed; shown once at first start — set a new one: npm run cli -- dashboard password)'}`,
     `  API (Stripe-style)   ${u}/v1`,
     `  Antom notify URL     ${u}/antom/notify`,
     c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)`
@@ -178,6 +192,21 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await runTp(rest, {
         db, accountName: config.bootstrap.accountName, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
       });
+      return;
+    }
+    if (command === 'dashboard' && rest[0] === 'password') {
+      const account = await bootstrapAccount(db, { name: config.bootstrap.accountName, now: Date.now() });
+      let password = rest.includes('--generate') ? generateDashboardPassword() : config.dashboard.password;
+      if (password === undefined) password = (await readStdin()).replace(/\r?\n$/, '');
+      if (password.length < 12) {
+        process.stderr.write('A dashboard password needs at least 12 characters. Pipe one in (echo … | npm run cli -- dashboard password), set OPENCASHIER_DASHBOARD_PASSWORD, or use --generate.\n');
+        process.exitCode = 2;
+        return;
+      }
+      await setDashboardPassword(db, account.accountId, password, Date.now());
+      process.stdout.write(rest.includes('--generate')
+        ? `New dashboard password (shown once; sessions signed in with the old one are closed):\n${password}\n`
+        : 'Dashboard password changed; sessions signed in with the old one are closed.\n');
       return;
     }
     if (command === 'keys' && rest[0] === 'roll') {

@@ -82,6 +82,11 @@ const envSchema = z.object({
   OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS: z.coerce.number().int().min(0).default(86_400),
   /** Delays between Trust Payments URL-notification attempts (ms); default: the notifier's own. */
   TP_NOTIFICATION_RETRY_SCHEDULE_MS: msList.optional(),
+
+  /** The dashboard's password; unset: generated on first start and printed once in the banner. */
+  OPENCASHIER_DASHBOARD_PASSWORD: z.string().min(12, 'at least 12 characters').max(200).optional(),
+  /** How long a dashboard sign-in lasts. */
+  DASHBOARD_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
 });
 
 export interface AntomCredentials {
@@ -136,6 +141,13 @@ export interface Config {
     settleDelayMs: { test: number; live: number };
     /** Unset: the notification worker's default schedule. */
     notificationRetryScheduleMs?: number[];
+  };
+  dashboard: {
+    /** Given by the operator (OPENCASHIER_DASHBOARD_PASSWORD); unset: generated once and kept hashed. */
+    password?: string;
+    sessionTtlMs: number;
+    /** Cookies get `Secure` when the dashboard is served over https. */
+    secureCookies: boolean;
   };
 }
 
@@ -236,6 +248,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       password: e.OPENCASHIER_TP_PASSWORD,
       settleDelayMs: { test: e.OPENCASHIER_TP_SETTLE_DELAY_SECONDS * 1000, live: e.OPENCASHIER_TP_SETTLE_DELAY_LIVE_SECONDS * 1000 },
       notificationRetryScheduleMs: e.TP_NOTIFICATION_RETRY_SCHEDULE_MS,
+    },
+    dashboard: {
+      password: e.OPENCASHIER_DASHBOARD_PASSWORD,
+      sessionTtlMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
+      secureCookies: (e.PUBLIC_URL ?? '').startsWith('https:'),
     },
   };
 }

@@ -13,6 +13,7 @@ import { REFUSED_RETENTION_MS } from '../core/notifications.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';
+import { pruneSessions } from '../store/dashboard-auth.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60_000;
@@ -48,7 +49,8 @@ export class Worker {
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await pruneKeys(this.db, now - IDEMPOTENCY_TTL_MS);
-      await pruneRateWindows(this.db, now - 10_000);
+      await pruneRateWindows(this.db, now);
+      await pruneSessions(this.db, now);
       await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
     }
     let total = (await expireDueSessions(this.core)) + (await settleDue(this.core, this.settlement));

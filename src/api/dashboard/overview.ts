@@ -1,0 +1,51 @@
+/** The Overview and Refunded payments pages: read-only, from the dashboard's read model. */
+import type { RefundFilter } from '../../store/dashboard.js';
+import { overviewPage } from '../../pages/dashboard/overview.js';
+import { refundsPage } from '../../pages/dashboard/refunds.js';
+import { cursorParam, DAY_MS, dayStart, PAGE_SIZE } from './payments.js';
+import type { DashboardKit } from './session.js';
+
+export const OVERVIEW_DAYS = 30;
+
+/** The window's UTC days, oldest first, ending with today's. */
+export function lastDays(now: number, days: number): string[] {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  return Array.from({ length: days }, (_, i) => new Date(today - (days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+}
+
+export function overviewRoutes(kit: DashboardKit): void {
+  const { queries, core } = kit.opts;
+
+  kit.get('/dashboard', async (_req, reply, s) => {
+    const now = core.clock.now();
+    const totals = await queries.overview(s.scope, now, OVERVIEW_DAYS);
+    return kit.html(reply, overviewPage(s.ctx, { days: lastDays(now, OVERVIEW_DAYS), totals, publicUrl: kit.opts.publicUrl() }));
+  });
+
+  kit.get('/dashboard/refunds', async (req, reply, s) => {
+    const q = req.query;
+    const filter: RefundFilter = {};
+    const form: Record<string, string> = {};
+    const problems: string[] = [];
+    if (q.status === 'succeeded' || q.status === 'pending' || q.status === 'failed' || q.status === 'canceled') form.status = filter.status = q.status;
+    if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toLowerCase();
+    const from = dayStart(q.from);
+    const to = dayStart(q.to);
+    if (q.from && from === undefined) problems.push(`"${q.from}" is not a date (YYYY-MM-DD).`);
+    if (q.to && to === undefined) problems.push(`"${q.to}" is not a date (YYYY-MM-DD).`);
+    if (from !== undefined) {
+      filter.from = from;
+      form.from = q.from!;
+    }
+    if (to !== undefined) {
+      filter.to = to + DAY_MS;
+      form.to = q.to!;
+    }
+    const [page, totals, currencies] = await Promise.all([
+      queries.refunds(s.scope, filter, { limit: PAGE_SIZE, after: cursorParam(q.after), before: cursorParam(q.before) }),
+      queries.refundTotals(s.scope, filter),
+      queries.currencies(s.scope),
+    ]);
+    return kit.html(reply, refundsPage(s.ctx, { form, page, totals, currencies, problems }));
+  });
+}

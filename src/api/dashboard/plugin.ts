@@ -1,0 +1,16 @@
+/** The merchant dashboard at /dashboard: its door (session.ts) and every page's routes. */
+import { dashboardDoor, type DashboardOptions } from './session.js';
+import { overviewRoutes } from './overview.js';
+import { paymentRoutes } from './payments.js';
+import type { UpstreamCallView } from '../../pages/dashboard/payments.js';
+
+export interface DashboardPluginOptions extends DashboardOptions {
+  /** The calls to Antom made under these paymentRequestIds / refundRequestIds. */
+  upstreamCalls(references: string[]): Promise<UpstreamCallView[]>;
+}
+
+export function dashboardPlugin(opts: DashboardPluginOptions) {
+  return dashboardDoor(opts, [overviewRoutes, paymentRoutes(opts.upstreamCalls)]);
+}
+
+export { sessionOf } from './session.js';
