@@ -11,6 +11,7 @@ import { checkoutErrorHandler } from './api/checkout.js';
 import { NOTIFY_PATH, upstreamErrorHandler } from './api/upstream.js';
 import { simulatorErrorHandler } from './simulator/routes.js';
 import { webservicesErrorHandler } from './api/webservices/plugin.js';
+import { dashboardErrorHandler } from './api/dashboard/session.js';
 
 type ErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
@@ -23,6 +24,7 @@ const DOORS: readonly (readonly [prefix: string, handler: ErrorHandler])[] = [
   ['/json/', webservicesErrorHandler],
   ['/xml/', webservicesErrorHandler],
   ['/ams/', simulatorErrorHandler],
+  ['/dashboard', dashboardErrorHandler],
 ];
 
 /** The root's own routes (`/`, `/healthz`) in Fastify's shape; a 500 says only the request id. */

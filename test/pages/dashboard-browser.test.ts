@@ -1,0 +1,172 @@
+/**
+ * The merchant dashboard end to end in a real browser (Debian's chromium via playwright-core): a
+ * person signs in with the keyboard, finds an API payment by its id and by its metadata, refunds
+ * part of it and sees the refund in the API, watches a forged form from another page get refused,
+ * finds a Trust Payments AUTH in the same list, and reads every page on a 375 px phone without
+ * sideways scrolling.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { chromiumSkip, launchChromium } from '../helpers/browser.js';
+import { seedTrustPayments, tp } from '../helpers/webservices.js';
+import { SEED_004_AUTH } from '../helpers/seeds.js';
+
+const PASSWORD = 'dashboard-browser-test-pw';
+
+describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
+  let g: TestGateway;
+  let browser: import('playwright-core').Browser;
+  let evil: Server;
+  let evilUrl = '';
+  let forgedTarget = '';
+  before(async () => {
+    g = await startGateway({ store: 'pglite', env: { OPENCASHIER_DASHBOARD_PASSWORD: PASSWORD } });
+    await seedTrustPayments(g);
+    browser = await launchChromium();
+    // Another site's page that posts a form at the dashboard as soon as it loads (classic CSRF).
+    evil = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(`<!doctype html><form id="f" method="post" action="${forgedTarget}"><input name="x" value="1"></form><script>document.getElementById('f').submit()</script>`);
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    evilUrl = `http://localhost:${(evil.address() as AddressInfo).port}/`;
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => evil?.close(r));
+    await g?.stop();
+  });
+
+  async function paidPayment(amount: number, currency: string, metadata: Record<string, string>, description: string) {
+    const pi = (await g.api('POST', '/v1/payment_intents', {
+      amount, currency, confirm: true, payment_method_data: { type: 'alipay' }, return_url: 'https://shop.example/done', metadata, description,
+    })).body;
+    assert.equal(pi.status, 'requires_action', JSON.stringify(pi));
+    assert.equal((await g.complete(pi.next_action.redirect_to_url.url, 'succeeded')).status, 200);
+    await eventually(async () => (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status === 'succeeded');
+    return pi;
+  }
+
+  async function signedInPage(viewport = { width: 1280, height: 900 }) {
+    const context = await browser.newContext({ viewport, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${g.url}/`);
+    await page.waitForURL(/\/dashboard\/login/);
+    // Keyboard only: the field has focus, type, Enter.
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/dashboard');
+    return page;
+  }
+
+  test('sign in with the keyboard; the overview says Test mode and shows the last 30 days', async () => {
+    await paidPayment(2000, 'usd', { order_id: 'ORD-OVERVIEW' }, 'Overview payment');
+    const page = await signedInPage();
+    assert.match(await page.locator('.test-banner').innerText(), /Test mode/);
+    assert.match(await page.locator('main').innerText(), /Succeeded payments/);
+    assert.equal(await page.locator('svg.chart').count() >= 1, true, 'the chart is drawn');
+    // Visible focus: the first Tab lands on the skip link, which shows an outline.
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    assert.notEqual(outline, 'none');
+    await page.context().close();
+  });
+
+  test('find an API payment by id and by metadata; refund part of it; the refund is in /v1/refunds and a charge.refunded event', async () => {
+    const pi = await paidPayment(2000, 'usd', { order_id: 'ORD-77123', customer: 'Mei Lin' }, 'Pineapple cakes');
+    const page = await signedInPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${g.url}/dashboard/payments`);
+    await page.getByLabel('Search by id, order reference or metadata value').fill(pi.id);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/q=pi_/);
+    const rows = page.locator('table.list tbody tr');
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), /\$20\.00/);
+
+    await page.getByLabel('Search by id, order reference or metadata value').fill('ORD-77123');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/q=ORD-77123/);
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), new RegExp(pi.id));
+    await page.getByRole('link', { name: pi.id }).click();
+    await page.waitForURL(new RegExp(`/dashboard/payments/${pi.id}$`));
+    assert.match(await page.locator('h1').innerText(), /Payment of \$20\.00/);
+    assert.match(await page.locator('.timeline').innerText(), /payment_intent\.succeeded/);
+
+    // A refund larger than what remains is refused in plain words, and the typed amount stays.
+    await page.getByLabel(/^Amount/).fill('25.00');
+    await page.getByRole('button', { name: 'Refund', exact: true }).click();
+    await page.locator('.notice-error').waitFor();
+    assert.match(await page.locator('.notice-error').innerText(), /greater than what remains to refund/);
+    assert.equal(await page.getByLabel(/^Amount/).inputValue(), '25.00');
+
+    await page.getByLabel(/^Amount/).fill('5.00');
+    await page.getByLabel('Reason').selectOption('requested_by_customer');
+    await page.getByRole('button', { name: 'Refund', exact: true }).click();
+    await page.waitForURL(/done=refunded/);
+    assert.match(await page.locator('.notice-ok').innerText(), /Refund sent/);
+
+    const refunds = (await g.api('GET', `/v1/refunds?payment_intent=${pi.id}`)).body.data;
+    assert.equal(refunds.length, 1);
+    assert.equal(refunds[0].amount, 500);
+    assert.equal(refunds[0].reason, 'requested_by_customer');
+    const event = await eventually(async () => (await g.api('GET', '/v1/events?type=charge.refunded')).body.data.find((e: any) => e.data.object.payment_intent === pi.id));
+    assert.equal(event.data.object.amount_refunded, 500);
+    // The page shows it too, and offers only what remains.
+    await page.reload();
+    assert.match(await page.locator('main').innerText(), /Up to \$15\.00 can still be refunded/);
+    await page.context().close();
+  });
+
+  test('a form posted from another site is refused (no CSRF token) and changes nothing', async () => {
+    const pi = (await g.api('POST', '/v1/payment_intents', { amount: 1500, currency: 'usd', payment_method_types: ['alipay'] })).body;
+    const page = await signedInPage();
+    forgedTarget = `${g.url}/dashboard/payments/${pi.id}/cancel`;
+    const answer = page.waitForResponse((r) => r.url() === forgedTarget);
+    await page.goto(evilUrl);
+    const res = await answer;
+    assert.equal(res.status(), 403);
+    await page.waitForURL(forgedTarget);
+    assert.match(await page.locator('h1').innerText(), /Form refused/);
+    assert.equal((await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status, 'requires_payment_method');
+    // The dashboard's own Cancel button does it.
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${g.url}/dashboard/payments/${pi.id}`);
+    await page.getByRole('button', { name: 'Cancel payment' }).click();
+    await page.waitForURL(/done=canceled/);
+    assert.equal((await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status, 'canceled');
+    await page.context().close();
+  });
+
+  test('a Trust Payments AUTH appears in the same list as the API payments, with its order reference', async () => {
+    const auth = await tp(g, { ...SEED_004_AUTH, orderreference: 'TP-ORDER-4242' });
+    assert.equal(auth.errorcode, '0', JSON.stringify(auth));
+    const page = await signedInPage();
+    await page.goto(`${g.url}/dashboard/payments`);
+    const list = await page.locator('table.list tbody').innerText();
+    assert.match(list, /Trust Payments/);
+    assert.match(list, /TP-ORDER-4242/);
+    assert.match(list, /Pineapple cakes/, 'API payments are in the same list');
+    await page.goto(`${g.url}/dashboard/payments?q=${encodeURIComponent(auth.transactionreference)}`);
+    assert.equal(await page.locator('table.list tbody tr').count(), 1);
+    await page.locator('table.list tbody tr a').first().click();
+    assert.match(await page.locator('main').innerText(), new RegExp(auth.transactionreference));
+    await page.context().close();
+  });
+
+  test('on a 375 px phone no page scrolls sideways', async () => {
+    const page = await signedInPage({ width: 375, height: 800 });
+    const someId = (await g.api('GET', '/v1/payment_intents?limit=1')).body.data[0].id;
+    for (const path of ['/dashboard', '/dashboard/payments', `/dashboard/payments/${someId}`, '/dashboard/refunds', '/dashboard/webhooks', '/dashboard/developers', '/dashboard/events', '/dashboard/trust-payments']) {
+      const res = await page.goto(`${g.url}${path}`);
+      assert.equal(res?.status(), 200, path);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 375, `${path} is ${width} px wide`);
+    }
+    await page.context().close();
+  });
+});
