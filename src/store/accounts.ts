@@ -53,10 +53,12 @@ async function addKey(q: Queryable, accountId: string, key: string, now: number)
     await q.query('UPDATE api_keys SET revoked = NULL WHERE hash = $1', [hashKey(key)]);
     return;
   }
-  await q.query(
-    'UPDATE api_keys SET revoked = $1 WHERE account_id = $2 AND kind = $3 AND livemode = $4 AND revoked IS NULL',
+  const revoked = await q.query<{ id: string }>(
+    'UPDATE api_keys SET revoked = $1 WHERE account_id = $2 AND kind = $3 AND livemode = $4 AND revoked IS NULL RETURNING id',
     [now, accountId, kind, livemode],
   );
+  // Whoever signed in to the dashboard with a key that is now revoked is signed out with it.
+  if (revoked.length > 0) await q.query('DELETE FROM dashboard_sessions WHERE api_key_id = ANY($1::text[])', [revoked.map((r) => r.id)]);
   await q.query(
     'INSERT INTO api_keys (id, account_id, kind, livemode, hash, display, created) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     [newId('apiKey'), accountId, kind, livemode, hashKey(key), displayKey(key), now],

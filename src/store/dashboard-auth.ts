@@ -92,24 +92,24 @@ export function isLoginBucket(bucket: string): boolean {
 }
 
 /** The account a typed secret opens: its secret key (test or live, not revoked) or the dashboard password. */
-export async function checkLoginSecret(q: Queryable, secret: string): Promise<{ accountId: string; via: DashboardSession['via'] } | undefined> {
+export async function checkLoginSecret(q: Queryable, secret: string): Promise<{ accountId: string; via: DashboardSession['via']; keyId?: string } | undefined> {
   if (/^sk_(test|live)_/.test(secret)) {
-    const rows = await q.query<{ account_id: string }>(
-      "SELECT account_id FROM api_keys WHERE hash = $1 AND kind = 'secret' AND revoked IS NULL", [hashKey(secret)],
+    const rows = await q.query<{ id: string; account_id: string }>(
+      "SELECT id, account_id FROM api_keys WHERE hash = $1 AND kind = 'secret' AND revoked IS NULL", [hashKey(secret)],
     );
-    return rows[0] ? { accountId: rows[0].account_id, via: 'secret_key' } : undefined;
+    return rows[0] ? { accountId: rows[0].account_id, via: 'secret_key', keyId: rows[0].id } : undefined;
   }
   const stored = (await q.query<{ value: StoredPassword }>('SELECT value FROM settings WHERE key = $1', [PASSWORD_SETTING]))[0]?.value;
   if (!stored || secret.length === 0 || secret.length > 200) return undefined;
   return (await verifyPassword(secret, stored.hash)) ? { accountId: stored.account_id, via: 'password' } : undefined;
 }
 
-export async function createSession(q: Queryable, opts: { accountId: string; via: DashboardSession['via']; now: number; ttlMs: number }): Promise<{ token: string; session: DashboardSession }> {
+export async function createSession(q: Queryable, opts: { accountId: string; via: DashboardSession['via']; keyId?: string; now: number; ttlMs: number }): Promise<{ token: string; session: DashboardSession }> {
   const token = randomBytes(32).toString('base64url');
   const session: DashboardSession = { account_id: opts.accountId, csrf: randomBytes(24).toString('base64url'), created: opts.now, expires: opts.now + opts.ttlMs, via: opts.via };
   await q.query(
-    'INSERT INTO dashboard_sessions (token_hash, account_id, csrf, created, expires, via) VALUES ($1, $2, $3, $4, $5, $6)',
-    [sha256(token), session.account_id, session.csrf, session.created, session.expires, session.via],
+    'INSERT INTO dashboard_sessions (token_hash, account_id, csrf, created, expires, via, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [sha256(token), session.account_id, session.csrf, session.created, session.expires, session.via, opts.keyId ?? null],
   );
   return { token, session };
 }

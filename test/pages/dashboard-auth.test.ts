@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { attemptSignIn, setCookies, signIn } from '../helpers/dashboard.js';
 import { LOGIN_ATTEMPTS_PER_WINDOW } from '../../src/store/dashboard-auth.js';
+import { bootstrapAccount, rollKey } from '../../src/store/accounts.js';
 
 const cli = new URL('../../src/cli.js', import.meta.url).pathname;
 const PASSWORD = 'correct-horse-battery-staple';
@@ -87,6 +88,22 @@ for (const { kind, skip } of await stores()) {
         assert.equal(refused.status, 401);
       } finally {
         await g.gateway.db.query("UPDATE api_keys SET revoked = NULL WHERE display = 'sk_test_…' || right($1, 4)", [g.secretKey]);
+      }
+    });
+
+    test('rolling the secret key signs out the dashboard sessions opened with the old key, not the password ones', async () => {
+      const byKey = await signIn(g.url, g.secretKey);
+      const byPassword = await signIn(g.url, PASSWORD);
+      const fresh = await rollKey(g.gateway.db, g.gateway.account.accountId, 'secret', false, Date.now());
+      try {
+        const ended = await fetch(`${g.url}/`, { redirect: 'manual', headers: { Cookie: byKey.cookie } });
+        assert.equal(ended.headers.get('location'), '/dashboard/login');
+        const kept = await fetch(`${g.url}/`, { redirect: 'manual', headers: { Cookie: byPassword.cookie } });
+        assert.equal(kept.headers.get('location'), '/dashboard');
+        assert.equal((await attemptSignIn(g.url, fresh)).status, 303);
+      } finally {
+        // Give the suite its known key back (it names it in the environment).
+        await bootstrapAccount(g.gateway.db, { name: 'x', secretKey: g.secretKey, now: Date.now() });
       }
     });
 

@@ -70,7 +70,7 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     assert.equal(await page.locator('svg.chart').count() >= 1, true, 'the chart is drawn');
     // Visible focus: the first Tab lands on the skip link, which shows an outline.
     await page.keyboard.press('Tab');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
     assert.notEqual(outline, 'none');
     await page.context().close();
   });
@@ -164,7 +164,7 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     for (const path of ['/dashboard', '/dashboard/payments', `/dashboard/payments/${someId}`, '/dashboard/refunds', '/dashboard/webhooks', '/dashboard/developers', '/dashboard/events', '/dashboard/trust-payments']) {
       const res = await page.goto(`${g.url}${path}`);
       assert.equal(res?.status(), 200, path);
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       assert.ok(width <= 375, `${path} is ${width} px wide`);
     }
     await page.context().close();

@@ -213,7 +213,7 @@ export function dashboardDoor(opts: DashboardOptions, pages: ((kit: DashboardKit
         req.log.info({ route: '/dashboard/login' }, 'dashboard sign-in failed');
         return html(reply, loginPage({ nonce, csrf: expected, next, error: 'That password or secret key is not right. Check it and try again.' }), 401);
       }
-      const { token, session } = await createSession(db, { accountId: who.accountId, via: who.via, now: core.clock.now(), ttlMs: opts.sessionTtlMs });
+      const { token, session } = await createSession(db, { accountId: who.accountId, via: who.via, keyId: who.keyId, now: core.clock.now(), ttlMs: opts.sessionTtlMs });
       // A secret key opens the data of its own mode.
       const mode = secret.startsWith('sk_live_') && opts.liveConfigured ? 'live' : 'test';
       reply.header('Set-Cookie', [

@@ -96,7 +96,8 @@ export function table<T>(columns: readonly Column<T>[], rows: readonly T[], opts
   if (rows.length === 0) return `<p class="empty">${esc(opts.empty)}</p>`;
   const head = columns.map((c) => `<th scope="col"${c.num ? ' class="num"' : ''}>${esc(c.label)}</th>`).join('');
   const body = rows.map((r) => {
-    const cells = columns.map((c) => `<td data-label="${esc(c.label)}"${c.num ? ' class="num"' : ''}>${c.cell(r)}</td>`).join('');
+    // One wrapper per cell: on a phone the cell is a flex row (label | value), and the value stays one piece.
+    const cells = columns.map((c) => `<td data-label="${esc(c.label)}"${c.num ? ' class="num"' : ''}><div>${c.cell(r)}</div></td>`).join('');
     return `<tr${opts.rowLink ? ` data-href="${esc(opts.rowLink(r))}"` : ''}>${cells}</tr>`;
   }).join('');
   return `<div class="table-wrap"><table class="list">${opts.caption ? `<caption class="sr-only">${esc(opts.caption)}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;

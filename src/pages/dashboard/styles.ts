@@ -99,5 +99,6 @@ summary{cursor:pointer;color:var(--brand-ink);font-weight:600}
   table.list td{border:0;padding:4px 12px;display:flex;gap:12px;justify-content:space-between;text-align:right}
   table.list td::before{content:attr(data-label);color:var(--muted);font-size:12px;font-weight:600;text-align:left;flex:none;max-width:45%}
   table.list td.num{text-align:right}
+  table.list td>div{min-width:0}
 }
 `;

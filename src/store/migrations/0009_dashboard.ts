@@ -7,7 +7,9 @@ CREATE TABLE dashboard_sessions (
   csrf text NOT NULL,
   created bigint NOT NULL,
   expires bigint NOT NULL,
-  via text NOT NULL CHECK (via IN ('password', 'secret_key'))
+  via text NOT NULL CHECK (via IN ('password', 'secret_key')),
+  -- The key a secret-key session was opened with: revoking (rolling) that key ends the session.
+  api_key_id text
 );
 CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires);
 `;
