@@ -361,6 +361,9 @@ function paymentWhere(s: Scope, f: PaymentFilter): Where {
   let w = scoped('p', s);
   if (f.status) w = and(w, 'p.status = ?', f.status);
   if (f.currency) w = and(w, 'p.currency = ?', f.currency.toUpperCase());
+  // The method lives on payment_methods, so no index of payment_intents serves it: with statistics
+  // the planner walks the list index and looks each method up until the page is full; without
+  // them (a PGlite never ANALYZEd: it runs no autovacuum) it reads every payment of the account.
   if (f.method) w = and(w, 'EXISTS (SELECT 1 FROM payment_methods m WHERE m.id = p.payment_method_id AND m.type = ?)', f.method);
   w = createdBetween(w, 'p', f.from, f.to);
   const term = f.search?.trim();
