@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -266,13 +266,15 @@ async function dashboardScenario(dataDir: string): Promise<QueryRow[]> {
 function dashboardTable(rows: QueryRow[]): string {
   const pad = (s: string, n: number) => s.padEnd(n);
   const ms = (x: number) => x.toFixed(1);
-  const worst = Math.max(...rows.flatMap((r) => [r.raw.p99, r.analyzed.p99]));
+  const worst = (k: 'p50' | 'p99') => Math.max(...rows.flatMap((r) => [r.raw[k], r.analyzed[k]]));
+  const verdict = (k: 'p50' | 'p99') => `${k} ${worst(k) < DASHBOARD_BUDGET_MS ? 'met' : 'NOT met'} (worst ${ms(worst(k))})`;
   return [
     '',
-    `dashboard payments list at ${DASHBOARD_PAYMENTS.toLocaleString('en')} payments (PGlite), ${DASHBOARD_RUNS} runs per query, ms`,
+    `dashboard payments list at ${DASHBOARD_PAYMENTS.toLocaleString('en')} payments (PGlite), ${DASHBOARD_RUNS} runs per query, ms`
+      + ` (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`,
     `${pad('query', 48)} ${pad('p50', 7)} ${pad('p99', 7)} ${pad('p50 analyzed', 13)} p99 analyzed`,
     ...rows.map((r) => `${pad(r.name, 48)} ${pad(ms(r.raw.p50), 7)} ${pad(ms(r.raw.p99), 7)} ${pad(ms(r.analyzed.p50), 13)} ${ms(r.analyzed.p99)}`),
-    `every query < ${DASHBOARD_BUDGET_MS} ms at p99, with and without statistics: ${worst < DASHBOARD_BUDGET_MS ? 'met' : 'NOT met'} (worst p99 ${ms(worst)} ms)`,
+    `every query < ${DASHBOARD_BUDGET_MS} ms, with and without statistics: ${verdict('p50')}, ${verdict('p99')}`,
     '',
   ].join('\n');
 }
@@ -361,6 +363,9 @@ async function main() {
       process.stderr.write(`  (PostgreSQL at ${pgUrl} not reachable: its rows are left out)\n`);
     }
 
+    // In-process and timed in milliseconds: the servers above must not be working meanwhile.
+    for (const c of children.splice(0)) c.kill('SIGTERM');
+    await sleep(500);
     const dashboard = await dashboardScenario(dataDir);
 
     const base = rows[0]!.rps;
