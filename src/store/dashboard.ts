@@ -250,7 +250,6 @@ async function keyset<R extends Keyed, T>(base: Where, alias: string, page: Page
   let rows: R[];
   let hasOlder: boolean;
   let hasNewer: boolean;
-  // Just before `after`, so that a page starting there includes the row the cursor names.
   let first: Position | undefined;
   if (before) {
     const got = await fetch(newer(before), 'ASC', limit + 1);
@@ -264,6 +263,8 @@ async function keyset<R extends Keyed, T>(base: Where, alias: string, page: Page
     const got = await fetch(after ? older(after) : base, 'DESC', limit + 1);
     hasOlder = got.length > limit;
     rows = got.slice(0, limit);
+    // From an empty page past `after` (its rows were deleted: a reset), back leads to the page
+    // whose oldest row is the one the cursor names, hence a position just older than that row.
     first = rows[0] ?? (after && { created: after.created, seq: after.seq - 1 });
     hasNewer = after !== undefined && first !== undefined && (await exists(newer(first), 'ASC'));
   }
