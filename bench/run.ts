@@ -8,16 +8,27 @@
  *   6. webhook deliveries per second from a filled outbox to a local receiver (its own process),
  * each served by its own child process on PGlite, loaded by autocannon from this process over
  * loopback. Figures are compared as ratios to the bare route, since the machine is shared.
+ *   7. the dashboard's payments list (store/dashboard.ts) at 100,000 payments on PGlite, in this
+ *      process: query latencies, against a budget of 100 ms each.
+ * `npm run bench -- --only dashboard` (or BENCH_ONLY=dashboard) runs the last one alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import { openPglite } from '../src/store/db.js';
+import { CORE_MIGRATIONS, migrate } from '../src/store/migrate.js';
+import { dashboardQueries, encodeCursor, type PaymentFilter } from '../src/store/dashboard.js';
+import { fillPayments } from '../test/helpers/dashboard-fill.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : process.env.BENCH_ONLY;
+const DASHBOARD_PAYMENTS = Number(process.env.BENCH_DASHBOARD_PAYMENTS ?? 100_000);
+const DASHBOARD_RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 100);
+const DASHBOARD_BUDGET_MS = 100;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const root = new URL('../..', import.meta.url).pathname;
 const SECRET = 'sk_test_BenchmarkSecretKey0000001';
@@ -184,6 +195,90 @@ async function webhookScenario(base: string, gatewayPid: number | undefined, cre
   }
 }
 
+interface QueryRow {
+  name: string;
+  /** As filled, never analyzed (PGlite runs no autovacuum), then after ANALYZE. */
+  raw: { p50: number; p99: number };
+  analyzed: { p50: number; p99: number };
+}
+
+/**
+ * The dashboard's payments list on a PGlite data folder holding DASHBOARD_PAYMENTS payments over
+ * 30 days (test/helpers/dashboard-fill.ts: five currencies, four statuses, metadata on three in
+ * four), queried in this process through store/dashboard.ts: no HTTP, no rendering, the read model
+ * alone. Each query runs DASHBOARD_RUNS times after a few warm-ups, first on the tables as filled
+ * (no statistics, as a PGlite gateway has them) and again after ANALYZE.
+ */
+async function dashboardScenario(dataDir: string): Promise<QueryRow[]> {
+  const db = await openPglite(join(dataDir, 'dashboard'), 'the bench');
+  try {
+    await migrate(db, CORE_MIGRATIONS);
+    const now = Date.now();
+    const scope = { account_id: 'acct_bench', livemode: false };
+    await db.query('INSERT INTO accounts (id, name, created) VALUES ($1, $2, $3)', [scope.account_id, 'Bench', now]);
+    process.stderr.write(`  dashboard: filling ${DASHBOARD_PAYMENTS} payments … `);
+    const t0 = Date.now();
+    await fillPayments(db, { accountId: scope.account_id, count: DASHBOARD_PAYMENTS, now, days: 30, prefix: 'bench' });
+    process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    // The cursor a reader holds after paging halfway down the list (OFFSET here finds it once; the list never uses it).
+    const [mid] = await db.query<{ created: number; seq: number }>(
+      'SELECT created, seq FROM payment_intents WHERE account_id = $1 AND livemode = false ORDER BY created DESC, seq DESC OFFSET $2 LIMIT 1',
+      [scope.account_id, Math.floor(DASHBOARD_PAYMENTS / 2)]);
+    const deep = encodeCursor(mid!);
+    const d = dashboardQueries(db);
+    const day = 86_400_000;
+    let n = 0;
+    // A different order each run, so no run reads only what the one before left in the cache. Row
+    // 4k+1 has an order id (every fourth row has no metadata).
+    const someOrder = () => `ORD-bench${1 + 4 * ((n++ * 7919) % Math.floor(DASHBOARD_PAYMENTS / 4))}`;
+    const queries: [string, () => { filter: PaymentFilter; after?: string }][] = [
+      ['first page (limit 25)', () => ({ filter: {} })],
+      [`deep page via cursor (~${Math.floor(DASHBOARD_PAYMENTS / 2).toLocaleString('en')} rows in)`, () => ({ filter: {}, after: deep })],
+      ['status = canceled', () => ({ filter: { status: 'canceled' } })],
+      ['currency EUR, one day 10 days ago', () => ({ filter: { currency: 'EUR', from: now - 10 * day, to: now - 9 * day } })],
+      ['metadata search (an order id)', () => ({ filter: { search: someOrder() } })],
+    ];
+    const measure = async () => {
+      const out: { p50: number; p99: number }[] = [];
+      for (const [, make] of queries) {
+        const times: number[] = [];
+        for (let i = 0; i < 5 + DASHBOARD_RUNS; i++) {
+          const { filter, after } = make();
+          const t = performance.now();
+          const page = await d.payments(scope, filter, { limit: 25, ...(after ? { after } : {}) });
+          if (i >= 5) times.push(performance.now() - t);
+          if (page.rows.length === 0) throw new Error(`the dashboard query ${JSON.stringify(filter)} found nothing`);
+        }
+        times.sort((a, b) => a - b);
+        out.push({ p50: percentile(times, 50), p99: percentile(times, 99) });
+      }
+      return out;
+    };
+    const raw = await measure();
+    await db.query('ANALYZE');
+    const analyzed = await measure();
+    return queries.map(([name], i) => ({ name, raw: raw[i]!, analyzed: analyzed[i]! }));
+  } finally {
+    await db.close();
+  }
+}
+
+function dashboardTable(rows: QueryRow[]): string {
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const ms = (x: number) => x.toFixed(1);
+  const worst = (k: 'p50' | 'p99') => Math.max(...rows.flatMap((r) => [r.raw[k], r.analyzed[k]]));
+  const verdict = (k: 'p50' | 'p99') => `${k} ${worst(k) < DASHBOARD_BUDGET_MS ? 'met' : 'NOT met'} (worst ${ms(worst(k))})`;
+  return [
+    '',
+    `dashboard payments list at ${DASHBOARD_PAYMENTS.toLocaleString('en')} payments (PGlite), ${DASHBOARD_RUNS} runs per query, ms`
+      + ` (${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`,
+    `${pad('query', 48)} ${pad('p50', 7)} ${pad('p99', 7)} ${pad('p50 analyzed', 13)} p99 analyzed`,
+    ...rows.map((r) => `${pad(r.name, 48)} ${pad(ms(r.raw.p50), 7)} ${pad(ms(r.raw.p99), 7)} ${pad(ms(r.analyzed.p50), 13)} ${ms(r.analyzed.p99)}`),
+    `every query < ${DASHBOARD_BUDGET_MS} ms, with and without statistics: ${verdict('p50')}, ${verdict('p99')}`,
+    '',
+  ].join('\n');
+}
+
 const TP_USER = 'webservices@example.com';
 const TP_PASSWORD = 'Password1^';
 
@@ -191,6 +286,13 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-bench-'));
   const children: ChildProcess[] = [];
   try {
+    if (ONLY === 'dashboard') {
+      const dashboard = await dashboardScenario(dataDir);
+      process.stdout.write(dashboardTable(dashboard) + '\n');
+      process.stdout.write(`BENCH_JSON ${JSON.stringify({ dashboard })}\n`);
+      return;
+    }
+    if (ONLY !== undefined) throw new Error(`--only takes "dashboard", not ${JSON.stringify(ONLY)}`);
     process.stderr.write(`OpenCashier bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, Node ${process.version}\n`);
     const bare = await startChild([join(root, 'dist/bench/bare-server.js')], {}, /BARE (\S+)/);
     children.push(bare.proc);
@@ -261,6 +363,11 @@ async function main() {
       process.stderr.write(`  (PostgreSQL at ${pgUrl} not reachable: its rows are left out)\n`);
     }
 
+    // In-process and timed in milliseconds: the servers above must not be working meanwhile.
+    for (const c of children.splice(0)) c.kill('SIGTERM');
+    await sleep(500);
+    const dashboard = await dashboardScenario(dataDir);
+
     const base = rows[0]!.rps;
     const pad = (s: string, n: number) => s.padEnd(n);
     const lines = [
@@ -273,7 +380,8 @@ async function main() {
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    process.stdout.write(`BENCH_JSON ${JSON.stringify({ durationSeconds: DURATION, connections: CONNECTIONS, rows: rows.map((r) => ({ ...r, ratioToBare: r.rps / base })) })}\n`);
+    process.stdout.write(dashboardTable(dashboard) + '\n');
+    process.stdout.write(`BENCH_JSON ${JSON.stringify({ durationSeconds: DURATION, connections: CONNECTIONS, rows: rows.map((r) => ({ ...r, ratioToBare: r.rps / base })), dashboard })}\n`);
     if (rows.some((r) => r.non2xx + r.errors > 0)) {
       process.stderr.write('Some requests failed during the bench: the figures above include errors.\n');
       process.exitCode = 1;

@@ -6,7 +6,9 @@
  * Lists use keyset pagination (an opaque cursor naming the last row seen), never OFFSET, and every
  * query here is served by an index (test/store/dashboard-queries.test.ts checks with EXPLAIN).
  */
-import type { Queryable } from './db.js';
+import type { Queryable, Row } from './db.js';
+import { CHARGES, EVENTS, fromRow, PAYMENT_ATTEMPTS, PAYMENT_INTENTS, REFUNDS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from './repos.js';
+import { TP_NOTIFICATIONS, TP_TRANSACTIONS } from './tp-repos.js';
 import type { Scope } from '../core/store.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, RefundRecord, WebhookAttemptRecord,
@@ -45,7 +47,7 @@ export interface PaymentFilter {
   status?: PaymentIntentRecord['status'];
   /** 'alipay' | 'alipayplus'. */
   method?: string;
-  /** Lower-case ISO code. */
+  /** ISO code, either case (stored upper-case, as core keeps it). */
   currency?: string;
   /** Created at or after (ms). */
   from?: number;
@@ -173,13 +175,447 @@ export interface DashboardQueries {
   currencies(scope: Scope): Promise<string[]>;
 }
 
-export function dashboardQueries(q: Queryable): DashboardQueries {
-  void q;
-  const missing = async (): Promise<never> => {
-    throw new Error('dashboardQueries: not written yet');
-  };
+
+const DAY_MS = 86_400_000;
+/** The most rows one page may ask for: a page is rendered whole. */
+const MAX_LIMIT = 1000;
+
+/** Where a row stands in a newest-first list: (created, seq) is unique, since seq is. */
+interface Position {
+  created: number;
+  seq: number;
+}
+
+export function encodeCursor(p: Position): string {
+  return Buffer.from(`${p.created}.${p.seq}`, 'utf8').toString('base64url');
+}
+
+/** A cursor made by {@link encodeCursor}, or undefined for anything else: a mangled link shows the first page rather than an error. */
+export function decodeCursor(cursor: string | undefined): Position | undefined {
+  if (!cursor) return undefined;
+  const m = /^(\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) return undefined;
+  const created = Number(m[1]);
+  const seq = Number(m[2]);
+  return Number.isSafeInteger(created) && Number.isSafeInteger(seq) ? { created, seq } : undefined;
+}
+
+/** Conditions joined by AND, on numbered parameters. Immutable, so a base can be extended twice. */
+interface Where {
+  conds: string[];
+  params: unknown[];
+}
+
+/** Adds a condition; each `?` in it takes the next of `values`. */
+function and(w: Where, sql: string, ...values: unknown[]): Where {
+  const params = [...w.params];
+  let i = 0;
+  const text = sql.replace(/\?/g, () => {
+    params.push(values[i++]);
+    return `$${params.length}`;
+  });
+  return { conds: [...w.conds, text], params };
+}
+
+function scoped(alias: string, s: Scope): Where {
+  return and(and({ conds: [], params: [] }, `${alias}.account_id = ?`, s.account_id), `${alias}.livemode = ?`, s.livemode);
+}
+
+function createdBetween(w: Where, alias: string, from: number | undefined, to: number | undefined): Where {
+  let out = w;
+  if (from !== undefined) out = and(out, `${alias}.created >= ?`, from);
+  if (to !== undefined) out = and(out, `${alias}.created < ?`, to);
+  return out;
+}
+
+type Keyed = Row & { created: number; seq: number };
+type Direction = 'ASC' | 'DESC';
+/** Up to `limit` rows matching `w`, ordered by (created, seq) in `dir`. */
+type Fetch<R extends Keyed> = (w: Where, dir: Direction, limit: number) => Promise<R[]>;
+
+/**
+ * One keyset page, newest first. `before` reads the rows just newer than the cursor in ascending
+ * order (so the index serves it) and turns them round. Whether a newer or older row exists is asked
+ * of the index with a one-row read rather than guessed from the cursor, so `prev` is null exactly
+ * at the start and `next` exactly at the end, whatever filter the cursor is used with.
+ */
+async function keyset<R extends Keyed, T>(base: Where, alias: string, page: PageRequest, fetch: Fetch<R>, map: (r: R) => T): Promise<KeysetPage<T>> {
+  const limit = Math.min(Math.max(Math.trunc(page.limit) || 1, 1), MAX_LIMIT);
+  const key = `(${alias}.created, ${alias}.seq)`;
+  const older = (p: Position) => and(base, `${key} < (?, ?)`, p.created, p.seq);
+  const newer = (p: Position) => and(base, `${key} > (?, ?)`, p.created, p.seq);
+  const exists = async (w: Where, dir: Direction) => (await fetch(w, dir, 1)).length > 0;
+  const after = decodeCursor(page.after);
+  const before = after ? undefined : decodeCursor(page.before);
+  let rows: R[];
+  let hasOlder: boolean;
+  let hasNewer: boolean;
+  let first: Position | undefined;
+  if (before) {
+    const got = await fetch(newer(before), 'ASC', limit + 1);
+    // Nothing is newer than the cursor: the reader is back at the start.
+    if (got.length === 0) return keyset(base, alias, { limit }, fetch, map);
+    hasNewer = got.length > limit;
+    rows = got.slice(0, limit).reverse();
+    hasOlder = await exists(older(rows[rows.length - 1]!), 'DESC');
+    first = rows[0];
+  } else {
+    const got = await fetch(after ? older(after) : base, 'DESC', limit + 1);
+    hasOlder = got.length > limit;
+    rows = got.slice(0, limit);
+    // From an empty page past `after` (its rows were deleted: a reset), back leads to the page
+    // whose oldest row is the one the cursor names, hence a position just older than that row.
+    first = rows[0] ?? (after && { created: after.created, seq: after.seq - 1 });
+    hasNewer = after !== undefined && first !== undefined && (await exists(newer(first), 'ASC'));
+  }
+  const last = rows[rows.length - 1];
   return {
-    payments: missing, payment: missing, refunds: missing, refundTotals: missing, overview: missing, endpoints: missing,
-    deliveries: missing, events: missing, eventTypes: missing, currencies: missing,
+    rows: rows.map(map),
+    next: hasOlder && last ? encodeCursor(last) : null,
+    prev: hasNewer && first ? encodeCursor(first) : null,
+  };
+}
+
+const sqlWhere = (w: Where) => w.conds.join(' AND ');
+
+// ---------------------------------------------------------------------------------------------
+// Payments
+
+interface PaymentRowDb extends Row {
+  id: string;
+  created: number;
+  seq: number;
+  amount: number;
+  currency: string;
+  status: PaymentIntentRecord['status'];
+  amount_received: number;
+  amount_refunded: number;
+  method: string | null;
+  wallet: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  checkout_session_id: string | null;
+  tp_reference: string | null;
+  order_reference: string | null;
+  failure_message: string | null;
+}
+
+/**
+ * The payments list's row around `inner`, a query of payment_intents aliased `p` that already
+ * filters, orders and limits: the joins run for the page's rows only. The wallet is the one the
+ * latest attempt was paid with (Antom names it once paid), else the one the shopper was sent to
+ * (the attempt's upstream method: ALIPAY_CN, a wallet picked on the hosted page, or CONNECT_WALLET).
+ */
+function paymentRowSql(inner: string, dir: Direction): string {
+  return `
+    SELECT pi.id, pi.created, pi.seq, pi.amount, pi.currency, pi.status, pi.amount_received, pi.description, pi.metadata,
+           pi.checkout_session_id, pi.last_payment_error->>'message' AS failure_message,
+           coalesce(ch.amount_refunded, 0) AS amount_refunded, pm.type AS method, la.wallet,
+           tp.reference AS tp_reference, tp.order_reference
+      FROM (${inner}) pi
+      LEFT JOIN payment_methods pm ON pm.id = pi.payment_method_id
+      LEFT JOIN charges ch ON ch.id = pi.latest_charge_id
+      LEFT JOIN tp_transactions tp ON tp.payment_intent_id = pi.id AND tp.request_type = 'AUTH'
+      LEFT JOIN LATERAL (SELECT coalesce(a.wallet, a.upstream_method) AS wallet FROM payment_attempts a
+                          WHERE a.payment_intent_id = pi.id ORDER BY a.created DESC, a.id DESC LIMIT 1) la ON true
+     ORDER BY pi.created ${dir}, pi.seq ${dir}`;
+}
+
+function toPaymentRow(r: PaymentRowDb): PaymentRow {
+  return {
+    id: r.id,
+    created: r.created,
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    amount_received: r.amount_received,
+    amount_refunded: r.amount_refunded,
+    method: r.method,
+    wallet: r.wallet,
+    description: r.description,
+    metadata: r.metadata,
+    source: r.tp_reference !== null ? 'trust_payments' : r.checkout_session_id !== null ? 'checkout' : 'api',
+    tp_reference: r.tp_reference,
+    order_reference: r.order_reference,
+    failure_message: r.failure_message,
+  };
+}
+
+/**
+ * Exact search: the ids that name a payment (its own, a charge's, a refund's, a Trust Payments
+ * transactionreference or orderreference) each through its table's unique or plain index, OR a
+ * metadata value through the GIN index on metadata_values(metadata) (migration 0010). The ids are
+ * gathered into one array first so that the OR is two index scans combined (a BitmapOr), not a
+ * semi-join the planner could only evaluate row by row.
+ */
+function searchCondition(w: Where, term: string): Where {
+  return and(w, `(p.id = ANY(ARRAY(
+      SELECT ?::text
+      UNION ALL SELECT payment_intent_id FROM charges WHERE id = ?
+      UNION ALL SELECT payment_intent_id FROM refunds WHERE id = ?
+      UNION ALL SELECT payment_intent_id FROM tp_transactions WHERE reference = ?
+      UNION ALL SELECT payment_intent_id FROM tp_transactions WHERE order_reference = ?))
+    OR metadata_values(p.metadata) @> ARRAY[?::text])`, term, term, term, term, term, term);
+}
+
+function paymentWhere(s: Scope, f: PaymentFilter): Where {
+  let w = scoped('p', s);
+  if (f.status) w = and(w, 'p.status = ?', f.status);
+  if (f.currency) w = and(w, 'p.currency = ?', f.currency.toUpperCase());
+  // The method lives on payment_methods, so no index of payment_intents serves it: with statistics
+  // the planner walks the list index and looks each method up until the page is full; without
+  // them (a PGlite never ANALYZEd: it runs no autovacuum) it reads every payment of the account.
+  if (f.method) w = and(w, 'EXISTS (SELECT 1 FROM payment_methods m WHERE m.id = p.payment_method_id AND m.type = ?)', f.method);
+  w = createdBetween(w, 'p', f.from, f.to);
+  const term = f.search?.trim();
+  if (term) w = searchCondition(w, term);
+  return w;
+}
+
+function parseBody(body: string): { notify_type: string | null; result_code: string | null } {
+  try {
+    const b = JSON.parse(body) as unknown;
+    if (!b || typeof b !== 'object') return { notify_type: null, result_code: null };
+    const o = b as { notifyType?: unknown; result?: { resultCode?: unknown } | null };
+    const result = o.result && typeof o.result === 'object' ? o.result.resultCode : undefined;
+    return {
+      notify_type: typeof o.notifyType === 'string' ? o.notifyType : null,
+      result_code: typeof result === 'string' ? result : null,
+    };
+  } catch {
+    // A refused notification may be anything anyone posted, or an excerpt cut at 2 KiB.
+    return { notify_type: null, result_code: null };
+  }
+}
+
+const ATTEMPT_COLUMNS = 'delivery_id, attempt, started, latency_ms, http_status, error, response_excerpt';
+
+// ---------------------------------------------------------------------------------------------
+
+export function dashboardQueries(q: Queryable): DashboardQueries {
+  const fetchPayments: Fetch<PaymentRowDb> = (w, dir, limit) => {
+    const params = [...w.params, limit];
+    const inner = `SELECT * FROM payment_intents p WHERE ${sqlWhere(w)} ORDER BY p.created ${dir}, p.seq ${dir} LIMIT $${params.length}`;
+    return q.query<PaymentRowDb>(paymentRowSql(inner, dir), params);
+  };
+
+  const fetchRefunds: Fetch<Keyed> = (w, dir, limit) => {
+    const params = [...w.params, limit];
+    return q.query<Keyed>(`
+      SELECT r.*, p.description AS payment_description, p.metadata AS payment_metadata, p.amount AS payment_amount,
+             tp.order_reference
+        FROM (SELECT * FROM refunds r WHERE ${sqlWhere(w)} ORDER BY r.created ${dir}, r.seq ${dir} LIMIT $${params.length}) r
+        JOIN payment_intents p ON p.id = r.payment_intent_id
+        LEFT JOIN tp_transactions tp ON tp.payment_intent_id = r.payment_intent_id AND tp.request_type = 'AUTH'
+       ORDER BY r.created ${dir}, r.seq ${dir}`, params);
+  };
+
+  const fetchEvents: Fetch<Keyed> = (w, dir, limit) => {
+    const params = [...w.params, limit];
+    return q.query<Keyed>(`SELECT * FROM events e WHERE ${sqlWhere(w)} ORDER BY e.created ${dir}, e.seq ${dir} LIMIT $${params.length}`, params);
+  };
+
+  const fetchDeliveries: Fetch<Keyed> = (w, dir, limit) => {
+    const params = [...w.params, limit];
+    return q.query<Keyed>(`
+      SELECT d.*, ev.type AS event_type, we.url AS endpoint_url
+        FROM (SELECT * FROM webhook_deliveries d WHERE ${sqlWhere(w)} ORDER BY d.created ${dir}, d.seq ${dir} LIMIT $${params.length}) d
+        JOIN events ev ON ev.id = d.event_id
+        JOIN webhook_endpoints we ON we.id = d.endpoint_id
+       ORDER BY d.created ${dir}, d.seq ${dir}`, params);
+  };
+
+  const attemptsOf = async (deliveryIds: string[]): Promise<Map<string, WebhookAttemptRecord[]>> => {
+    const byDelivery = new Map<string, WebhookAttemptRecord[]>();
+    if (deliveryIds.length === 0) return byDelivery;
+    const rows = await q.query<Row & WebhookAttemptRecord>(
+      `SELECT ${ATTEMPT_COLUMNS} FROM webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, attempt`, [deliveryIds]);
+    for (const r of rows) {
+      const a: WebhookAttemptRecord = {
+        delivery_id: r.delivery_id, attempt: r.attempt, started: r.started, latency_ms: r.latency_ms, http_status: r.http_status,
+        error: r.error, response_excerpt: r.response_excerpt,
+      };
+      byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), a]);
+    }
+    return byDelivery;
+  };
+
+  /** The distinct values of an indexed column, one index probe per value (a loose index scan) rather than a read of every row. */
+  const distinct = async (table: string, column: string, s: Scope): Promise<string[]> => {
+    const rows = await q.query<{ v: string | null }>(`
+      WITH RECURSIVE t(v) AS (
+        (SELECT ${column} FROM ${table} WHERE account_id = $1 AND livemode = $2 ORDER BY ${column} LIMIT 1)
+        UNION ALL
+        SELECT (SELECT ${column} FROM ${table} WHERE account_id = $1 AND livemode = $2 AND ${column} > t.v ORDER BY ${column} LIMIT 1)
+          FROM t WHERE t.v IS NOT NULL)
+      SELECT v FROM t WHERE v IS NOT NULL`, [s.account_id, s.livemode]);
+    return rows.map((r) => r.v!);
+  };
+
+  const refundWhere = (s: Scope, f: RefundFilter): Where => {
+    let w = scoped('r', s);
+    if (f.status) w = and(w, 'r.status = ?', f.status);
+    if (f.currency) w = and(w, 'r.currency = ?', f.currency.toUpperCase());
+    return createdBetween(w, 'r', f.from, f.to);
+  };
+
+  return {
+    payments: (s, f, page) => keyset(paymentWhere(s, f), 'p', page, fetchPayments, toPaymentRow),
+
+    payment: async (s, id) => {
+      const intentRow = (await q.query('SELECT * FROM payment_intents WHERE id = $1 AND account_id = $2 AND livemode = $3', [id, s.account_id, s.livemode]))[0];
+      if (!intentRow) return undefined;
+      const intent = fromRow(PAYMENT_INTENTS, intentRow);
+      const [rowDb] = await fetchPayments(and(scoped('p', s), 'p.id = ?', id), 'DESC', 1);
+      const charges = (await q.query('SELECT * FROM charges WHERE payment_intent_id = $1 ORDER BY created, seq', [id])).map((r) => fromRow(CHARGES, r));
+      const refunds = (await q.query('SELECT * FROM refunds WHERE payment_intent_id = $1 ORDER BY created, seq', [id])).map((r) => fromRow(REFUNDS, r));
+      const attempts = (await q.query('SELECT * FROM payment_attempts WHERE payment_intent_id = $1 ORDER BY created, id', [id])).map((r) => fromRow(PAYMENT_ATTEMPTS, r));
+      const requestIds = [...attempts.map((a) => a.id), ...refunds.map((r) => r.id)];
+      const notifications = (await q.query<Row & { id: number; received: number; path: string; verdict: NotificationRow['verdict']; reason: string | null; body: string }>(
+        `SELECT id, received, path, verdict, reason, body FROM upstream_notifications WHERE payment_request_id = ANY($1::text[]) ORDER BY id`, [requestIds],
+      )).map((n): NotificationRow => ({ id: n.id, received: n.received, path: n.path, verdict: n.verdict, reason: n.reason, ...parseBody(n.body) }));
+
+      // Events about one object are written while that object's row is locked, so their seq order
+      // is the order they were committed in; across the payment, its charges and its refunds it is
+      // the order the gateway made them.
+      const objectIds = [id, ...charges.map((c) => c.id), ...refunds.map((r) => r.id)];
+      const events = (await q.query('SELECT * FROM events WHERE object_id = ANY($1::text[]) AND account_id = $2 AND livemode = $3 ORDER BY seq',
+        [objectIds, s.account_id, s.livemode])).map((r) => fromRow(EVENTS, r));
+      const deliveryRows = events.length === 0 ? [] : await q.query<Row & { endpoint_url: string }>(
+        `SELECT d.*, we.url AS endpoint_url FROM webhook_deliveries d JOIN webhook_endpoints we ON we.id = d.endpoint_id
+          WHERE d.event_id = ANY($1::text[]) ORDER BY d.seq`, [events.map((e) => e.id)]);
+      const attemptLog = await attemptsOf(deliveryRows.map((d) => d.id as string));
+      const deliveries = new Map<string, DeliveryWithAttempts[]>();
+      for (const r of deliveryRows) {
+        const d: DeliveryWithAttempts = { ...fromRow(WEBHOOK_DELIVERIES, r), endpoint_url: r.endpoint_url, attempt_log: attemptLog.get(r.id as string) ?? [] };
+        deliveries.set(d.event_id, [...(deliveries.get(d.event_id) ?? []), d]);
+      }
+
+      const transactions = (await q.query('SELECT * FROM tp_transactions WHERE payment_intent_id = $1 ORDER BY created, reference', [id]))
+        .map((r) => fromRow(TP_TRANSACTIONS, r));
+      const tpNotifications = transactions.length === 0 ? [] : (await q.query(
+        'SELECT * FROM tp_notifications WHERE transaction_reference = ANY($1::text[]) ORDER BY created, id', [transactions.map((t) => t.reference)],
+      )).map((r) => fromRow(TP_NOTIFICATIONS, r));
+
+      return {
+        payment: toPaymentRow(rowDb!),
+        intent,
+        charge: charges.find((c) => c.id === intent.latest_charge) ?? null,
+        refunds,
+        attempts,
+        notifications,
+        events: events.map((e) => ({ ...e, deliveries: deliveries.get(e.id) ?? [] })),
+        tp: { transactions, notifications: tpNotifications },
+        checkout_session_id: intent.checkout_session_id,
+      };
+    },
+
+    refunds: (s, f, page) => keyset(refundWhere(s, f), 'r', page, fetchRefunds, (r): RefundRow => ({
+      ...fromRow(REFUNDS, r),
+      payment_description: (r.payment_description as string | null) ?? null,
+      payment_metadata: r.payment_metadata as Record<string, string>,
+      payment_amount: r.payment_amount as number,
+      order_reference: (r.order_reference as string | null) ?? null,
+    })),
+
+    refundTotals: async (s, f) => {
+      const w = and(refundWhere(s, f), "r.status IN ('succeeded', 'pending')");
+      const rows = await q.query<{ status: string; currency: string; n: number; amount: number }>(
+        `SELECT r.status, r.currency, count(*)::int8 AS n, sum(r.amount)::int8 AS amount FROM refunds r
+          WHERE ${sqlWhere(w)} GROUP BY r.status, r.currency ORDER BY r.currency`, w.params);
+      const of = (status: string) => rows.filter((r) => r.status === status).map((r): CurrencyTotal => ({ currency: r.currency, count: r.n, amount: r.amount }));
+      return { succeeded: of('succeeded'), pending: of('pending') };
+    },
+
+    /**
+     * Succeeded payments by the day they were created (amount_received), failed payments as the
+     * payments with an attempt that failed that day (by the attempt's created day, so a payment
+     * declined twice on one day counts once, and one declined and then paid counts as failed on the
+     * day of the decline and succeeded on its created day), refunds that succeeded by the day they
+     * were created.
+     */
+    overview: async (s, now, days) => {
+      const firstDay = Math.floor(now / DAY_MS) - Math.max(1, Math.trunc(days)) + 1;
+      const rows = await q.query<{ day: number; currency: string; sn: number; sa: number; fn: number; rn: number; ra: number }>(`
+        WITH s AS (
+          SELECT created / ${DAY_MS} AS day, currency, count(*) AS n, sum(amount_received) AS amount FROM payment_intents
+           WHERE account_id = $1 AND livemode = $2 AND status = 'succeeded' AND created >= $3 AND created <= $4 GROUP BY 1, 2
+        ), f AS (
+          SELECT created / ${DAY_MS} AS day, currency, count(DISTINCT payment_intent_id) AS n FROM payment_attempts
+           WHERE account_id = $1 AND livemode = $2 AND status = 'failed' AND created >= $3 AND created <= $4 GROUP BY 1, 2
+        ), r AS (
+          SELECT created / ${DAY_MS} AS day, currency, count(*) AS n, sum(amount) AS amount FROM refunds
+           WHERE account_id = $1 AND livemode = $2 AND status = 'succeeded' AND created >= $3 AND created <= $4 GROUP BY 1, 2
+        )
+        SELECT day::int8 AS day, currency, sum(sn)::int8 AS sn, sum(sa)::int8 AS sa, sum(fn)::int8 AS fn, sum(rn)::int8 AS rn, sum(ra)::int8 AS ra
+          FROM (SELECT day, currency, n AS sn, amount AS sa, 0 AS fn, 0 AS rn, 0 AS ra FROM s
+                UNION ALL SELECT day, currency, 0, 0, n, 0, 0 FROM f
+                UNION ALL SELECT day, currency, 0, 0, 0, n, amount FROM r) x
+         GROUP BY day, currency ORDER BY day, currency`, [s.account_id, s.livemode, firstDay * DAY_MS, now]);
+      return rows.map((r): DayTotals => ({
+        day: new Date(r.day * DAY_MS).toISOString().slice(0, 10),
+        currency: r.currency,
+        succeeded_count: r.sn,
+        succeeded_amount: r.sa,
+        failed_count: r.fn,
+        refunded_count: r.rn,
+        refunded_amount: r.ra,
+      }));
+    },
+
+    endpoints: async (s, since) => {
+      const endpoints = (await q.query('SELECT * FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND deleted = false ORDER BY created, seq',
+        [s.account_id, s.livemode])).map((r) => fromRow(WEBHOOK_ENDPOINTS, r));
+      if (endpoints.length === 0) return [];
+      const ids = endpoints.map((e) => e.id);
+      const deliveries = await q.query<{ endpoint_id: string; status: string; n: number }>(
+        `SELECT endpoint_id, status, count(*)::int8 AS n FROM webhook_deliveries WHERE endpoint_id = ANY($1::text[]) AND created >= $2
+          GROUP BY endpoint_id, status`, [ids, since]);
+      const attempts = await q.query<{ endpoint_id: string; n: number; ok: number }>(
+        `SELECT d.endpoint_id, count(*)::int8 AS n, count(*) FILTER (WHERE a.http_status BETWEEN 200 AND 299)::int8 AS ok
+           FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+          WHERE a.started >= $2 AND d.endpoint_id = ANY($1::text[]) GROUP BY d.endpoint_id`, [ids, since]);
+      // The delivery's last_attempt_at is stamped when an attempt is claimed, just before it is sent.
+      const last = await q.query<{ id: string; at: number | null }>(
+        `SELECT e.id, (SELECT max(d.last_attempt_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id) AS at
+           FROM unnest($1::text[]) AS e(id)`, [ids]);
+      return endpoints.map((endpoint): EndpointStats => {
+        const count = (status: string) => deliveries.find((d) => d.endpoint_id === endpoint.id && d.status === status)?.n ?? 0;
+        const a = attempts.find((x) => x.endpoint_id === endpoint.id);
+        return {
+          endpoint,
+          succeeded: count('succeeded'),
+          failed: count('failed'),
+          pending: count('pending'),
+          attempts: a?.n ?? 0,
+          attempts_ok: a?.ok ?? 0,
+          last_attempt_at: last.find((l) => l.id === endpoint.id)?.at ?? null,
+        };
+      });
+    },
+
+    deliveries: async (s, endpointId, page) => {
+      const got = await keyset(and(scoped('d', s), 'd.endpoint_id = ?', endpointId), 'd', page, fetchDeliveries, (r) => r);
+      const log = await attemptsOf(got.rows.map((r) => r.id as string));
+      return {
+        ...got,
+        rows: got.rows.map((r) => ({
+          ...fromRow(WEBHOOK_DELIVERIES, r),
+          event_type: r.event_type as string,
+          endpoint_url: r.endpoint_url as string,
+          attempt_log: log.get(r.id as string) ?? [],
+        })),
+      };
+    },
+
+    events: (s, f, page) => {
+      let w = scoped('e', s);
+      if (f.type) w = and(w, 'e.type = ?', f.type);
+      if (f.object) w = and(w, 'e.object_id = ?', f.object);
+      return keyset(createdBetween(w, 'e', f.from, f.to), 'e', page, fetchEvents, (r) => fromRow(EVENTS, r));
+    },
+
+    eventTypes: (s) => distinct('events', 'type', s),
+    currencies: (s) => distinct('payment_intents', 'currency', s),
   };
 }
