@@ -28,7 +28,7 @@ export function overviewRoutes(kit: DashboardKit): void {
     const form: Record<string, string> = {};
     const problems: string[] = [];
     if (q.status === 'succeeded' || q.status === 'pending' || q.status === 'failed' || q.status === 'canceled') form.status = filter.status = q.status;
-    if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toLowerCase();
+    if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toUpperCase();
     const from = dayStart(q.from);
     const to = dayStart(q.to);
     if (q.from && from === undefined) problems.push(`"${q.from}" is not a date (YYYY-MM-DD).`);

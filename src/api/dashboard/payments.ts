@@ -46,7 +46,7 @@ function paymentFilter(q: Record<string, string | undefined>): { filter: Payment
     } else problems.push(`"${status}" is not a payment status; showing every status.`);
   }
   if (q.method === 'alipay' || q.method === 'alipayplus') form.method = filter.method = q.method;
-  if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toLowerCase();
+  if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toUpperCase();
   const from = dayStart(q.from);
   const to = dayStart(q.to);
   if (q.from && from === undefined) problems.push(`"${q.from}" is not a date (YYYY-MM-DD).`);
