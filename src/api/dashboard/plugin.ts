@@ -2,6 +2,7 @@
 import { dashboardDoor, type DashboardOptions } from './session.js';
 import { overviewRoutes } from './overview.js';
 import { paymentRoutes } from './payments.js';
+import { webhookRoutes } from './webhooks.js';
 import type { UpstreamCallView } from '../../pages/dashboard/payments.js';
 
 export interface DashboardPluginOptions extends DashboardOptions {
@@ -10,7 +11,7 @@ export interface DashboardPluginOptions extends DashboardOptions {
 }
 
 export function dashboardPlugin(opts: DashboardPluginOptions) {
-  return dashboardDoor(opts, [overviewRoutes, paymentRoutes(opts.upstreamCalls)]);
+  return dashboardDoor(opts, [overviewRoutes, paymentRoutes(opts.upstreamCalls), webhookRoutes]);
 }
 
 export { sessionOf } from './session.js';
