@@ -193,10 +193,13 @@ export function isNotificationTrigger(s: unknown): s is NotificationTrigger {
 
 const FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
-/** A site of this account, or the same refusal as a site that does not exist. */
-export async function siteOfAccount(q: Queryable, siteReference: string, accountId: string): Promise<TpSiteRecord> {
+/**
+ * A site of this account (and of this mode, when one is named), or the same refusal as a site
+ * that does not exist.
+ */
+export async function siteOfAccount(q: Queryable, siteReference: string, accountId: string, livemode?: boolean): Promise<TpSiteRecord> {
   const site = await getSite(q, siteReference);
-  if (site?.account_id !== accountId) throw new TpSetupError(`There is no site ${siteReference}.`);
+  if (site?.account_id !== accountId || (livemode !== undefined && site.livemode !== livemode)) throw new TpSetupError(`There is no site ${siteReference}.`);
   return site;
 }
 
@@ -204,29 +207,30 @@ export async function siteOfAccount(q: Queryable, siteReference: string, account
  * A URL-notification rule on one of the account's sites, with every check a person's input gets
  * (the CLI's `tp rules add` and the dashboard both come here): field names, the site's owner, and
  * for a live site a public https URL, as live webhooks go. `fields` empty or absent: the
- * recommended ones.
+ * recommended ones. `livemode`, when given, limits the sites to that mode's (the dashboard's
+ * session sees one mode).
  */
 export async function addAccountRule(
-  db: Db, opts: { accountId: string; siteReference: string; trigger: NotificationTrigger; url: string; fields?: string[]; now: number },
+  db: Db, opts: { accountId: string; livemode?: boolean; siteReference: string; trigger: NotificationTrigger; url: string; fields?: string[]; now: number },
 ): Promise<TpNotificationRuleRecord> {
   const bad = opts.fields?.find((f) => !FIELD_NAME.test(f));
   if (bad !== undefined) throw new TpSetupError(`Fields are field names (letters, digits, _), separated by commas: not ${JSON.stringify(bad)}.`);
-  const site = await siteOfAccount(db, opts.siteReference, opts.accountId);
+  const site = await siteOfAccount(db, opts.siteReference, opts.accountId, opts.livemode);
   // The sender checks again at every attempt; this refuses early what it would refuse then.
   if (site.livemode) {
     const why = await checkWebhookUrl(opts.url, { livemode: true, allowPrivate: false });
     if (why) throw new TpSetupError(`${opts.url} cannot receive a live site's notifications: ${why.replace('webhooks', 'notifications')}.`);
   }
   return db.tx(async (q) => {
-    await siteOfAccount(q, opts.siteReference, opts.accountId);
+    await siteOfAccount(q, opts.siteReference, opts.accountId, opts.livemode);
     return addRule(q, { siteReference: opts.siteReference, trigger: opts.trigger, url: opts.url, fields: opts.fields, now: opts.now });
   });
 }
 
-/** Removes a rule of one of the account's sites; another account's rule is "no rule". */
-export async function removeAccountRule(db: Db, accountId: string, id: string, now: number): Promise<void> {
+/** Removes a rule of one of the account's sites (of one mode, when named); another's rule is "no rule". */
+export async function removeAccountRule(db: Db, accountId: string, id: string, now: number, livemode?: boolean): Promise<void> {
   await db.tx(async (q) => {
-    const mine = new Set((await listSites(q, accountId)).map((s) => s.site_reference));
+    const mine = new Set((await listSites(q, accountId)).filter((s) => livemode === undefined || s.livemode === livemode).map((s) => s.site_reference));
     if (!(await listRules(q)).some((r) => r.id === id && mine.has(r.site_reference))) throw new TpSetupError(`There is no rule ${id}.`);
     await removeRule(q, id, now);
   });
