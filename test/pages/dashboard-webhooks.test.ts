@@ -12,7 +12,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
-import { listRules } from '../../src/store/tp-accounts.js';
+import { addRule, listRules } from '../../src/store/tp-accounts.js';
+import { chromiumSkip, launchChromium } from '../helpers/browser.js';
 
 interface Received {
   path: string;
@@ -457,3 +458,96 @@ for (const { kind, skip } of await stores()) {
     });
   });
 }
+
+describe('dashboard: webhooks and developers in Chromium, on a 375 px phone and a desktop', { skip: chromiumSkip }, () => {
+  let g: TestGateway;
+  let rx: Receiver;
+  let browser: import('playwright-core').Browser;
+  let endpointId = '';
+  let eventId = '';
+  before(async () => {
+    rx = await new Receiver().start();
+    g = await startGateway({ store: 'pglite' });
+    browser = await launchChromium();
+    // Long values are what push a narrow page sideways: a long URL, a long description, every event.
+    const long = `${rx.url}/webhooks/a-rather-long-path/that-goes-on/and-on?with=a&query=string-that-is-long-too`;
+    endpointId = (await g.api('POST', '/v1/webhook_endpoints', { url: long, description: 'Orders, refunds and the warehouse system'.repeat(2), enabled_events: ['*'] })).body.id;
+    await g.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/refused', enabled_events: ['payment_intent.created', 'charge.succeeded', 'refund.created', 'refund.updated'] });
+    const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+    await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
+    eventId = (await eventually(async () => (await g.api('GET', `/v1/events?type=payment_intent.succeeded`)).body.data[0])).id;
+    await eventually(async () => rx.of(eventId).length > 0);
+    await addRule(g.gateway.db, { siteReference: g.gateway.tp.siteReference, trigger: 'authorisation', url: 'https://merchant.example/notifications/trust-payments/authorisation', now: Date.now() });
+  });
+  after(async () => {
+    await browser?.close();
+    await g?.stop();
+    await rx?.stop();
+  });
+
+  async function signedIn(viewport: { width: number; height: number }, mobile: boolean) {
+    const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, locale: 'en-US' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: g.url });
+    const page = await context.newPage();
+    const refusals: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) refusals.push(m.text());
+    });
+    await page.goto(`${g.url}/dashboard/login?next=/dashboard/webhooks`);
+    await page.getByLabel('Password or secret key').fill(g.secretKey);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/dashboard/webhooks');
+    return { page, context, refusals };
+  }
+
+  const PAGES = () => ['/dashboard/webhooks', `/dashboard/webhooks/${endpointId}`, '/dashboard/events', `/dashboard/events/${eventId}`, '/dashboard/developers', '/dashboard/trust-payments'];
+
+  for (const [name, viewport, mobile] of [['phone', { width: 375, height: 812 }, true], ['desktop', { width: 1280, height: 860 }, false]] as const) {
+    test(`${name}: no page scrolls sideways, and nothing is refused by the CSP`, async () => {
+      const { page, context, refusals } = await signedIn(viewport, mobile);
+      for (const path of PAGES()) {
+        const res = await page.goto(g.url + path);
+        assert.equal(res?.status(), 200, path);
+        const [scroll, client] = await page.evaluate(() => {
+          const d = (globalThis as any).document.documentElement;
+          return [d.scrollWidth as number, d.clientWidth as number];
+        });
+        assert.ok(scroll <= client, `${path} is ${scroll} px wide in a ${client} px window`);
+      }
+      assert.deepEqual(refusals, []);
+      await context.close();
+    });
+  }
+
+  test('keyboard: focus is visible; an endpoint is added with the keyboard alone; the secret\'s Copy button copies it', async () => {
+    const { page, context } = await signedIn({ width: 1280, height: 860 }, false);
+    await page.keyboard.press('Tab');
+    const skip = await page.evaluate(() => {
+      const el = (globalThis as any).document.activeElement;
+      const style = (globalThis as any).getComputedStyle(el);
+      return { text: el.textContent as string, outline: style.outlineStyle as string, width: style.outlineWidth as string };
+    });
+    assert.equal(skip.text, 'Skip to content');
+    assert.equal(skip.outline, 'solid', 'a visible focus ring');
+    assert.notEqual(skip.width, '0px');
+    await page.getByLabel('Endpoint URL').focus();
+    await page.keyboard.type(`${rx.url}/typed`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Typed with the keyboard');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => (globalThis as any).document.activeElement.value as string);
+    assert.equal(focused, '*', 'Tab goes on to "All events"');
+    const checked = await page.getByLabel('All events').isChecked();
+    if (!checked) await page.keyboard.press('Space');
+    await page.getByLabel('Description').press('Enter');
+    await page.locator('#endpoint-secret').waitFor();
+    const secret = (await page.locator('#endpoint-secret').textContent()) ?? '';
+    assert.match(secret, /^whsec_/);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await eventually(async () => (await page.getByRole('button', { name: 'Copied' }).count()) === 1);
+    assert.equal(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>), secret);
+    const made = ((await g.api('GET', '/v1/webhook_endpoints?limit=100')).body.data as { url: string; description: string }[]).find((w) => w.url === `${rx.url}/typed`);
+    assert.equal(made?.description, 'Typed with the keyboard');
+    await context.close();
+  });
+});

@@ -231,11 +231,7 @@ export interface TrustPaymentsView {
   done?: string;
 }
 
-const TRIGGER_LABEL: Record<NotificationTrigger, string> = {
-  authorisation: 'Authorisation (a payment is authorised or declined)',
-  settlement: 'Settlement (settlestatus changes)',
-  refund: 'Refund',
-};
+const TRIGGER_LABEL: Record<NotificationTrigger, string> = { authorisation: 'Authorisation', settlement: 'Settlement', refund: 'Refund' };
 
 export function trustPaymentsPage(ctx: PageContext, v: TrustPaymentsView): string {
   const u = v.publicUrl;
@@ -270,7 +266,8 @@ export function trustPaymentsPage(ctx: PageContext, v: TrustPaymentsView): strin
 ${v.error ? `<div class="notice notice-error" role="alert" id="rule-error">${esc(v.error)}</div>` : ''}
 ${csrfField(ctx)}
 <div class="field"><label for="rule-site">Site</label><select id="rule-site" name="site">${v.sites.map((s) => `<option value="${esc(s.site_reference)}"${s.site_reference === f.site ? ' selected' : ''}>${esc(s.site_reference)}</option>`).join('')}</select></div>
-<div class="field"><label for="rule-trigger">Send on</label><select id="rule-trigger" name="trigger">${v.triggers.map((t) => `<option value="${esc(t)}"${t === f.trigger ? ' selected' : ''}>${esc(TRIGGER_LABEL[t])}</option>`).join('')}</select></div>
+<div class="field"><label for="rule-trigger">Send on</label><select id="rule-trigger" name="trigger" aria-describedby="rule-trigger-hint">${v.triggers.map((t) => `<option value="${esc(t)}"${t === f.trigger ? ' selected' : ''}>${esc(TRIGGER_LABEL[t])}</option>`).join('')}</select></div>
+<p id="rule-trigger-hint" class="muted">Authorisation: a payment is authorised or declined. Settlement: its settlestatus changes. Refund: a refund is made.</p>
 <div class="field"><label for="rule-url">URL</label><input id="rule-url" name="url" type="url" class="wide" required value="${esc(f.url)}" placeholder="https://shop.example/tp-notifications"${invalid}></div>
 <div class="field"><label for="rule-fields">Fields <span class="muted">(optional, comma-separated)</span></label><input id="rule-fields" name="fields" class="wide" value="${esc(f.fields)}" aria-describedby="rule-fields-hint"></div>
 <p id="rule-fields-hint" class="muted">Leave empty for the recommended ones — on authorisation: ${esc(v.recommended.authorisation.join(', '))}.</p>

@@ -169,7 +169,7 @@ export function endpointPage(ctx: PageContext, v: EndpointView): string {
     { label: 'Attempts', cell: (d) => cell(attemptList(ctx, d)) },
   ], v.deliveries.rows, { empty: 'Nothing was sent to this endpoint yet.', caption: 'Deliveries to this endpoint, newest first' });
   return page(ctx, {
-    title: `Endpoint ${w.url}`,
+    title: 'Webhook endpoint',
     section: 'webhooks',
     notice: notices,
     body: `<p><a href="/dashboard/webhooks">← All endpoints</a></p>${actions}${info}${edit}<h2 id="deliveries">Deliveries</h2>${deliveries}${pager(base, {}, v.deliveries)}`,
