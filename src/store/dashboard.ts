@@ -6,8 +6,7 @@
  * Lists use keyset pagination (an opaque cursor naming the last row seen), never OFFSET, and every
  * query here is served by an index (test/store/dashboard-queries.test.ts checks with EXPLAIN).
  */
-import type { Queryable, Row } from './db.js';
-import { EVENTS, fromRow, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from './repos.js';
+import type { Queryable } from './db.js';
 import type { Scope } from '../core/store.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, RefundRecord, WebhookAttemptRecord,
@@ -175,107 +174,12 @@ export interface DashboardQueries {
 }
 
 export function dashboardQueries(q: Queryable): DashboardQueries {
+  void q;
   const missing = async (): Promise<never> => {
     throw new Error('dashboardQueries: not written yet');
   };
   return {
-    payments: missing, payment: missing, refunds: missing, refundTotals: missing, overview: missing, currencies: missing,
-    ...tempWebhookQueries(q),
-  };
-}
-
-// TEMP read-model methods for the webhooks/developers pages, until the read model's own land.
-
-type SeqRow = Row & { seq: number | string };
-
-/** One keyset page over `seq`, newest first; cursors are the seq of the edge rows. */
-async function seqPage(q: Queryable, from: string, where: string[], params: unknown[], page: PageRequest): Promise<{ rows: SeqRow[]; next: string | null; prev: string | null }> {
-  const cursor = page.after ?? page.before;
-  const backwards = page.after === undefined && page.before !== undefined;
-  const w = [...where];
-  const p = [...params];
-  if (cursor !== undefined && /^\d{1,19}$/.test(cursor)) {
-    p.push(cursor);
-    w.push(`seq ${backwards ? '>' : '<'} $${p.length}`);
-  }
-  p.push(page.limit + 1);
-  const got = await q.query<SeqRow>(`SELECT * FROM ${from} WHERE ${w.join(' AND ')} ORDER BY seq ${backwards ? 'ASC' : 'DESC'} LIMIT $${p.length}`, p);
-  const more = got.length > page.limit;
-  const rows = got.slice(0, page.limit);
-  if (backwards) rows.reverse();
-  const first = rows[0];
-  const last = rows.at(-1);
-  const paged = cursor !== undefined;
-  return {
-    rows,
-    next: last && (backwards ? paged : more) ? String(last.seq) : null,
-    prev: first && (backwards ? more : paged) ? String(first.seq) : null,
-  };
-}
-
-function tempWebhookQueries(q: Queryable): Pick<DashboardQueries, 'endpoints' | 'deliveries' | 'events' | 'eventTypes'> {
-  return {
-    async endpoints(scope, since) {
-      const rows = await q.query(
-        `SELECT e.*, d.succeeded, d.failed, d.pending, a.attempts, a.attempts_ok, a.last_attempt_at
-           FROM webhook_endpoints e
-           CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'succeeded') AS succeeded, count(*) FILTER (WHERE status = 'failed') AS failed,
-                                      count(*) FILTER (WHERE status = 'pending') AS pending
-                                 FROM webhook_deliveries WHERE endpoint_id = e.id AND created >= $3) d
-           CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE wa.started >= $3) AS attempts,
-                                      count(*) FILTER (WHERE wa.started >= $3 AND wa.http_status BETWEEN 200 AND 299) AS attempts_ok,
-                                      max(wa.started) AS last_attempt_at
-                                 FROM webhook_deliveries wd JOIN webhook_attempts wa ON wa.delivery_id = wd.id WHERE wd.endpoint_id = e.id) a
-          WHERE e.account_id = $1 AND e.livemode = $2 AND e.deleted = false
-          ORDER BY e.seq DESC`,
-        [scope.account_id, scope.livemode, since],
-      );
-      return rows.map((r) => ({
-        endpoint: fromRow(WEBHOOK_ENDPOINTS, r),
-        succeeded: Number(r.succeeded), failed: Number(r.failed), pending: Number(r.pending),
-        attempts: Number(r.attempts), attempts_ok: Number(r.attempts_ok),
-        last_attempt_at: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
-      }));
-    },
-
-    async deliveries(scope, endpointId, page) {
-      const got = await seqPage(q, 'webhook_deliveries', ['endpoint_id = $1', 'account_id = $2', 'livemode = $3'], [endpointId, scope.account_id, scope.livemode], page);
-      const deliveries = got.rows.map((r) => fromRow(WEBHOOK_DELIVERIES, r));
-      const ids = deliveries.map((d) => d.id);
-      const [attempts, events, endpoints] = ids.length === 0 ? [[], [], []] : await Promise.all([
-        q.query(`SELECT delivery_id, attempt, started, latency_ms, http_status, error, response_excerpt FROM webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY attempt`, [ids]),
-        q.query<{ id: string; type: string }>('SELECT id, type FROM events WHERE id = ANY($1::text[])', [[...new Set(deliveries.map((d) => d.event_id))]]),
-        q.query<{ id: string; url: string }>('SELECT id, url FROM webhook_endpoints WHERE id = $1', [endpointId]),
-      ]);
-      const typeOf = new Map(events.map((e) => [e.id, e.type]));
-      const url = endpoints[0]?.url ?? '';
-      return {
-        rows: deliveries.map((d) => ({
-          ...d, endpoint_url: url, event_type: typeOf.get(d.event_id) ?? '',
-          attempt_log: (attempts as unknown as WebhookAttemptRecord[]).filter((a) => a.delivery_id === d.id),
-        })),
-        next: got.next, prev: got.prev,
-      };
-    },
-
-    async events(scope, filter, page) {
-      const where = ['account_id = $1', 'livemode = $2'];
-      const params: unknown[] = [scope.account_id, scope.livemode];
-      const add = (sql: string, v: unknown) => {
-        params.push(v);
-        where.push(sql.replace('?', `$${params.length}`));
-      };
-      if (filter.type) add('type = ?', filter.type);
-      if (filter.object) add('object_id = ?', filter.object);
-      if (filter.from !== undefined) add('created >= ?', filter.from);
-      if (filter.to !== undefined) add('created < ?', filter.to);
-      const got = await seqPage(q, 'events', where, params, page);
-      return { rows: got.rows.map((r) => fromRow(EVENTS, r)), next: got.next, prev: got.prev };
-    },
-
-    async eventTypes(scope) {
-      const rows = await q.query<{ type: string }>('SELECT DISTINCT type FROM events WHERE account_id = $1 AND livemode = $2 ORDER BY type', [scope.account_id, scope.livemode]);
-      return rows.map((r) => r.type);
-    },
+    payments: missing, payment: missing, refunds: missing, refundTotals: missing, overview: missing, endpoints: missing,
+    deliveries: missing, events: missing, eventTypes: missing, currencies: missing,
   };
 }
