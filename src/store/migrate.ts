@@ -12,7 +12,7 @@ import core0006 from './migrations/0006_automatic_payment_methods.js';
 import core0007 from './migrations/0007_notification_budget.js';
 import core0008 from './migrations/0008_trust_payments.js';
 import core0009 from './migrations/0009_dashboard.js';
-import core0010 from './migrations/0010_webhook_resend.js';
+import core0011 from './migrations/0011_webhook_resend.js';
 
 export interface Migration {
   id: string;
@@ -29,7 +29,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0007_notification_budget', sql: core0007 },
   { id: '0008_trust_payments', sql: core0008 },
   { id: '0009_dashboard', sql: core0009 },
-  { id: '0010_webhook_resend', sql: core0010 },
+  { id: '0011_webhook_resend', sql: core0011 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes
