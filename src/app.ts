@@ -216,7 +216,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   await app.register(dashboardPlugin({
     core, db, queries: dashboardQueries(db), sessionTtlMs: config.dashboard.sessionTtlMs, secureCookies: config.dashboard.secureCookies,
     liveConfigured: Boolean(config.antom.live), accountName: (id) => accountName(db, id), publicUrl,
-    upstreamCalls: async () => [],
+    upstreamCalls: async () => [], simulator: Boolean(simulatorOptions),
   }));
   // The gateway's front page is the dashboard: a signed-out visitor is sent to sign in and learns nothing about the account.
   app.get('/', async (req, reply) => reply.redirect((await sessionOf(db, req, clock.now())) ? '/dashboard' : '/dashboard/login', 303));

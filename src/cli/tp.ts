@@ -8,12 +8,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Db, Queryable } from '../store/db.js';
 import { randomToken } from '../core/ids.js';
 import { bootstrapAccount } from '../store/accounts.js';
-import { checkWebhookUrl } from '../delivery/url-guard.js';
 import {
-  addRule, createSite, disableUser, getSite, grantSite, listRules, listSites, listUsers, putUser, removeRule,
-  setNotificationPassword, TpSetupError,
+  addAccountRule, createSite, disableUser, grantSite, isNotificationTrigger, listRules, listSites, listUsers, NOTIFICATION_TRIGGERS,
+  putUser, removeAccountRule, setNotificationPassword, siteOfAccount, TpSetupError,
 } from '../store/tp-accounts.js';
-import type { NotificationTrigger } from '../core/settlement/records.js';
 
 export const TP_USAGE = `Trust Payments (the /json/ and /xml/ doors): sites, webservices users, URL notifications
 
@@ -62,8 +60,6 @@ const COMMANDS = new Set([
   'sites list', 'sites add', 'sites set-password', 'users list', 'users add', 'users passwd', 'users disable', 'users grant',
   'rules list', 'rules add', 'rules remove',
 ]);
-const TRIGGERS: readonly NotificationTrigger[] = ['authorisation', 'settlement', 'refund'];
-const FIELD = /^[A-Za-z0-9_]{1,64}$/;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -96,12 +92,6 @@ export function formatTable(head: string[], rows: string[][]): string {
 
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 const generated = () => `Ws_${randomToken(20)}`;
-
-async function siteOfAccount(q: Queryable, siteReference: string, accountId: string) {
-  const site = await getSite(q, siteReference);
-  if (site?.account_id !== accountId) throw new TpSetupError(`There is no site ${siteReference}.`);
-  return site;
-}
 
 async function userOfAccount(q: Queryable, username: string, accountId: string) {
   const user = (await listUsers(q)).find((u) => u.username === username && u.account_id === accountId);
@@ -256,35 +246,20 @@ export async function runTp(args: string[], ctx: TpContext): Promise<number> {
         positionals(pos, [], what);
         const missing = (['site', 'on', 'url'] as const).filter((k) => values[k] === undefined).map((k) => `--${k}`);
         if (missing.length) throw new UsageError(`tp rules add needs ${missing.join(', ')} (npm run cli -- tp --help).`);
-        const trigger = values.on as NotificationTrigger;
-        if (!TRIGGERS.includes(trigger)) throw new UsageError(`--on is ${TRIGGERS.join(', ')}: not ${JSON.stringify(values.on)}.`);
+        const trigger = values.on;
+        if (!isNotificationTrigger(trigger)) throw new UsageError(`--on is ${NOTIFICATION_TRIGGERS.join(', ')}: not ${JSON.stringify(values.on)}.`);
         let fields: string[] | undefined;
         if (values.fields !== undefined) {
           fields = (values.fields as string).split(',').map((f) => f.trim()).filter(Boolean);
-          const bad = fields.find((f) => !FIELD.test(f));
-          if (bad !== undefined) throw new UsageError(`--fields is a comma-separated list of field names (letters, digits, _): not ${JSON.stringify(bad)}.`);
           if (fields.length === 0) throw new UsageError('--fields names at least one field (leave it out for the recommended ones).');
         }
-        const site = await siteOfAccount(db, values.site as string, accountId);
-        // A live site's notifications go only to public https addresses, as live webhooks do; the sender checks again at every attempt.
-        if (site.livemode) {
-          const why = await checkWebhookUrl(values.url as string, { livemode: true, allowPrivate: false });
-          if (why) throw new TpSetupError(`${values.url as string} cannot receive a live site's notifications: ${why.replace('webhooks', 'notifications')}.`);
-        }
-        const rule = await db.tx(async (q) => {
-          await siteOfAccount(q, values.site as string, accountId);
-          return addRule(q, { siteReference: values.site as string, trigger, url: values.url as string, fields, now: now() });
-        });
+        const rule = await addAccountRule(db, { accountId, siteReference: values.site as string, trigger, url: values.url as string, fields, now: now() });
         ctx.out(`Added rule ${rule.id}: on ${rule.trigger} of ${rule.site_reference}, POST ${rule.url}\n  fields: ${rule.fields.join(',')}\n`);
         return 0;
       }
       case 'rules remove': {
         const [id] = positionals(parse(rest, {}, what).positionals, ['rule_id'], what);
-        await db.tx(async (q) => {
-          const mine = new Set((await listSites(q, accountId)).map((s) => s.site_reference));
-          if (!(await listRules(q)).some((r) => r.id === id && mine.has(r.site_reference))) throw new TpSetupError(`There is no rule ${id}.`);
-          await removeRule(q, id!, now());
-        });
+        await removeAccountRule(db, accountId, id!, now());
         ctx.out(`Removed rule ${id}.\n`);
         return 0;
       }

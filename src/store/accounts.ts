@@ -122,6 +122,14 @@ export async function rollKey(db: Db, accountId: string, kind: 'secret' | 'publi
   return key;
 }
 
+/** The account's keys in use in one mode, newest first (secret keys only as their display). */
+export async function listKeys(q: Queryable, accountId: string, livemode: boolean): Promise<(ApiKeyRow & { created: number })[]> {
+  return q.query<ApiKeyRow & { created: number } & Record<string, unknown>>(
+    'SELECT id, account_id, kind, livemode, display, created FROM api_keys WHERE account_id = $1 AND livemode = $2 AND revoked IS NULL ORDER BY kind DESC, created DESC',
+    [accountId, livemode],
+  );
+}
+
 export async function accountName(q: Queryable, accountId: string): Promise<string> {
   const rows = await q.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [accountId]);
   return rows[0]?.name ?? '';

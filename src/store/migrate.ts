@@ -13,6 +13,7 @@ import core0007 from './migrations/0007_notification_budget.js';
 import core0008 from './migrations/0008_trust_payments.js';
 import core0009 from './migrations/0009_dashboard.js';
 import core0010 from './migrations/0010_dashboard_indexes.js';
+import core0011 from './migrations/0011_webhook_resend.js';
 
 export interface Migration {
   id: string;
@@ -30,6 +31,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0008_trust_payments', sql: core0008 },
   { id: '0009_dashboard', sql: core0009 },
   { id: '0010_dashboard_indexes', sql: core0010 },
+  { id: '0011_webhook_resend', sql: core0011 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

@@ -11,6 +11,7 @@ import { randomToken } from '../core/ids.js';
 import { fromRow } from './repos.js';
 import { TP_RULES, TP_SITES } from './tp-repos.js';
 import type { NotificationTrigger, TpNotificationRuleRecord, TpSiteRecord } from '../core/settlement/records.js';
+import { checkWebhookUrl } from '../delivery/url-guard.js';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, opts: { N: number }) => Promise<Buffer>;
 const SCRYPT_N = 16_384;
@@ -181,6 +182,58 @@ export async function addRule(
     [rule.id, rule.site_reference, rule.trigger, rule.url, JSON.stringify(rule.fields), rule.created],
   );
   return rule;
+}
+
+/** When a URL notification may be sent. */
+export const NOTIFICATION_TRIGGERS: readonly NotificationTrigger[] = ['authorisation', 'settlement', 'refund'];
+
+export function isNotificationTrigger(s: unknown): s is NotificationTrigger {
+  return (NOTIFICATION_TRIGGERS as readonly unknown[]).includes(s);
+}
+
+const FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+/**
+ * A site of this account (and of this mode, when one is named), or the same refusal as a site
+ * that does not exist.
+ */
+export async function siteOfAccount(q: Queryable, siteReference: string, accountId: string, livemode?: boolean): Promise<TpSiteRecord> {
+  const site = await getSite(q, siteReference);
+  if (site?.account_id !== accountId || (livemode !== undefined && site.livemode !== livemode)) throw new TpSetupError(`There is no site ${siteReference}.`);
+  return site;
+}
+
+/**
+ * A URL-notification rule on one of the account's sites, with every check a person's input gets
+ * (the CLI's `tp rules add` and the dashboard both come here): field names, the site's owner, and
+ * for a live site a public https URL, as live webhooks go. `fields` empty or absent: the
+ * recommended ones. `livemode`, when given, limits the sites to that mode's (the dashboard's
+ * session sees one mode).
+ */
+export async function addAccountRule(
+  db: Db, opts: { accountId: string; livemode?: boolean; siteReference: string; trigger: NotificationTrigger; url: string; fields?: string[]; now: number },
+): Promise<TpNotificationRuleRecord> {
+  const bad = opts.fields?.find((f) => !FIELD_NAME.test(f));
+  if (bad !== undefined) throw new TpSetupError(`Fields are field names (letters, digits, _), separated by commas: not ${JSON.stringify(bad)}.`);
+  const site = await siteOfAccount(db, opts.siteReference, opts.accountId, opts.livemode);
+  // The sender checks again at every attempt; this refuses early what it would refuse then.
+  if (site.livemode) {
+    const why = await checkWebhookUrl(opts.url, { livemode: true, allowPrivate: false });
+    if (why) throw new TpSetupError(`${opts.url} cannot receive a live site's notifications: ${why.replace('webhooks', 'notifications')}.`);
+  }
+  return db.tx(async (q) => {
+    await siteOfAccount(q, opts.siteReference, opts.accountId, opts.livemode);
+    return addRule(q, { siteReference: opts.siteReference, trigger: opts.trigger, url: opts.url, fields: opts.fields, now: opts.now });
+  });
+}
+
+/** Removes a rule of one of the account's sites (of one mode, when named); another's rule is "no rule". */
+export async function removeAccountRule(db: Db, accountId: string, id: string, now: number, livemode?: boolean): Promise<void> {
+  await db.tx(async (q) => {
+    const mine = new Set((await listSites(q, accountId)).filter((s) => livemode === undefined || s.livemode === livemode).map((s) => s.site_reference));
+    if (!(await listRules(q)).some((r) => r.id === id && mine.has(r.site_reference))) throw new TpSetupError(`There is no rule ${id}.`);
+    await removeRule(q, id, now);
+  });
 }
 
 export async function removeRule(q: Queryable, id: string, now: number): Promise<void> {

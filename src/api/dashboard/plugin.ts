@@ -2,15 +2,21 @@
 import { dashboardDoor, type DashboardOptions } from './session.js';
 import { overviewRoutes } from './overview.js';
 import { paymentRoutes } from './payments.js';
+import { webhookRoutes } from './webhooks.js';
+import { developerRoutes } from './developers.js';
 import type { UpstreamCallView } from '../../pages/dashboard/payments.js';
 
 export interface DashboardPluginOptions extends DashboardOptions {
   /** The calls to Antom made under these paymentRequestIds / refundRequestIds. */
   upstreamCalls(references: string[]): Promise<UpstreamCallView[]>;
+  /** The built-in Antom simulator runs (the Developers page shows its URLs). */
+  simulator?: boolean;
 }
 
 export function dashboardPlugin(opts: DashboardPluginOptions) {
-  return dashboardDoor(opts, [overviewRoutes, paymentRoutes(opts.upstreamCalls)]);
+  return dashboardDoor(opts, [
+    overviewRoutes, paymentRoutes(opts.upstreamCalls), webhookRoutes, developerRoutes({ simulator: opts.simulator ?? false }),
+  ]);
 }
 
 export { sessionOf } from './session.js';

@@ -19,3 +19,12 @@ export function plainError(e: CoreError): string {
 export const SOURCE_LABEL: Record<string, string> = { api: 'API', checkout: 'Hosted checkout', trust_payments: 'Trust Payments' };
 
 export const METHOD_LABEL: Record<string, string> = { alipay: 'Alipay', alipayplus: 'Alipay+' };
+
+/** A refused webhook endpoint or resend, in the words of the form a person filled in. */
+export function webhookError(e: CoreError): string {
+  if (e.kind === 'invalid_request' && e.code === 'url_invalid') return `This URL cannot receive webhooks: ${e.message.replace(/^Invalid url: /, '').replace(/\.$/, '')}.`;
+  if (e.kind === 'invalid_request' && e.param === 'url') return 'Type the URL that should receive the webhooks, starting with https://.';
+  if (e.kind === 'invalid_request' && e.code === 'parameter_invalid_empty' && e.param === 'enabled_events') return 'Choose at least one event, or "All events".';
+  if (e.kind === 'invalid_request' && e.param?.startsWith('enabled_events')) return 'One of the chosen events is not one this gateway sends. Reload the page and choose again.';
+  return plainError(e);
+}
