@@ -21,8 +21,7 @@ import {
 import { webhookError } from '../../pages/dashboard/words.js';
 import { NOTIFY_PATH } from '../upstream.js';
 import { cursorParam, DAY_MS, dayStart, PAGE_SIZE } from './payments.js';
-import { requestContext } from './webhooks.js';
-import type { DashboardKit, Signed } from './session.js';
+import { requestContext, type DashboardKit, type Signed } from './session.js';
 
 /** How many deliveries of one event its page shows. */
 const EVENT_DELIVERIES = 100;

@@ -9,14 +9,13 @@ import { createRefund } from '../../core/refunds/create.js';
 import { cancelPaymentIntent } from '../../core/payment-intents/cancel.js';
 import { nextStatus } from '../../core/payment-intents/states.js';
 import { StoreConflict } from '../../core/store.js';
-import type { RequestContext } from '../../core/context.js';
 import type { PaymentFilter } from '../../store/dashboard.js';
 import {
   PAYMENT_STATUSES, parseMajorUnits, paymentPage, paymentsPage, type PaymentDetailView, type UpstreamCallView,
 } from '../../pages/dashboard/payments.js';
 import { plainError } from '../../pages/dashboard/words.js';
 import { formatAmount } from '../../core/money.js';
-import type { DashboardKit, Signed } from './session.js';
+import { requestContext, type DashboardKit, type Signed } from './session.js';
 
 export const PAGE_SIZE = 25;
 
@@ -63,10 +62,6 @@ function paymentFilter(q: Record<string, string | undefined>): { filter: Payment
   const search = (q.q ?? '').trim();
   if (search) form.q = filter.search = search.slice(0, 200);
   return { filter, form, problems };
-}
-
-function requestContext(req: { id: string }, s: Signed, idempotencyKey: string | null = null): RequestContext {
-  return { scope: s.scope, request_id: req.id, idempotency_key: idempotencyKey };
 }
 
 export function paymentRoutes(loadCalls: (references: string[]) => Promise<UpstreamCallView[]>) {

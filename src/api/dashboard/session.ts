@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CoreDeps } from '../../core/context.js';
+import type { CoreDeps, RequestContext } from '../../core/context.js';
 import type { Scope } from '../../core/store.js';
 import type { Db } from '../../store/db.js';
 import type { DashboardQueries } from '../../store/dashboard.js';
@@ -52,6 +52,11 @@ export interface DashboardKit {
   /** A form post: refused without the session's CSRF token before the handler runs. */
   post<P = Record<string, string>>(path: string, handler: PostHandler<P>): void;
   html(reply: FastifyReply, body: string, status?: number): FastifyReply;
+}
+
+/** Core's context for a change made from the dashboard: the signed-in scope, this request's id. */
+export function requestContext(req: { id: string }, s: Signed, idempotencyKey: string | null = null): RequestContext {
+  return { scope: s.scope, request_id: req.id, idempotency_key: idempotencyKey };
 }
 
 export function cookies(req: FastifyRequest): Record<string, string> {

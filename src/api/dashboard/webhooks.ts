@@ -14,14 +14,10 @@ import {
 } from '../../pages/dashboard/webhooks.js';
 import { webhookError } from '../../pages/dashboard/words.js';
 import { cursorParam, DAY_MS, PAGE_SIZE } from './payments.js';
-import type { DashboardKit, Signed } from './session.js';
+import { requestContext, type DashboardKit, type Signed } from './session.js';
 
 /** The window of the endpoints' success rate. */
 export const STATS_DAYS = 7;
-
-export function requestContext(req: { id: string }, s: Signed): RequestContext {
-  return { scope: s.scope, request_id: req.id, idempotency_key: null };
-}
 
 function text(v: unknown, max = 5000): string {
   return typeof v === 'string' ? v.trim().slice(0, max) : '';
