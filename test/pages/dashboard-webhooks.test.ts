@@ -425,7 +425,7 @@ for (const { kind, skip } of await stores()) {
       assert.match(textOf(gone.html), new RegExp(`There is no webhook endpoint ${endpointId} in test mode\\.`));
     });
 
-    test('Developers: the URLs and a first request; rolling the secret key shows the new one once, the old one stops working, the session stays', async () => {
+    test('Developers: the URLs and a first request; rolling the secret key shows the new one once, the old one stops working, and so does the session opened with it', async () => {
       const dev = await b.get('/dashboard/developers');
       assert.equal(dev.status, 200);
       assertWellFormed(dev.html);
@@ -444,8 +444,11 @@ for (const { kind, skip } of await stores()) {
       assert.match(rolled.html, /data-copy="new-key"/);
       assert.equal((await g.api('GET', '/v1/payment_intents?limit=1')).status, 401, 'the old key stops working');
       assert.equal((await g.api('GET', '/v1/payment_intents?limit=1', undefined, { key })).status, 200, 'the new one works');
+      const ended = await b.get('/dashboard/developers');
+      assert.equal(ended.status, 303, 'the session opened with the rolled key ends with it');
+      await b.signIn(key);
       const reload = await b.get('/dashboard/developers');
-      assert.equal(reload.status, 200, 'the session outlives the key it signed in with');
+      assert.equal(reload.status, 200);
       assert.ok(!reload.html.includes(key), 'shown once');
       assert.ok(reload.html.includes(`sk_test_…${key.slice(-4)}`), 'then only its display');
 
