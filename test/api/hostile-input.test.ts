@@ -31,7 +31,7 @@ const CHECKOUT = {
 // ---------------------------------------------------------------------------------------------
 // The routes, by door. Every route the app serves must be here (HEAD is Fastify's copy of GET).
 
-type Door = 'v1' | 'checkout' | 'notify' | 'return' | 'antom' | 'simulator' | 'webservices' | 'root';
+type Door = 'v1' | 'checkout' | 'notify' | 'return' | 'antom' | 'simulator' | 'webservices' | 'dashboard' | 'root';
 type Fixture = Awaited<ReturnType<typeof buildFixture>>;
 interface RouteSpec {
   door: Door;
@@ -95,6 +95,31 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /simulator/v1/faults': { door: 'simulator' },
   'POST /json/': { door: 'webservices' },
   'POST /xml/': { door: 'webservices' },
+  'GET /dashboard': { door: 'dashboard' },
+  'GET /dashboard/login': { door: 'dashboard' },
+  'POST /dashboard/login': { door: 'dashboard' },
+  'POST /dashboard/logout': { door: 'dashboard' },
+  'POST /dashboard/mode': { door: 'dashboard' },
+  'GET /dashboard/payments': { door: 'dashboard' },
+  'GET /dashboard/payments/:id': { door: 'dashboard', ids: (f) => [f.pi, f.paidPi] },
+  'POST /dashboard/payments/:id/refund': { door: 'dashboard', ids: (f) => [f.paidPi, f.pi] },
+  'POST /dashboard/payments/:id/cancel': { door: 'dashboard', ids: (f) => [f.paidPi, f.pi] },
+  'GET /dashboard/refunds': { door: 'dashboard' },
+  'GET /dashboard/webhooks': { door: 'dashboard' },
+  'POST /dashboard/webhooks': { door: 'dashboard' },
+  'GET /dashboard/webhooks/:id': { door: 'dashboard', ids: (f) => [f.endpoint] },
+  'POST /dashboard/webhooks/:id': { door: 'dashboard', ids: (f) => [f.endpoint] },
+  'POST /dashboard/webhooks/:id/disable': { door: 'dashboard', ids: (f) => [f.endpoint] },
+  'POST /dashboard/webhooks/:id/enable': { door: 'dashboard', ids: (f) => [f.endpoint] },
+  'POST /dashboard/webhooks/:id/delete': { door: 'dashboard', ids: (f) => [f.endpoint] },
+  'GET /dashboard/events': { door: 'dashboard' },
+  'GET /dashboard/events/:id': { door: 'dashboard', ids: (f) => [f.event] },
+  'POST /dashboard/events/:id/resend': { door: 'dashboard', ids: (f) => [f.event] },
+  'GET /dashboard/developers': { door: 'dashboard' },
+  'POST /dashboard/developers/keys/roll': { door: 'dashboard' },
+  'GET /dashboard/trust-payments': { door: 'dashboard' },
+  'POST /dashboard/trust-payments/rules': { door: 'dashboard' },
+  'POST /dashboard/trust-payments/rules/:id/remove': { door: 'dashboard' },
   'GET /': { door: 'root' },
   'GET /docs/errors': { door: 'root' },
   'GET /healthz': { door: 'root' },
@@ -131,6 +156,14 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'POST /simulator/v1/complete': (f) => ({ url: f.cashierUrl, outcome: 'failed' }),
   'GET /simulator/v1/payments': (f) => ({ url: f.cashierUrl }),
   'POST /simulator/v1/faults': () => ({ api: 'inquiryRefund', kind: 'fail', times: 1 }),
+  // The dashboard: forms as its pages post them (the CSRF token is added per request).
+  'GET /dashboard/payments': () => ({ q: 'ORD-1', status: 'succeeded', currency: 'CNY', from: '2026-01-01', to: '2026-12-31' }),
+  'POST /dashboard/payments/:id/refund': () => ({ amount: '0.01', reason: 'duplicate', form_token: 'fuzz-form-token-0001' }),
+  'POST /dashboard/webhooks': () => ({ url: 'http://localhost:9/hook', description: 'fuzz', enabled_events: ['*'] }),
+  'POST /dashboard/webhooks/:id': () => ({ url: 'http://localhost:9/hook2', enabled_events: ['*'] }),
+  'POST /dashboard/events/:id/resend': (f) => ({ endpoint: f.endpoint }),
+  'GET /dashboard/events': () => ({ type: 'payment_intent.created', from: '2026-01-01' }),
+  'POST /dashboard/trust-payments/rules': () => ({ site: 'test_site12345', trigger: 'authorisation', url: 'https://shop.example/tp', fields: 'orderreference' }),
   // Trust Payments: the fuzz's parameters land in the request item, where the field rules are.
   'POST /json/': () => ({ ...SEED_004_AUTH }),
 };
@@ -162,6 +195,7 @@ const TABLES = [
   'idempotency_keys', 'refunds', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
   'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
   'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
+  'dashboard_sessions',
 ] as const;
 // upstream_notifications is the audit trail of everything sent to /antom/notify: a refused
 // notification is recorded by design. rate_limits only counts requests (and is off in tests).
@@ -395,6 +429,7 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
       if (r.contentType) headers['content-type'] = r.contentType;
     }
   }
+  if (spec.door === 'dashboard') return dashboardRequest(r, method, path, headers, body, hostile, f);
   const keys = { secret: `Bearer ${g.secretKey}`, publishable: `Bearer ${g.publishableKey}`, none: undefined, garbage: 'Bearer sk_test_nope', 'basic-nul': `Basic ${Buffer.from('sk_test_\u0000:').toString('base64')}` };
   const auth = keys[r.auth];
   if (auth) headers.authorization = auth;
@@ -409,6 +444,24 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
     headers['request-time'] = time;
     const sent = new URL(g.url + path);
     headers.signature = signatureHeader(signMessage({ method, path: sent.pathname + sent.search, clientId, time, body: body ?? '' }, key));
+  }
+  return { method, path, door: doorOf(method, path), headers, body, hostile };
+}
+
+/** Forms whose valid submission would end the fuzz's own session or its API key: always forged. */
+const NEVER_SIGNED = ['POST /dashboard/logout', 'POST /dashboard/developers/keys/roll'];
+
+/**
+ * The dashboard: "secret" is the fixture's signed-in browser (its session cookie), the rest a
+ * stranger or a forged cookie; a signed request's form carries the session's CSRF token.
+ */
+function dashboardRequest(r: FuzzRequest, method: string, path: string, headers: Record<string, string>, body: string | undefined, hostile: boolean, f: Fixture): Sent {
+  const cookies = { secret: f.dashboard.cookie, publishable: f.dashboard.cookie, none: undefined, garbage: 'oc_dashboard=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'basic-nul': 'oc_dashboard=%00' };
+  const cookie = cookies[r.auth];
+  if (cookie) headers.cookie = cookie;
+  if (r.accept) headers.accept = r.accept;
+  if (method === 'POST' && r.signed && !NEVER_SIGNED.includes(r.route) && /x-www-form-urlencoded/i.test(headers['content-type'] ?? '')) {
+    body = `${body ? `${body}&` : ''}_csrf=${encodeURIComponent(f.dashboard.csrf)}`;
   }
   return { method, path, door: doorOf(method, path), headers, body, hostile };
 }
@@ -515,6 +568,9 @@ function assertShape(door: Door, s: Sent, a: Answer): void {
     case 'return':
       assert.ok(a.contentType.startsWith('text/html'), `not a page: ${where}`);
       return;
+    case 'dashboard':
+      assert.ok(isHtml(a), `not a dashboard page: ${where}`);
+      return;
     case 'antom':
       assert.ok(a.contentType.startsWith('text/plain') && a.text.length > 0, `not the simulator's Antom refusal: ${where}`);
       return;
@@ -578,7 +634,9 @@ async function buildFixture(g: TestGateway) {
   const event = (ok(await g.api('GET', '/v1/events?limit=1'), 'events') as any).data[0].id as string;
   const delivery = (ok(await g.api('GET', '/v1/webhook_deliveries?limit=1'), 'deliveries') as any).data[0].id as string;
   const [simPay] = await g.gateway.db.query<{ payment_id: string; redirect_url: string }>('SELECT payment_id, redirect_url FROM sim_payments WHERE reference_order_id = $1', [pi.id]);
+  const dashboard = await dashboardSession(g);
   return {
+    dashboard,
     pi: pi.id as string, paidPi: paid.id as string, charge: paidNow.latest_charge as string, refund: refund.id as string,
     product: product.id as string, price: price.id as string, session: session.id as string, endpoint: endpoint.id as string,
     event, delivery, simPayment: simPay!.payment_id, attempt: new URL(simPay!.redirect_url).pathname.split('/').pop()!,
@@ -587,6 +645,20 @@ async function buildFixture(g: TestGateway) {
   };
 }
 
+/** A browser signed in to the dashboard with the secret key: its session cookie and CSRF token. */
+async function dashboardSession(g: TestGateway): Promise<{ cookie: string; csrf: string }> {
+  const form = await g.gateway.app.inject({ method: 'GET', url: '/dashboard/login' });
+  const loginCookie = String(form.headers['set-cookie']).split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+  const signed = await g.gateway.app.inject({
+    method: 'POST', url: '/dashboard/login', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+    payload: new URLSearchParams({ _csrf: token, secret: g.secretKey, next: '/dashboard' }).toString(),
+  });
+  assert.equal(signed.statusCode, 303, signed.body);
+  const cookie = ([] as string[]).concat(signed.headers['set-cookie'] ?? []).find((c) => c.startsWith('oc_dashboard='))!.split(';')[0]!;
+  const [session] = await g.gateway.db.query<{ csrf: string }>('SELECT csrf FROM dashboard_sessions ORDER BY created DESC LIMIT 1');
+  return { cookie, csrf: session!.csrf };
+}
 
 // ---------------------------------------------------------------------------------------------
 // The issue's reproductions, one by one
@@ -627,7 +699,7 @@ async function unchanged<T>(g: TestGateway, fn: () => Promise<T>): Promise<T> {
 
 // ---------------------------------------------------------------------------------------------
 
-const RUNS: Record<Door, number> = { v1: 200, checkout: 100, notify: 100, return: 30, antom: 100, simulator: 150, webservices: 150, root: 30 };
+const RUNS: Record<Door, number> = { v1: 200, checkout: 100, notify: 100, return: 30, antom: 100, simulator: 150, webservices: 150, dashboard: 150, root: 30 };
 const scale = Number(process.env.FUZZ_SCALE ?? 1);
 const replay = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {};
 
