@@ -1,7 +1,8 @@
 /**
  * Background work of one gateway process: poll Antom for attempts and refunds that got no answer,
  * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, and
- * prune expired idempotency keys, rate-limit windows and old refused notifications. Every step claims its rows in the
+ * prune expired idempotency keys, rate-limit windows, dashboard sessions and old refused notifications, and
+ * keep PGlite's planner statistics fresh. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
  */
 import type { CoreDeps } from '../core/context.js';
@@ -17,12 +18,19 @@ import { pruneSessions } from '../store/dashboard-auth.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60_000;
+/**
+ * PGlite runs no autovacuum, so without this its planner never has statistics and picks poor
+ * plans once tables grow (the dashboard's method filter: ~450 ms at 100,000 payments without,
+ * 2–4 ms with). PostgreSQL's autovacuum does it there.
+ */
+const ANALYZE_EVERY_MS = 60 * 60_000;
 
 export class Worker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
   private lastPrune = 0;
+  private lastAnalyze = 0;
 
   constructor(
     private readonly core: CoreDeps,
@@ -52,6 +60,10 @@ export class Worker {
       await pruneRateWindows(this.db, now);
       await pruneSessions(this.db, now);
       await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
+    }
+    if (this.db.kind === 'pglite' && now - this.lastAnalyze >= ANALYZE_EVERY_MS) {
+      this.lastAnalyze = now;
+      await this.db.query('ANALYZE');
     }
     let total = (await expireDueSessions(this.core)) + (await settleDue(this.core, this.settlement));
     for (;;) {
