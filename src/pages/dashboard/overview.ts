@@ -71,7 +71,8 @@ export function overviewPage(ctx: PageContext, v: OverviewView): string {
     ok[i]! += t.succeeded_count;
     bad[i]! += t.failed_count;
   }
-  const legend = `<ul class="legend">${series.map((s, k) => `<li><span class="key k${k}"></span>${esc(s.label)} volume (each line scaled to its own peak)</li>`).join('')}</ul>`;
+  const legend = `<ul class="legend">${series.map((s, k) => `<li><span class="key k${k}"></span>${esc(s.label)}</li>`).join('')}</ul>
+<p class="muted">Each currency's line is scaled to its own busiest day: amounts in different currencies share no unit. The table below has the figures.</p>`;
   const volume = `<div class="card"><h2>Volume per day</h2>${lineChart(v.days, series, { title: `Succeeded volume per day and currency, ${v.days[0]} to ${v.days.at(-1)}` })}${legend}</div>`;
   const counts = `<div class="card"><h2>Succeeded and failed per day</h2>${barChart(v.days, ok, bad, { title: `Succeeded and failed payments per day, ${v.days[0]} to ${v.days.at(-1)}` })}
 <ul class="legend"><li><span class="key k1"></span>Succeeded</li><li><span class="key k4"></span>Failed attempts</li></ul></div>`;

@@ -37,7 +37,8 @@ main{max-width:1200px;margin:0 auto;padding:24px 20px 64px}
 main:focus{outline:none}
 .narrow{max-width:420px;padding-top:10vh}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;margin:0 0 16px}
-.grid{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(220px,1fr))}
+.grid{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));margin:0 0 16px}
+.card .field>input:not([type=checkbox]),.card .field>select{width:100%;max-width:26rem}
 .stat{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
 .stat .label{color:var(--muted);font-size:13px;font-weight:600}.stat .value{font-size:20px;font-weight:700;font-variant-numeric:tabular-nums}
 .table-wrap{background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden;margin:0 0 16px}
