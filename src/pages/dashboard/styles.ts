@@ -78,7 +78,7 @@ form.inline{display:inline}
 .notice{border-radius:8px;padding:12px 14px;margin:0 0 16px;border:1px solid}
 .notice-ok{background:var(--ok-bg);border-color:#b7e3c8}.notice-error{background:var(--danger-bg);border-color:var(--danger-line);color:#7a1a13}.notice-info{background:var(--brand-soft);border-color:#c7dafc}
 .secret{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
-.wide{width:100%}
+.wide,.card .field>input.wide{width:100%;max-width:none}
 .card>h2:first-child{margin-top:0}
 .attempts{list-style:none;margin:0;padding:0}.attempts li+li{margin-top:4px}
 .timeline{list-style:none;margin:0;padding:0}
