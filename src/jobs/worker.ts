@@ -1,8 +1,8 @@
 /**
  * Background work of one gateway process: poll Antom for attempts and refunds that got no answer,
- * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, and
- * prune expired idempotency keys, rate-limit windows and old refused notifications. Every step claims its rows in the
- * database, so any number of processes may run this loop side by side.
+ * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, and prune
+ * expired idempotency keys, rate-limit windows, old refused notifications and old upstream calls.
+ * Every step claims its rows in the database, so any number of processes may run this loop side by side.
  */
 import type { CoreDeps } from '../core/context.js';
 import { pollDueAttempts } from '../core/payment-intents/poll.js';
@@ -13,6 +13,7 @@ import { REFUSED_RETENTION_MS } from '../core/notifications.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';
+import { CALL_RETENTION_MS, pruneCalls } from '../store/upstream-calls.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60_000;
@@ -50,6 +51,7 @@ export class Worker {
       await pruneKeys(this.db, now - IDEMPOTENCY_TTL_MS);
       await pruneRateWindows(this.db, now - 10_000);
       await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
+      await pruneCalls(this.db, now - CALL_RETENTION_MS);
     }
     let total = (await expireDueSessions(this.core)) + (await settleDue(this.core, this.settlement));
     for (;;) {
