@@ -11,7 +11,7 @@ import core0005 from './migrations/0005_idempotency_owner.js';
 import core0006 from './migrations/0006_automatic_payment_methods.js';
 import core0007 from './migrations/0007_notification_budget.js';
 import core0008 from './migrations/0008_trust_payments.js';
-import core0011 from './migrations/0011_upstream_calls.js';
+import core0012 from './migrations/0012_upstream_calls.js';
 
 export interface Migration {
   id: string;
@@ -27,7 +27,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0006_automatic_payment_methods', sql: core0006 },
   { id: '0007_notification_budget', sql: core0007 },
   { id: '0008_trust_payments', sql: core0008 },
-  { id: '0011_upstream_calls', sql: core0011 },
+  { id: '0012_upstream_calls', sql: core0012 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes
