@@ -14,6 +14,7 @@ import { openDb, type Db } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { sqlStore } from './store/repos.js';
 import { openPresence } from './store/presence.js';
+import { callsFor, recordingConnector, StoreCallSink } from './store/upstream-calls.js';
 import { accountName, bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
 import { bootstrapTrustPayments, type TpBootstrap } from './store/tp-accounts.js';
 import { AntomClient } from './connectors/antom/client.js';
@@ -52,6 +53,8 @@ export interface Gateway {
   config: Config;
   webhooks: WebhookWorker;
   urlNotifications: UrlNotificationWorker;
+  /** The log of calls to Antom; flush() writes what is buffered (tests compare the store after it). */
+  upstreamCalls: StoreCallSink;
   app: FastifyInstance;
   db: Db;
   core: CoreDeps;
@@ -143,14 +146,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const connectors: { test?: PaymentConnector; live?: PaymentConnector } = {};
   const logAntom = (msg: string, fields: Record<string, unknown>) => app.log.warn(fields, msg);
   const connectorOptions = { timeoutMs: config.antom.timeoutMs, settlementCurrency: config.antom.settlementCurrency, log: logAntom };
-  if (config.antom.live) connectors.live = new AntomClient(config.antom.live, connectorOptions);
-  if (config.antom.test) connectors.test = new AntomClient(config.antom.test, connectorOptions);
+  const upstreamCalls = new StoreCallSink(db, { log: app.log });
+  const recorded = (c: PaymentConnector, livemode: boolean) => recordingConnector(c, upstreamCalls, livemode, clock);
+  if (config.antom.live) connectors.live = recorded(new AntomClient(config.antom.live, connectorOptions), true);
+  if (config.antom.test) connectors.test = recorded(new AntomClient(config.antom.test, connectorOptions), false);
   const makeSimulatorConnector = () => {
     if (config.antom.test || !simulatorKeys) return;
-    connectors.test = new AntomClient(
+    connectors.test = recorded(new AntomClient(
       { clientId: simulatorKeys.clientId, privateKeyBase64: simulatorKeys.merchantPrivateKey, antomPublicKeyBase64: simulatorKeys.antomPublicKey, baseUrl: internalUrl },
       connectorOptions,
-    );
+    ), false);
   };
   makeSimulatorConnector();
 
@@ -216,7 +221,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   await app.register(dashboardPlugin({
     core, db, queries: dashboardQueries(db), sessionTtlMs: config.dashboard.sessionTtlMs, secureCookies: config.dashboard.secureCookies,
     liveConfigured: Boolean(config.antom.live), accountName: (id) => accountName(db, id), publicUrl,
-    upstreamCalls: async () => [], simulator: Boolean(simulatorOptions),
+    // The page reads the calls just made too: whatever waits in the sink's batch goes in first.
+    upstreamCalls: async (references) => {
+      await upstreamCalls.flush();
+      return callsFor(db, references);
+    },
+    simulator: Boolean(simulatorOptions),
   }));
   // The gateway's front page is the dashboard: a signed-out visitor is sent to sign in and learns nothing about the account.
   app.get('/', async (req, reply) => reply.redirect((await sessionOf(db, req, clock.now())) ? '/dashboard' : '/dashboard/login', 303));
@@ -237,6 +247,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     config,
     webhooks: webhookWorker,
     urlNotifications,
+    upstreamCalls,
     app,
     db,
     core,
@@ -266,6 +277,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await urlNotifications.stop();
       await simWorker?.stop();
       await app.close();
+      // After every caller of the connector has stopped, before the store goes.
+      await upstreamCalls.stop();
       await presence.close();
       await db.close();
     },

@@ -216,6 +216,7 @@ test('reset deletes the test data and rolls the test keys; --keep-keys keeps the
     assert.equal(kept.code, 0, kept.out);
     assert.match(kept.out, /payment_intents 1/);
     assert.match(kept.out, /sim_payments 1/);
+    assert.match(kept.out, /upstream_calls 1/, 'the pay call was written before the gateway stopped');
     assert.match(kept.out, /test keys are unchanged/);
     const second = await serve({ DATA_DIR: dataDir });
     const api2 = field(second.out, 'API \\(Stripe-style\\)')!;

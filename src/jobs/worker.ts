@@ -1,8 +1,8 @@
 /**
  * Background work of one gateway process: poll Antom for attempts and refunds that got no answer,
- * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, and
- * prune expired idempotency keys, rate-limit windows, dashboard sessions and old refused notifications, and
- * keep PGlite's planner statistics fresh. Every step claims its rows in the
+ * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, prune
+ * expired idempotency keys, rate-limit windows, dashboard sessions, old refused notifications and
+ * old upstream calls, and keep PGlite's planner statistics fresh. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
  */
 import type { CoreDeps } from '../core/context.js';
@@ -15,6 +15,7 @@ import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';
 import { pruneSessions } from '../store/dashboard-auth.js';
+import { CALL_RETENTION_MS, pruneCalls } from '../store/upstream-calls.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60_000;
@@ -60,6 +61,7 @@ export class Worker {
       await pruneRateWindows(this.db, now);
       await pruneSessions(this.db, now);
       await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
+      await pruneCalls(this.db, now - CALL_RETENTION_MS);
     }
     if (this.db.kind === 'pglite' && now - this.lastAnalyze >= ANALYZE_EVERY_MS) {
       this.lastAnalyze = now;

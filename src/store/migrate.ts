@@ -14,6 +14,7 @@ import core0008 from './migrations/0008_trust_payments.js';
 import core0009 from './migrations/0009_dashboard.js';
 import core0010 from './migrations/0010_dashboard_indexes.js';
 import core0011 from './migrations/0011_webhook_resend.js';
+import core0012 from './migrations/0012_upstream_calls.js';
 
 export interface Migration {
   id: string;
@@ -32,6 +33,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0009_dashboard', sql: core0009 },
   { id: '0010_dashboard_indexes', sql: core0010 },
   { id: '0011_webhook_resend', sql: core0011 },
+  { id: '0012_upstream_calls', sql: core0012 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

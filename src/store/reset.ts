@@ -1,8 +1,8 @@
 /**
  * `opencashier reset`: forget every test-mode object — payments, refunds, checkout sessions,
- * products, webhook endpoints, events, the simulator's payments, Trust Payments transactions and
- * their notifications — and keep everything live (and every Trust Payments site, user and rule). The
- * account stays; its test keys are replaced unless asked to keep them.
+ * products, webhook endpoints, events, the log of calls to Antom, the simulator's payments, Trust
+ * Payments transactions and their notifications — and keep everything live (and every Trust
+ * Payments site, user and rule). The account stays; its test keys are replaced unless asked to keep them.
  */
 import type { Db } from './db.js';
 
@@ -33,6 +33,7 @@ const STEPS: readonly (readonly [table: string, sql: string])[] = [
   ['products', 'DELETE FROM products WHERE NOT livemode'],
   ['webhook_endpoints', 'DELETE FROM webhook_endpoints WHERE NOT livemode'],
   ['idempotency_keys', 'DELETE FROM idempotency_keys WHERE NOT livemode'],
+  ['upstream_calls', 'DELETE FROM upstream_calls WHERE NOT livemode'],
   // The simulator is Antom for test mode only: all of it is test data.
   ['sim_notification_attempts', 'DELETE FROM sim_notification_attempts'],
   ['sim_notifications', 'DELETE FROM sim_notifications'],

@@ -196,6 +196,7 @@ const TABLES = [
   'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
   'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
   'dashboard_sessions',
+  'upstream_calls',
 ] as const;
 // upstream_notifications is the audit trail of everything sent to /antom/notify: a refused
 // notification is recorded by design. rate_limits only counts requests (and is off in tests).
@@ -203,6 +204,8 @@ const NOT_COMPARED = ['upstream_notifications', 'rate_limits'];
 
 type Snapshot = Record<string, string>;
 async function snapshot(g: TestGateway): Promise<Snapshot> {
+  // Calls to Antom are written a moment after they return: the store is compared with all of them in.
+  await g.gateway.upstreamCalls.flush();
   const rows = await g.gateway.db.query<{ t: string; h: string }>(TABLES.map((t) =>
     `SELECT '${t}' AS t, count(*)::text || ':' || md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`).join(' UNION ALL '));
   return Object.fromEntries(rows.map((r) => [r.t, r.h]));

@@ -130,7 +130,10 @@ export class AntomClient implements PaymentConnector {
       });
       text = await res.text();
     } catch (err) {
-      return { ok: false, reason: `transport: ${(err as Error).name === 'TimeoutError' ? 'timeout' : (err as Error).message}` };
+      // fetch says only "fetch failed"; its cause names what happened (ECONNREFUSED, ENOTFOUND, …).
+      const e = err as Error & { cause?: { code?: unknown } };
+      const why = e.name === 'TimeoutError' ? 'timeout' : typeof e.cause?.code === 'string' ? e.cause.code : e.message;
+      return { ok: false, reason: `transport: ${why}` };
     }
     if (res.status !== 200) return { ok: false, reason: `HTTP ${res.status}` };
     const sig = parseSignatureHeader(res.headers.get('signature') ?? undefined);
