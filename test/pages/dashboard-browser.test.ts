@@ -55,7 +55,8 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     const page = await context.newPage();
     await page.goto(`${g.url}/`);
     await page.waitForURL(/\/dashboard\/login/);
-    // Keyboard only: the field has focus, type, Enter.
+    // Keyboard only: the field takes focus by itself (autofocus), type, Enter.
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'secret'");
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === '/dashboard');
@@ -118,7 +119,11 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     assert.equal(event.data.object.amount_refunded, 500);
     // The page shows it too, and offers only what remains.
     await page.reload();
-    assert.match(await page.locator('main').innerText(), /Up to \$15\.00 can still be refunded/);
+    const detail = await page.locator('main').innerText();
+    assert.match(detail, /Up to \$15\.00 can still be refunded/);
+    // The calls to Antom behind it: the pay request, then the refund, each with its latency.
+    const calls = await page.locator('h3:has-text("Calls to Antom") + .table-wrap').innerText();
+    assert.match(calls, /pay[\s\S]*\d+ ms[\s\S]*refund[\s\S]*\d+ ms/);
     await page.context().close();
   });
 
