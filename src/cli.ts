@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger, seed. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -15,6 +15,7 @@ import { DataFolderBusy } from './store/data-lock.js';
 import { resetTestData } from './store/reset.js';
 import { prettyStream } from './logging.js';
 import { runTp, TP_USAGE, tpWantsHelp } from './cli/tp.js';
+import { runSeed } from './cli/seed.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -37,6 +38,10 @@ Usage: opencashier [command]
   tp sites|users|rules …
                         Trust Payments sites, webservices users and URL-notification rules
                         (opencashier tp --help for every command)
+  seed [--payments N] [--seed N]
+                        add a month of sample test data (payments, refunds, webhooks, Trust
+                        Payments AUTHs) for the dashboard, with the gateway stopped; running it
+                        again adds more (opencashier seed --help)
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
@@ -149,6 +154,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'tp' && tpWantsHelp(rest)) {
     process.stdout.write(TP_USAGE + '\n');
+    return;
+  }
+  if (command === 'seed') {
+    process.exitCode = await runSeed(rest, {
+      config: () => loadConfig(process.env), out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY),
+    });
     return;
   }
   const config = loadConfig(process.env);
