@@ -260,98 +260,94 @@ function timeOn(rng: Rng, day: { from: number; to: number; midnight: number }, t
 }
 
 export function makePlan(opts: { seed: number; payments: number; end: number }): Plan {
-  const rng = new Rng(opts.seed);
+  // Two streams: what happens (kinds, markets, amounts, refunds) draws from `story` in an order
+  // that never depends on the dates, so one seed tells the same story whenever it runs; when it
+  // happens draws from `timing`.
+  const story = new Rng(opts.seed);
+  const timing = new Rng(opts.seed ^ 0x5eed_71e5);
   const n = opts.payments;
   const end = opts.end;
   const start = end - SEED_DAYS * DAY_MS;
 
-  // Busier at weekends, growing over the month, and a few promotion days with two or three times the orders.
-  const calendar = days(start, end);
-  for (const [i, d] of calendar.entries()) {
-    const weekday = new Date(d.midnight).getUTCDay();
-    d.weight = (weekday === 0 || weekday === 6 ? 1.4 : 1) * (0.8 + (0.4 * i) / calendar.length);
-  }
-  for (let i = 0; i < 3; i++) rng.pick(calendar).weight *= 2 + rng.next();
-
   const counts = kindCounts(n);
-  const kinds = rng.shuffle(Object.entries(counts).filter(([k]) => k !== 'open').flatMap(([k, c]) => Array<PaymentKind>(c).fill(k as PaymentKind)));
-
-  // Every day gets an order before any day gets a second, so a short run still spans the month.
-  const perDay = calendar.map(() => 0);
-  const spread = kinds.length;
-  if (spread >= calendar.length) {
-    perDay.fill(1);
-    for (let i = calendar.length; i < spread; i++) perDay[calendar.indexOf(rng.weighted(calendar.map((d) => [d, d.weight] as const)))]! += 1;
-  } else {
-    const chosen = rng.shuffle(calendar.map((_, i) => i)).slice(0, spread);
-    for (const i of chosen) perDay[i] = 1;
-  }
+  const kinds = [
+    ...story.shuffle(Object.entries(counts).filter(([k]) => k !== 'open').flatMap(([k, c]) => Array<PaymentKind>(c).fill(k as PaymentKind))),
+    // The newest: shoppers at the wallet when the seed ends.
+    ...Array<PaymentKind>(counts.open).fill('open'),
+  ];
 
   // Each market once before any twice, so a short run still shows every currency and wallet.
-  const marketOrder = rng.shuffle(MARKETS.map((_, i) => i));
-  const marketFor = (i: number): Market => (i < marketOrder.length ? MARKETS[marketOrder[i]!]! : rng.weighted(MARKETS.map((m) => [m, m.weight] as const)));
+  const marketOrder = story.shuffle(MARKETS.map((_, i) => i));
+  const marketFor = (i: number): Market => (i < marketOrder.length ? MARKETS[marketOrder[i]!]! : story.weighted(MARKETS.map((m) => [m, m.weight] as const)));
 
-  const drafts: { at: number; market: Market }[] = [];
-  let m = 0;
-  for (const [i, day] of calendar.entries()) {
-    for (let k = 0; k < perDay[i]!; k++) {
-      const market = marketFor(m++);
-      drafts.push({ at: timeOn(rng, day, market.tz), market });
-    }
-  }
-  const openCount = counts.open;
-  for (let k = 0; k < openCount; k++) {
-    // Shoppers at the wallet right now: the wallet closes unpaid payments after 14 minutes.
-    drafts.push({ at: end - rng.int(3 * MINUTE_MS, 8 * MINUTE_MS), market: marketFor(m++) });
-  }
-  // Kinds were shuffled in no relation to time; the open ones are the newest by construction (the days end two hours earlier).
-  drafts.sort((a, b) => a.at - b.at);
-  const kindOf = [...kinds, ...Array<PaymentKind>(openCount).fill('open')];
-
-  const orderBase = 10_000 + 1_000 * rng.int(0, 40);
-  const payments: PlannedPayment[] = drafts.map((d, i) => {
-    const market = d.market;
-    const kind = kindOf[i]!;
-    const customer = rng.pick(market.customers);
-    const lines = rng.weighted([[1, 6], [2, 3], [3, 1]] as const);
-    const names = rng.shuffle([...PRODUCTS]).slice(0, lines);
+  const orderBase = 10_000 + 1_000 * story.int(0, 40);
+  const markets: Market[] = [];
+  const payments: PlannedPayment[] = kinds.map((kind, i) => {
+    const market = marketFor(i);
+    markets.push(market);
+    const customer = story.pick(market.customers);
+    const lines = story.weighted([[1, 6], [2, 3], [3, 1]] as const);
+    const names = story.shuffle([...PRODUCTS]).slice(0, lines);
     const items = names.map((name) => ({
-      name, unit: minor(rng.pick(market.prices), market.currency), quantity: rng.weighted([[1, 8], [2, 2], [3, 1]] as const),
+      name, unit: minor(story.pick(market.prices), market.currency), quantity: story.weighted([[1, 8], [2, 2], [3, 1]] as const),
     }));
     const amount = items.reduce((s, it) => s + it.unit * it.quantity, 0);
     const orderId = `ORD-${orderBase + i + 1}`;
-    const terminal = rng.weighted([['WEB', 4], ['WAP', 5], ['APP', 2]] as const);
-    const wallet = rng.weighted(market.wallets);
+    const terminal = story.weighted([['WEB', 4], ['WAP', 5], ['APP', 2]] as const);
+    const wallet = story.weighted(market.wallets);
     const others = market.wallets.map(([w]) => w).filter((w) => w !== wallet);
     const first = items[0]!;
     return {
-      at: d.at,
+      at: 0,
       kind,
       method: market.method,
       currency: market.currency,
       amount,
       wallet,
-      ...(kind === 'retried' && others.length > 0 && rng.chance(0.6) ? { retryWallet: rng.pick(others) } : {}),
+      ...(kind === 'retried' && others.length > 0 && story.chance(0.6) ? { retryWallet: story.pick(others) } : {}),
       terminal,
-      ...(terminal === 'WEB' ? {} : { os: rng.weighted([['IOS', 1], ['ANDROID', 1]] as const) }),
-      clientIp: rng.chance(0.5) ? `203.0.113.${rng.int(1, 254)}` : `198.51.100.${rng.int(1, 254)}`,
+      ...(terminal === 'WEB' ? {} : { os: story.weighted([['IOS', 1], ['ANDROID', 1]] as const) }),
+      clientIp: story.chance(0.5) ? `203.0.113.${story.int(1, 254)}` : `198.51.100.${story.int(1, 254)}`,
       orderId,
       customer,
       email: emailOf(customer),
       items,
       description: `${orderId}: ${first.name}${first.quantity > 1 ? ` × ${first.quantity}` : ''}${items.length > 1 ? ` and ${items.length - 1} more` : ''}`,
-      answerAfter: kind === 'canceled' ? rng.int(1 * MINUTE_MS, 10 * MINUTE_MS) : rng.int(20_000, 4 * MINUTE_MS),
-      thenAfter: kind === 'slow' ? rng.int(3 * MINUTE_MS, 8 * MINUTE_MS) : rng.int(30_000, 3 * MINUTE_MS),
-      ...(kind === 'declined' || kind === 'retried' ? { failureCode: rng.weighted(DECLINE_CODES) } : {}),
-      ...(kind === 'canceled' ? { cancelReason: rng.weighted([['requested_by_customer', 3], ['duplicate', 2], ['abandoned', 1]] as const) } : {}),
+      answerAfter: kind === 'canceled' ? story.int(1 * MINUTE_MS, 10 * MINUTE_MS) : story.int(20_000, 4 * MINUTE_MS),
+      thenAfter: kind === 'slow' ? story.int(3 * MINUTE_MS, 8 * MINUTE_MS) : story.int(30_000, 3 * MINUTE_MS),
+      ...(kind === 'declined' || kind === 'retried' ? { failureCode: story.weighted(DECLINE_CODES) } : {}),
+      ...(kind === 'canceled' ? { cancelReason: story.weighted([['requested_by_customer', 3], ['duplicate', 2], ['abandoned', 1]] as const) } : {}),
       refunds: [],
     };
   });
 
-  // Refunds, some days after paid orders that are not from the last day.
-  const paid = rng.shuffle(payments.filter((p) => FINAL_STATUS[p.kind] === 'succeeded' && p.at < end - DAY_MS));
-  const refundGap = (p: PlannedPayment) => Math.min(rng.int(2 * HOUR_MS, 6 * DAY_MS), end - 20 * MINUTE_MS - p.at);
-  const reasonNote = () => rng.weighted([
+  // When: busier at weekends, growing over the month, a few promotion days with two or three
+  // times the orders; every day gets an order before any day gets a second, so a short run still
+  // spans the month. Orders are numbered in the order of their days.
+  const calendar = days(start, end);
+  for (const [i, d] of calendar.entries()) {
+    const weekday = new Date(d.midnight).getUTCDay();
+    d.weight = (weekday === 0 || weekday === 6 ? 1.4 : 1) * (0.8 + (0.4 * i) / calendar.length);
+  }
+  for (let i = 0; i < 3; i++) timing.pick(calendar).weight *= 2 + timing.next();
+  const spread = n - counts.open;
+  const perDay = calendar.map(() => 0);
+  if (spread >= calendar.length) {
+    perDay.fill(1);
+    for (let i = calendar.length; i < spread; i++) perDay[calendar.indexOf(timing.weighted(calendar.map((d) => [d, d.weight] as const)))]! += 1;
+  } else {
+    for (const i of timing.shuffle(calendar.map((_, i) => i)).slice(0, spread)) perDay[i] = 1;
+  }
+  const slots = calendar.flatMap((d, i) => Array<typeof d>(perDay[i]!).fill(d));
+  for (const [i, p] of payments.entries()) {
+    // The days end two hours before now; the wallet closes unpaid payments after 14 minutes.
+    p.at = p.kind === 'open' ? end - timing.int(3 * MINUTE_MS, 8 * MINUTE_MS) : timeOn(timing, slots[i]!, markets[i]!.tz);
+  }
+
+  // Refunds of paid orders, hours to days later (sooner for the newest).
+  const paid = story.shuffle(payments.filter((p) => FINAL_STATUS[p.kind] === 'succeeded'));
+  const refundGap = (p: PlannedPayment) => Math.min(timing.int(2 * HOUR_MS, 6 * DAY_MS), end - 20 * MINUTE_MS - p.at);
+  const reasonNote = () => story.weighted([
     [['requested_by_customer', 'Customer changed their mind'] as const, 5], [['requested_by_customer', 'Item arrived damaged'] as const, 2],
     [['duplicate', 'Paid twice for the same order'] as const, 1], [['fraudulent', 'Card holder disputed the purchase'] as const, 0.5],
   ] as const);
@@ -365,18 +361,21 @@ export function makePlan(opts: { seed: number; payments: number; end: number }):
   }
   for (const p of paid.splice(0, partials)) {
     // One line of a larger order, or a goodwill share of a single line.
-    const line = p.items.length > 1 ? rng.pick(p.items) : undefined;
-    const amount = line ? line.unit * line.quantity : roundRefund(p.amount, p.currency, rng.pick([0.2, 0.25, 0.3, 0.5]));
+    const line = p.items.length > 1 ? story.pick(p.items) : undefined;
+    const amount = line ? line.unit * line.quantity : roundRefund(p.amount, p.currency, story.pick([0.2, 0.25, 0.3, 0.5]));
     p.refunds.push({ after: refundGap(p), amount, reason: 'requested_by_customer', note: line ? `Out of stock: ${line.name}` : 'Goodwill discount for late delivery', declined: false });
   }
   for (const p of paid.splice(0, several)) {
-    const first = refundGap(p);
     const a1 = roundRefund(p.amount, p.currency, 0.2);
     const a2 = roundRefund(p.amount - a1, p.currency, 0.3);
-    p.refunds.push({ after: first, amount: a1, reason: 'requested_by_customer', note: 'Late delivery', declined: false });
-    p.refunds.push({ after: first + Math.min(rng.int(HOUR_MS, 2 * DAY_MS), Math.max(0, end - 15 * MINUTE_MS - p.at - first)), amount: a2, reason: 'requested_by_customer', note: 'Missing item', declined: false });
     // Sometimes the rest follows, and the order ends fully refunded in three steps.
-    if (rng.chance(0.5)) p.refunds.push({ after: p.refunds[1]!.after + Math.min(HOUR_MS, Math.max(0, end - 10 * MINUTE_MS - p.at - p.refunds[1]!.after)), reason: 'requested_by_customer', note: 'Order returned', declined: false });
+    const rest = story.chance(0.5);
+    const latest = (margin: number) => end - margin * MINUTE_MS - p.at;
+    const first = refundGap(p);
+    const second = first + Math.min(timing.int(HOUR_MS, 2 * DAY_MS), Math.max(0, latest(15) - first));
+    p.refunds.push({ after: first, amount: a1, reason: 'requested_by_customer', note: 'Late delivery', declined: false });
+    p.refunds.push({ after: second, amount: a2, reason: 'requested_by_customer', note: 'Missing item', declined: false });
+    if (rest) p.refunds.push({ after: second + Math.min(HOUR_MS, Math.max(0, latest(10) - second)), reason: 'requested_by_customer', note: 'Order returned', declined: false });
   }
   for (const p of paid.splice(0, declinedRefunds)) {
     p.refunds.push({ after: refundGap(p), reason: 'requested_by_customer', note: 'Customer changed their mind', declined: true });
@@ -393,21 +392,21 @@ export function makePlan(opts: { seed: number; payments: number; end: number }):
     { currency: 'SGD', prices: [18.8, 42, 96], country: 'SG', names: [['Wei Jie', 'Tan']] },
     { currency: 'JPY', prices: [1800, 4800, 12_000], country: 'JP', names: [['Yuki', 'Sato']] },
   ];
-  const auths: PlannedAuth[] = rng.shuffle(outcomes).map((outcome, i) => {
+  const auths: PlannedAuth[] = story.shuffle(outcomes).map((outcome, i) => {
     const market = tpMarkets[i % tpMarkets.length]!;
-    const [first, last] = rng.pick(market.names);
-    const day = rng.pick(calendar.slice(0, Math.max(1, calendar.length - 3)));
-    const at = timeOn(rng, day, 1);
-    const amount = minor(rng.pick(market.prices), market.currency);
+    const [first, last] = story.pick(market.names);
+    const amount = minor(story.pick(market.prices), market.currency);
+    const partial = story.chance(0.5);
+    const at = timeOn(timing, timing.pick(calendar.slice(0, Math.max(1, calendar.length - 3))), 1);
     return {
       at, outcome, currency: market.currency, amount,
       orderReference: `WEB-${orderBase + 500 + i}`,
       first, last, country: market.country, email: emailOf(`${first} ${last}`),
-      wap: rng.chance(0.4),
-      answerAfter: rng.int(20_000, 3 * MINUTE_MS),
+      wap: story.chance(0.4),
+      answerAfter: story.int(20_000, 3 * MINUTE_MS),
       ...(outcome === 'refunded' ? {
-        refundAfter: Math.min(rng.int(HOUR_MS, 3 * DAY_MS), end - 20 * MINUTE_MS - at - 10 * MINUTE_MS),
-        ...(rng.chance(0.5) ? { refundAmount: roundRefund(amount, market.currency, 0.5) } : {}),
+        refundAfter: Math.min(timing.int(HOUR_MS, 3 * DAY_MS), end - 30 * MINUTE_MS - at),
+        ...(partial ? { refundAmount: roundRefund(amount, market.currency, 0.5) } : {}),
       } : {}),
     };
   });
