@@ -76,6 +76,8 @@ export interface GatewayOptions {
   workers?: boolean;
   /** Where log lines go instead of stdout (tests read what was logged). */
   logStream?: DestinationStream;
+  /** What this process is, for the refusal another process gets from the data folder's lock (default "the gateway"). */
+  as?: string;
 }
 
 function queryParser(qs: string): Record<string, unknown> {
@@ -89,7 +91,7 @@ function queryParser(qs: string): Record<string, unknown> {
 
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
-  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: 'the gateway' });
+  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway' });
   await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
   const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl } : undefined);
   const account = await bootstrapAccount(db, {

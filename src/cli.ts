@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger, seed. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -23,6 +23,7 @@ async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+import { runSeed } from './cli/seed.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -48,6 +49,10 @@ Usage: opencashier [command]
   dashboard password [--generate]
                         set the dashboard password (read from stdin, or OPENCASHIER_DASHBOARD_PASSWORD;
                         --generate makes one and prints it); signs out password sessions
+  seed [--payments N] [--seed N]
+                        add a month of sample test data (payments, refunds, webhooks, Trust
+                        Payments AUTHs) for the dashboard, with the gateway stopped; running it
+                        again adds more (opencashier seed --help)
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
@@ -163,6 +168,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'tp' && tpWantsHelp(rest)) {
     process.stdout.write(TP_USAGE + '\n');
+    return;
+  }
+  if (command === 'seed') {
+    process.exitCode = await runSeed(rest, {
+      config: () => loadConfig(process.env), out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY),
+    });
     return;
   }
   const config = loadConfig(process.env);

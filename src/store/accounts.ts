@@ -130,6 +130,24 @@ export async function listKeys(q: Queryable, accountId: string, livemode: boolea
   );
 }
 
+/**
+ * A secret key beside the account's own, which keeps working: for a command that acts as the
+ * merchant for a while (seed) without taking away the key the merchant's scripts use. The caller
+ * revokes it when done ({@link revokeKey}).
+ */
+export async function addExtraKey(db: Db, accountId: string, livemode: boolean, now: number): Promise<string> {
+  const key = generateKey('secret', livemode);
+  await db.query(
+    'INSERT INTO api_keys (id, account_id, kind, livemode, hash, display, created) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [newId('apiKey'), accountId, 'secret', livemode, hashKey(key), displayKey(key), now],
+  );
+  return key;
+}
+
+export async function revokeKey(db: Db, key: string, now: number): Promise<void> {
+  await db.query('UPDATE api_keys SET revoked = $2 WHERE hash = $1 AND revoked IS NULL', [hashKey(key), now]);
+}
+
 export async function accountName(q: Queryable, accountId: string): Promise<string> {
   const rows = await q.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [accountId]);
   return rows[0]?.name ?? '';

@@ -9,9 +9,14 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
-export class DataFolderBusy extends Error {}
+/** `holder` names the process in the way, so a command can say what to do about it in its own words. */
+export class DataFolderBusy extends Error {
+  constructor(message: string, readonly holder?: Holder) {
+    super(message);
+  }
+}
 
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   started: string;
@@ -68,6 +73,7 @@ export function lockDataFolder(dir: string, what: string): () => void {
           `${holder.what === 'the gateway' ? 'A gateway is' : `"${holder.what}" is`} already running on the data folder ${dir} ` +
           `(pid ${holder.pid}, since ${holder.started}). The embedded database takes one process at a time: stop it first ` +
           '(Ctrl-C in its terminal), or point this one at another DATA_DIR — or use PostgreSQL (DATABASE_URL) to run several processes.',
+          holder,
         );
       }
       // Its process is gone (killed or crashed): the lock is stale.
