@@ -112,11 +112,14 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
       const endpoint = await s.webhookEndpoints.lockById(d.endpoint.id);
       const delivery = await s.deliveries.lock(d.delivery.id);
       if (!endpoint || !delivery) return;
+      // The number this send was claimed as: if its lease ran out mid-send, the row has moved on to
+      // the next claim, and each send still keeps its own number.
+      const claimed = d.delivery.attempts;
       await s.deliveries.recordAttempt({
-        delivery_id: delivery.id, attempt: delivery.attempts, started, latency_ms: r.latencyMs,
+        delivery_id: delivery.id, attempt: claimed, started, latency_ms: r.latencyMs,
         http_status: r.status, error: r.error, response_excerpt: r.excerpt,
       });
-      if (delivery.status !== 'pending') return; // given up meanwhile (endpoint disabled or deleted)
+      if (delivery.status !== 'pending') return; // given up meanwhile (endpoint disabled or deleted), or delivered by a later claim
       const now = this.core.clock.now();
       if (ok) {
         await s.deliveries.update({ ...delivery, status: 'succeeded', next_attempt_at: null, last_status: r.status, completed_at: now });
@@ -124,6 +127,8 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
         if (endpoint.failing_since !== null) await s.webhookEndpoints.update({ ...endpoint, failing_since: null });
         return;
       }
+      // A later claim of this delivery is under way (this send outlived its lease): that one decides what comes next.
+      if (delivery.attempts !== claimed) return;
       const delay = this.opts.retryScheduleMs[delivery.attempts - 1];
       if (delay === undefined) {
         await s.deliveries.update({ ...delivery, status: 'failed', next_attempt_at: null, last_status: r.status, completed_at: now });

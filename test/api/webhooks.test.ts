@@ -412,6 +412,50 @@ describe('an endpoint failing for too long is disabled, with an event', () => {
   });
 });
 
+describe('a send that outlives its lease', () => {
+  let g: TestGateway;
+  let rx: Receiver;
+  let offset = 0;
+  before(async () => {
+    rx = await new Receiver().start();
+    g = await startGateway({ store: 'pglite', clock: { now: () => Date.now() + offset }, env: { WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_RETRY_SCHEDULE_MS: '60000' } });
+  });
+  after(async () => {
+    await g?.stop();
+    await rx?.stop();
+  });
+
+  test('keeps its own attempt number, and neither it nor a later claim reschedules what the other delivered', async () => {
+    const held: ServerResponse[] = [];
+    rx.respond = (_r, res) => {
+      if (held.length === 0) held.push(res); // the first send hangs, as a slow endpoint would
+      else res.end('ok');
+    };
+    const endpoint = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/slow`, enabled_events: ['payment_intent.created'] })).body;
+    await g.api('POST', '/v1/payment_intents', { amount: 5, currency: 'CNY' });
+    await eventually(async () => rx.got.length === 1);
+    // The lease (2 × timeout + 1 s) runs out while the first send is still waiting: the delivery is claimed again and sent.
+    offset += 60_000;
+    g.gateway.webhooks.kick();
+    await eventually(async () => rx.got.length === 2);
+    const delivery = await eventually(async () => {
+      const d = (await g.api('GET', `/v1/webhook_deliveries?webhook_endpoint=${endpoint.id}`)).body.data[0];
+      return d?.status === 'succeeded' ? d : undefined;
+    });
+    // Now the first send gets its answer: a 500, too late to matter.
+    held[0]!.statusCode = 500;
+    held[0]!.end();
+    const attempts = await eventually(async () => {
+      const rows = await g.gateway.db.query<{ attempt: number; http_status: number }>('SELECT attempt, http_status FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt', [delivery.id]);
+      return rows.length === 2 ? rows : undefined;
+    });
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.http_status]), [[1, 500], [2, 200]]);
+    const after = (await g.api('GET', `/v1/webhook_deliveries/${delivery.id}`)).body;
+    assert.equal(after.status, 'succeeded');
+    assert.equal(after.next_attempt_at, null, 'the late 500 did not schedule a retry of a delivered event');
+  });
+});
+
 describe('delivery re-checks the address it connects to', () => {
   let g: TestGateway;
   let rx: Receiver;

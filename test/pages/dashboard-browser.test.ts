@@ -7,6 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -15,6 +19,11 @@ import { seedTrustPayments, tp } from '../helpers/webservices.js';
 import { SEED_004_AUTH } from '../helpers/seeds.js';
 
 const PASSWORD = 'dashboard-browser-test-pw';
+const cli = new URL('../../src/cli.js', import.meta.url).pathname;
+// The README's screenshots are rewritten only on request; a normal run writes them to a temporary folder.
+const DOCS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? new URL('../../../docs/', import.meta.url).pathname
+  : `${mkdtempSync(join(tmpdir(), 'opencashier-dashboard-shots-'))}/`;
 
 describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
   let g: TestGateway;
@@ -173,5 +182,53 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
       assert.ok(width <= 375, `${path} is ${width} px wide`);
     }
     await page.context().close();
+  });
+});
+
+describe('the dashboard over sample data (opencashier seed), as the README shows it', { skip: chromiumSkip }, () => {
+  let g: TestGateway;
+  let browser: import('playwright-core').Browser;
+  before(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-dashboard-seed-'));
+    const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', OPENCASHIER_DASHBOARD_PASSWORD: PASSWORD, DATABASE_URL: '', OPENCASHIER_TEST_SECRET_KEY: '' };
+    const code = await new Promise<number | null>((resolve) => {
+      const p = spawn(process.execPath, [cli, 'seed', '--payments', '80'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      p.on('exit', resolve);
+    });
+    assert.equal(code, 0, 'the seed ran');
+    g = await startGateway({ store: 'pglite', reuse: { dataDir }, workers: false, env: { OPENCASHIER_DASHBOARD_PASSWORD: PASSWORD } });
+    browser = await launchChromium();
+    mkdirSync(DOCS, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await g?.stop();
+  });
+
+  test('overview with a month of payments in several currencies, the payments list, and a refunded payment\'s page', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    await page.goto(`${g.url}/dashboard/login`);
+    await page.getByLabel('Password or secret key').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.pathname === '/dashboard');
+    const perCurrency = page.locator('table.list tbody tr');
+    assert.ok(await perCurrency.count() >= 3, 'several currencies in the last 30 days');
+    assert.ok(await page.locator('svg.chart polyline').count() >= 3, 'one line per currency');
+    await page.screenshot({ path: `${DOCS}dashboard-overview.png`, fullPage: true });
+
+    await page.goto(`${g.url}/dashboard/payments`);
+    assert.equal(await page.locator('table.list tbody tr').count(), 25, 'a full first page');
+    assert.ok(await page.locator('a[rel=next]').count() === 1, 'and an older page');
+    await page.screenshot({ path: `${DOCS}dashboard-payments.png` });
+
+    // A payment refunded in part: its page has the refund, the timeline and the calls to Antom.
+    await page.goto(`${g.url}/dashboard/refunds?status=succeeded`);
+    await page.locator('table.list tbody tr a').first().click();
+    await page.waitForURL(/\/dashboard\/payments\/pi_/);
+    const text = await page.locator('main').innerText();
+    assert.match(text, /charge\.refunded/);
+    assert.match(text, /Calls to Antom/);
+    await page.screenshot({ path: `${DOCS}dashboard-payment.png`, fullPage: true });
+    await page.close();
   });
 });

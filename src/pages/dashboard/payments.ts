@@ -37,13 +37,20 @@ function references(p: PaymentRow): string {
   return parts.length ? parts.join('<br>') : '<span class="muted">—</span>';
 }
 
+/** The amount in one piece, and its ISO code beside it when the symbol alone does not say which currency ($, ¥). */
+function amountCell(ctx: PageContext, amount: number, currency: string): string {
+  const text = money(ctx, amount, currency);
+  const code = currency.toUpperCase();
+  return `<strong class="nowrap">${text}</strong>${text.includes(code) ? '' : ` <span class="muted">${esc(code)}</span>`}`;
+}
+
 function columns(ctx: PageContext): Column<PaymentRow>[] {
   return [
-    { label: 'Amount', num: true, cell: (p) => `<strong>${money(ctx, p.amount, p.currency)}</strong> <span class="muted">${esc(p.currency.toUpperCase())}</span>` },
+    { label: 'Amount', num: true, cell: (p) => amountCell(ctx, p.amount, p.currency) },
     { label: 'Status', cell: (p) => badge(p.status) + refundState(p) },
     { label: 'Method', cell: methodCell },
     { label: 'References', cell: references },
-    { label: 'Payment', cell: (p) => `<a href="/dashboard/payments/${esc(p.id)}">${esc(p.id)}</a><br><span class="muted">${esc(SOURCE_LABEL[p.source] ?? p.source)}${p.tp_reference ? ` ${esc(p.tp_reference)}` : ''}</span>` },
+    { label: 'Payment', cell: (p) => `<a class="id" href="/dashboard/payments/${esc(p.id)}">${esc(p.id)}</a><br><span class="muted">${esc(SOURCE_LABEL[p.source] ?? p.source)}${p.tp_reference ? ` ${esc(p.tp_reference)}` : ''}</span>` },
     { label: 'Created', cell: (p) => when(ctx, p.created) },
   ];
 }

@@ -23,6 +23,8 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;backgrou
 pre{font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#0f172a;color:#e2e8f0;padding:14px;border-radius:8px;white-space:pre-wrap;word-break:break-all;margin:0 0 12px}
 .num{font-variant-numeric:tabular-nums;text-align:right}
 .muted{color:var(--muted)}
+.nowrap{white-space:nowrap}
+@media (min-width:721px){a.id{white-space:nowrap}}
 .test-banner{background:var(--warn-bg);border-bottom:1px solid var(--warn-line);color:var(--warn-ink);padding:6px 16px;text-align:center;font-size:14px}
 .top{background:var(--card);border-bottom:1px solid var(--line)}
 .top-inner{max-width:1200px;margin:0 auto;padding:10px 20px;display:flex;flex-wrap:wrap;align-items:center;gap:8px 20px}
