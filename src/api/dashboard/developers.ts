@@ -20,7 +20,7 @@ import {
 } from '../../pages/dashboard/developers.js';
 import { webhookError } from '../../pages/dashboard/words.js';
 import { NOTIFY_PATH } from '../upstream.js';
-import { cursorParam, DAY_MS, dayStart, PAGE_SIZE } from './payments.js';
+import { cursorParam, PAGE_SIZE, readDays } from './filters.js';
 import { requestContext, type DashboardKit, type Signed } from './session.js';
 
 /** How many deliveries of one event its page shows. */
@@ -37,19 +37,7 @@ function eventFilter(q: Record<string, string | undefined>): { filter: EventFilt
   }
   const object = (q.object ?? '').trim();
   if (object) form.object = filter.object = object.slice(0, 200);
-  const from = dayStart(q.from);
-  const to = dayStart(q.to);
-  if (q.from && from === undefined) problems.push(`"${q.from.slice(0, 40)}" is not a date (YYYY-MM-DD).`);
-  if (q.to && to === undefined) problems.push(`"${q.to.slice(0, 40)}" is not a date (YYYY-MM-DD).`);
-  if (from !== undefined) {
-    filter.from = from;
-    form.from = q.from!;
-  }
-  if (to !== undefined) {
-    // "To" names the last day shown: everything before the next midnight.
-    filter.to = to + DAY_MS;
-    form.to = q.to!;
-  }
+  readDays(q, filter, form, problems);
   return { filter, form, problems };
 }
 

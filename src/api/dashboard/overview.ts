@@ -2,7 +2,7 @@
 import type { RefundFilter } from '../../store/dashboard.js';
 import { overviewPage } from '../../pages/dashboard/overview.js';
 import { refundsPage } from '../../pages/dashboard/refunds.js';
-import { cursorParam, DAY_MS, dayStart, PAGE_SIZE } from './payments.js';
+import { cursorParam, DAY_MS, PAGE_SIZE, readDays } from './filters.js';
 import type { DashboardKit } from './session.js';
 
 export const OVERVIEW_DAYS = 30;
@@ -29,18 +29,7 @@ export function overviewRoutes(kit: DashboardKit): void {
     const problems: string[] = [];
     if (q.status === 'succeeded' || q.status === 'pending' || q.status === 'failed' || q.status === 'canceled') form.status = filter.status = q.status;
     if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toUpperCase();
-    const from = dayStart(q.from);
-    const to = dayStart(q.to);
-    if (q.from && from === undefined) problems.push(`"${q.from}" is not a date (YYYY-MM-DD).`);
-    if (q.to && to === undefined) problems.push(`"${q.to}" is not a date (YYYY-MM-DD).`);
-    if (from !== undefined) {
-      filter.from = from;
-      form.from = q.from!;
-    }
-    if (to !== undefined) {
-      filter.to = to + DAY_MS;
-      form.to = q.to!;
-    }
+    readDays(q, filter, form, problems);
     const [page, totals, currencies] = await Promise.all([
       queries.refunds(s.scope, filter, { limit: PAGE_SIZE, after: cursorParam(q.after), before: cursorParam(q.before) }),
       queries.refundTotals(s.scope, filter),

@@ -16,22 +16,7 @@ import {
 import { plainError } from '../../pages/dashboard/words.js';
 import { formatAmount } from '../../core/money.js';
 import { requestContext, type DashboardKit, type Signed } from './session.js';
-
-export const PAGE_SIZE = 25;
-
-/** A YYYY-MM-DD day as the start of that UTC day, in ms; undefined when it is not a date. */
-export function dayStart(text: string | undefined): number | undefined {
-  if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
-  const ms = Date.parse(`${text}T00:00:00Z`);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-export const DAY_MS = 86_400_000;
-
-/** A cursor as the read model made it: short, URL-safe; anything else is ignored. */
-export function cursorParam(v: string | undefined): string | undefined {
-  return v && /^[A-Za-z0-9_-]{1,200}$/.test(v) ? v : undefined;
-}
+import { cursorParam, PAGE_SIZE, readDays } from './filters.js';
 
 function paymentFilter(q: Record<string, string | undefined>): { filter: PaymentFilter; form: Record<string, string>; problems: string[] } {
   const filter: PaymentFilter = {};
@@ -46,19 +31,7 @@ function paymentFilter(q: Record<string, string | undefined>): { filter: Payment
   }
   if (q.method === 'alipay' || q.method === 'alipayplus') form.method = filter.method = q.method;
   if (q.currency && /^[a-zA-Z]{3}$/.test(q.currency)) form.currency = filter.currency = q.currency.toUpperCase();
-  const from = dayStart(q.from);
-  const to = dayStart(q.to);
-  if (q.from && from === undefined) problems.push(`"${q.from}" is not a date (YYYY-MM-DD).`);
-  if (q.to && to === undefined) problems.push(`"${q.to}" is not a date (YYYY-MM-DD).`);
-  if (from !== undefined) {
-    filter.from = from;
-    form.from = q.from!;
-  }
-  if (to !== undefined) {
-    // "To" names the last day shown: everything before the next midnight.
-    filter.to = to + DAY_MS;
-    form.to = q.to!;
-  }
+  readDays(q, filter, form, problems);
   const search = (q.q ?? '').trim();
   if (search) form.q = filter.search = search.slice(0, 200);
   return { filter, form, problems };

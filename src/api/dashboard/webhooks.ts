@@ -4,7 +4,6 @@
  * operations as `/v1/webhook_endpoints`.
  */
 import type { FastifyReply } from 'fastify';
-import type { RequestContext } from '../../core/context.js';
 import {
   createWebhookEndpoint, deleteWebhookEndpoint, getWebhookEndpoint, updateWebhookEndpoint,
 } from '../../core/webhooks/endpoints.js';
@@ -13,7 +12,7 @@ import {
   EMPTY_ENDPOINT_FORM, endpointPage, webhooksPage, type EndpointForm, type EndpointView, type WebhooksView,
 } from '../../pages/dashboard/webhooks.js';
 import { webhookError } from '../../pages/dashboard/words.js';
-import { cursorParam, DAY_MS, PAGE_SIZE } from './payments.js';
+import { cursorParam, DAY_MS, PAGE_SIZE } from './filters.js';
 import { requestContext, type DashboardKit, type Signed } from './session.js';
 
 /** The window of the endpoints' success rate. */
