@@ -338,9 +338,9 @@ class Story {
   constructor(
     private readonly api: Client,
     private readonly plan: Plan,
-    private readonly tpSite: string | undefined,
+    tpSite: string | undefined,
     private readonly settleDelayMs: number,
-    private readonly receiverUrl: string,
+    receiverUrl: string,
     private readonly onPayment: () => void,
   ) {
     this.add(plan.receiverAt, async () => {
