@@ -172,6 +172,53 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     await page.context().close();
   });
 
+  test('add a webhook endpoint, see its first delivery attempt, disable it, delete it', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(req.url ?? '');
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const page = await signedInPage();
+      page.on('dialog', (d) => void d.accept());
+      await page.goto(`${g.url}/dashboard/webhooks`);
+      await page.getByLabel('Endpoint URL').fill(url);
+      await page.getByLabel('Description').fill('Order service');
+      await page.getByLabel('All events').check();
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await page.locator('#endpoint-secret').waitFor();
+      assert.match((await page.locator('#endpoint-secret').innerText()), /^whsec_/);
+      // The answer to the form is the new endpoint's page (the secret is shown there once); its address is the endpoint's id.
+      const made = ((await g.api('GET', '/v1/webhook_endpoints?limit=100')).body.data as { id: string; url: string }[]).find((w) => w.url === url)!;
+      const endpointPage = `${g.url}/dashboard/webhooks/${made.id}`;
+      // An event for it: a payment made through the API.
+      await g.api('POST', '/v1/payment_intents', { amount: 1200, currency: 'usd', payment_method_types: ['alipay'] });
+      await eventually(async () => received.length > 0);
+      const attempts = await eventually(async () => {
+        await page.goto(endpointPage);
+        const text = await page.locator('main').innerText();
+        return /#1 .*HTTP 200 · \d+ ms/.test(text) ? text : undefined;
+      });
+      assert.match(attempts, /payment_intent\.created/);
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.waitForURL(/done=disabled/);
+      const id = made.id;
+      assert.equal((await g.api('GET', `/v1/webhook_endpoints/${id}`)).body.status, 'disabled');
+      await page.getByRole('button', { name: 'Delete endpoint' }).click();
+      await page.waitForURL(/done=deleted/);
+      assert.equal((await g.api('GET', `/v1/webhook_endpoints/${id}`)).status, 404);
+      await page.context().close();
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise((r) => receiver.close(r));
+    }
+  });
+
   test('on a 375 px phone no page scrolls sideways', async () => {
     const page = await signedInPage({ width: 375, height: 800 });
     const someId = (await g.api('GET', '/v1/payment_intents?limit=1')).body.data[0].id;

@@ -8,6 +8,7 @@ import {
   actionButton, badge, code, csrfField, facts, money, pager, page, table, when, type Column, type PageContext,
 } from './layout.js';
 import { METHOD_LABEL, SOURCE_LABEL } from './words.js';
+import { attemptList } from './webhooks.js';
 
 export const PAYMENT_STATUSES = ['succeeded', 'requires_action', 'requires_payment_method', 'requires_confirmation', 'processing', 'canceled'] as const;
 
@@ -140,11 +141,7 @@ export interface PaymentDetailView {
 }
 
 function deliveryLines(ctx: PageContext, deliveries: DeliveryWithAttempts[]): string {
-  if (deliveries.length === 0) return '';
-  return deliveries.map((d) => {
-    const attempts = d.attempt_log.map((a) => `<li>Attempt ${a.attempt}: ${when(ctx, a.started, 'long')} — ${a.http_status ? `HTTP ${a.http_status}` : esc(a.error ?? 'no answer')} in ${a.latency_ms} ms</li>`).join('');
-    return `<div><span class="muted">Webhook to</span> ${code(d.endpoint_url)} ${badge(d.status)} <a href="/dashboard/webhooks/${esc(d.endpoint_id)}">endpoint</a>${attempts ? `<ul>${attempts}</ul>` : ' <span class="muted">not attempted yet</span>'}</div>`;
-  }).join('');
+  return deliveries.map((d) => `<div><span class="muted">Webhook to</span> ${code(d.endpoint_url)} ${badge(d.status)} <a href="/dashboard/webhooks/${esc(d.endpoint_id)}">endpoint</a>${attemptList(ctx, d)}</div>`).join('');
 }
 
 function timeline(ctx: PageContext, d: PaymentDetail): string {
