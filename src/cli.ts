@@ -90,7 +90,7 @@ function banner(g: Gateway): string {
     `OpenCashier is running${a.created ? ' — first start: a test account was created' : ''}`,
     '',
     `  Dashboard            ${u}/dashboard`,
-    `  Dashboard password   ${g.dashboardPassword ?? '(stored hashed; shown once at first start — set a new one: npm run cli -- dashboard password)'}`,
+    `  Dashboard password   ${g.dashboardPassword ?? '(stored hashed; it was printed once, when made — set a new one: npm run cli -- dashboard password)'}`,
     `  API (Stripe-style)   ${u}/v1`,
     `  Antom notify URL     ${u}/antom/notify`,
     c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)`

@@ -1,5 +1,5 @@
 /** The command a merchant runs first: `opencashier serve` as a real process, restarted. */
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -11,9 +11,17 @@ import { randomToken } from '../src/core/ids.js';
 
 const cli = new URL('../src/cli.js', import.meta.url).pathname;
 
+/** Every gateway a test started; one a failed assertion left running is killed after the test, so the file can end. */
+const started = new Set<ChildProcess>();
+afterEach(() => {
+  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  started.clear();
+});
+
 function serve(env: Record<string, string>): Promise<{ proc: ChildProcess; out: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.add(proc);
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${out}`)), 60_000);
     proc.stdout!.on('data', (d) => {
@@ -43,6 +51,9 @@ test('first start creates a test account and prints its keys; a restart keeps ev
   try {
     const first = await serve({ DATA_DIR: dataDir });
     assert.match(first.out, /first start: a test account was created/);
+    const dashboardPassword = field(first.out, 'Dashboard password');
+    assert.match(dashboardPassword ?? '', /^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/, 'the dashboard password, made and shown once');
+    assert.match(first.out, /Dashboard\s+http:\/\/localhost:\d+\/dashboard\n/);
     const sk = field(first.out, 'Test secret key');
     const pk = field(first.out, 'Test publishable key');
     const api = field(first.out, 'API \\(Stripe-style\\)');
@@ -60,6 +71,7 @@ test('first start creates a test account and prints its keys; a restart keeps ev
     const second = await serve({ DATA_DIR: dataDir });
     assert.doesNotMatch(second.out, /first start/);
     assert.ok(!second.out.includes(sk!), 'the secret key is not printed again: only its hash is stored');
+    assert.ok(!second.out.includes(dashboardPassword!), 'nor the dashboard password');
     assert.match(second.out, /Test secret key\s+sk_test_…/);
     const api2 = field(second.out, 'API \\(Stripe-style\\)');
     const again = (await (await fetch(`${api2}/payment_intents/${pi.id}`, { headers: { Authorization: `Bearer ${sk}` } })).json()) as any;
