@@ -35,7 +35,7 @@ describe('hosted checkout in Chromium', { skip }, () => {
   async function session(body: object) {
     const res = await g.api('POST', '/v1/checkout/sessions', {
       success_url: `${g.url}/healthz?session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${g.url}/?cancelled=1`,
+      cancel_url: `${g.url}/healthz?cancelled=1`,
       ...body,
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
