@@ -476,9 +476,11 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
       )).map((n): NotificationRow => ({ id: n.id, received: n.received, path: n.path, verdict: n.verdict, reason: n.reason, ...parseBody(n.body) }));
 
       // Events about one object are written while that object's row is locked, so their seq order
-      // is the order they were committed in; across the payment, its charges and its refunds it is
-      // the order the gateway made them.
-      const objectIds = [id, ...charges.map((c) => c.id), ...refunds.map((r) => r.id)];
+      // is the order they were committed in; across the payment, its charges, its refunds and its
+      // Checkout Session it is the order the gateway made them. (A seq is taken at insert, not at
+      // commit: on PostgreSQL an event committed late can show up on a later read ahead of one
+      // already shown.)
+      const objectIds = [id, ...charges.map((c) => c.id), ...refunds.map((r) => r.id), ...(intent.checkout_session_id ? [intent.checkout_session_id] : [])];
       const events = (await q.query('SELECT * FROM events WHERE object_id = ANY($1::text[]) AND account_id = $2 AND livemode = $3 ORDER BY seq',
         [objectIds, s.account_id, s.livemode])).map((r) => fromRow(EVENTS, r));
       const deliveryRows = events.length === 0 ? [] : await q.query<Row & { endpoint_url: string }>(
