@@ -77,6 +77,17 @@ function cookie(name: string, value: string, o: { maxAgeS?: number; secure: bool
   ].join('; ');
 }
 
+/**
+ * The query as the dashboard's lists read it: one string per name. The bracket parser can make a
+ * name an object or a list (`currency[a]=1`), which no filter takes; such a value is dropped, so
+ * the list shows as if it had not been given.
+ */
+export function plainQuery(query: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (query && typeof query === 'object') for (const [k, v] of Object.entries(query)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
 /** A `next` that stays on this dashboard (never an open redirect). */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/dashboard(?:[/?#]|$)/.test(next) && !next.startsWith('//') && !/[\\\r\n]/.test(next) ? next : '/dashboard';
@@ -169,6 +180,7 @@ export function dashboardDoor(opts: DashboardOptions, pages: ((kit: DashboardKit
           secureHeaders(reply, nonce);
           const s = await signedIn(req, nonce);
           if (!s) return reply.redirect(`/dashboard/login?next=${encodeURIComponent(req.url)}`, 303);
+          req.query = plainQuery(req.query);
           return handler(req as never, reply, s);
         });
       },
