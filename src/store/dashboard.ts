@@ -281,23 +281,10 @@ const sqlWhere = (w: Where) => w.conds.join(' AND ');
 // ---------------------------------------------------------------------------------------------
 // Payments
 
-interface PaymentRowDb extends Row {
-  id: string;
-  created: number;
+/** A payments-list row as the query returns it: the row before `source` is decided, with its keyset position. */
+interface PaymentRowDb extends Row, Omit<PaymentRow, 'source'> {
   seq: number;
-  amount: number;
-  currency: string;
-  status: PaymentIntentRecord['status'];
-  amount_received: number;
-  amount_refunded: number;
-  method: string | null;
-  wallet: string | null;
-  description: string | null;
-  metadata: Record<string, string>;
   checkout_session_id: string | null;
-  tp_reference: string | null;
-  order_reference: string | null;
-  failure_message: string | null;
 }
 
 /**

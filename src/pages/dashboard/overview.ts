@@ -11,14 +11,7 @@ export interface OverviewView {
   publicUrl: string;
 }
 
-interface CurrencySum {
-  currency: string;
-  succeeded_count: number;
-  succeeded_amount: number;
-  failed_count: number;
-  refunded_count: number;
-  refunded_amount: number;
-}
+type CurrencySum = Omit<DayTotals, 'day'>;
 
 export function sumByCurrency(totals: readonly DayTotals[]): CurrencySum[] {
   const by = new Map<string, CurrencySum>();

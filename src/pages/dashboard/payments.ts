@@ -222,7 +222,7 @@ function trustPayments(ctx: PageContext, d: PaymentDetail): string {
 
 export function paymentPage(ctx: PageContext, v: PaymentDetailView): string {
   const { payment: p, intent, charge, refunds } = v.detail;
-  const refunded = refunds.filter((r) => r.status === 'succeeded').reduce((s, r) => s + r.amount, 0);
+  const refunded = p.amount_refunded;
   const head = `<div class="grid">
 <div class="stat"><div class="label">Amount</div><div class="value">${money(ctx, p.amount, p.currency)}</div></div>
 <div class="stat"><div class="label">Received</div><div class="value">${money(ctx, p.amount_received, p.currency)}</div></div>
