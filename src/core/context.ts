@@ -4,7 +4,7 @@ import type { PaymentConnector } from './connector.js';
 import type { Scope, StoreTx, Store } from './store.js';
 import { API_VERSION } from './model.js';
 import { newId } from './ids.js';
-import { wantsEvent, type EventType } from './events.js';
+import type { EventType } from './events.js';
 import type { WebservicesOrigin } from './settlement/records.js';
 import { followEvent } from './settlement/follow.js';
 
@@ -75,17 +75,15 @@ export function systemContext(scope: Scope): RequestContext {
 
 /**
  * Records an event in the caller's transaction — the change and its event commit together — and,
- * in the same transaction, one delivery for every enabled endpoint that wants it (the outbox).
+ * in the same statement, one delivery for every enabled endpoint that wants it (the outbox).
  */
 export async function recordEvent(
   s: StoreTx, deps: Pick<CoreDeps, 'clock' | 'outboxChanged'>, ctx: RequestContext, type: EventType, object: { id: string } & Record<string, unknown>,
   previous_attributes?: Record<string, unknown>,
 ): Promise<void> {
   const now = deps.clock.now();
-  const endpoints = (await s.webhookEndpoints.enabled(ctx.scope)).filter((w) => wantsEvent(w.enabled_events, type));
-  const id = newId('event');
-  await s.events.insert({
-    id,
+  await s.events.record({
+    id: newId('event'),
     account_id: ctx.scope.account_id,
     livemode: ctx.scope.livemode,
     created: now,
@@ -95,17 +93,10 @@ export async function recordEvent(
     data: previous_attributes ? { object, previous_attributes } : { object },
     request_id: ctx.request_id,
     idempotency_key: ctx.idempotency_key,
-    pending_webhooks: endpoints.length,
   });
-  for (const w of endpoints) {
-    await s.deliveries.insert({
-      id: newId('webhookDelivery'), account_id: w.account_id, livemode: w.livemode, event_id: id, endpoint_id: w.id, created: now,
-      status: 'pending', attempts: 0, next_attempt_at: now, last_attempt_at: null, last_status: null, completed_at: null,
-    });
-  }
   // The Trust Payments view of the same change (settlestatus, URL notifications), in this transaction.
   const followed = await followEvent(s, deps, ctx, type, object);
-  if (endpoints.length > 0 || followed) deps.outboxChanged();
+  if (followed || (await s.webhookEndpoints.mayDeliver(ctx.scope))) deps.outboxChanged();
 }
 
 class Rollback {

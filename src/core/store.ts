@@ -82,6 +82,12 @@ export interface ChargeRepo {
 
 export interface EventRepo {
   insert(e: EventRecord): Promise<void>;
+  /**
+   * Inserts an event with one pending delivery for every enabled endpoint of its scope that wants
+   * its type, and `pending_webhooks` their number — chosen by the store in the same statement, so
+   * the event and its outbox rows cannot disagree. May be deferred to the end of the transaction.
+   */
+  record(e: Omit<EventRecord, 'pending_webhooks'>): Promise<void>;
   /** Moves `pending_webhooks` by `delta` (a delivery finished or was given up). */
   adjustPending(eventId: string, delta: number): Promise<void>;
   get(scope: Scope, id: string): Promise<EventRecord | undefined>;
@@ -149,6 +155,11 @@ export interface WebhookEndpointRepo {
   list(scope: Scope, q: ListQuery): Promise<Page<WebhookEndpointRecord> | undefined>;
   /** Enabled, not deleted endpoints of an account in one mode. */
   enabled(scope: Scope): Promise<WebhookEndpointRecord[]>;
+  /**
+   * Whether the scope may have an enabled endpoint: a hint (kept in memory for a second; exact for
+   * changes made by this process) that says when to wake the delivery worker, never what to deliver.
+   */
+  mayDeliver(scope: Scope): Promise<boolean>;
 }
 
 export interface DueDelivery {

@@ -25,22 +25,51 @@ export function generateKey(kind: 'secret' | 'publishable', livemode: boolean): 
   return `${kind === 'secret' ? 'sk' : 'pk'}_${livemode ? 'live' : 'test'}_${randomToken(32)}`;
 }
 
-/**
- * Finds a live key and, when `windowStart` is given, counts this request in the key's one-second
- * rate-limit window — one round trip for both, since every API request pays for it.
- */
-export async function authenticate(q: Queryable, key: string, windowStart?: number): Promise<{ key: ApiKeyRow; count: number } | undefined> {
-  const rows = await q.query<ApiKeyRow & { count: number | null } & Record<string, unknown>>(
-    `WITH k AS (SELECT id, account_id, kind, livemode, display FROM api_keys WHERE hash = $1 AND revoked IS NULL),
-          c AS (INSERT INTO rate_limits (bucket, window_start, count) SELECT id, $2, 1 FROM k WHERE $3
-                ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count)
-     SELECT k.*, (SELECT count FROM c) AS count FROM k`,
-    [hashKey(key), windowStart ?? 0, windowStart !== undefined],
+/** Finds a key in use (not revoked) by its plain text. */
+export async function findKey(q: Queryable, key: string): Promise<ApiKeyRow | undefined> {
+  const rows = await q.query<ApiKeyRow & Record<string, unknown>>(
+    'SELECT id, account_id, kind, livemode, display FROM api_keys WHERE hash = $1 AND revoked IS NULL',
+    [hashKey(key)],
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  const { count, ...apiKey } = row;
-  return { key: apiKey, count: count ?? 0 };
+  return rows[0];
+}
+
+/** Bumped by every change to a store's keys made in this process, so caches of it start over. */
+const keyGenerations = new WeakMap<object, number>();
+
+function keysChanged(q: Queryable): void {
+  keyGenerations.set(q, (keyGenerations.get(q) ?? 0) + 1);
+}
+
+/**
+ * The keys every API request presents, remembered for `ttlMs`: authenticating is then no
+ * statement at all. A key rolled or revoked through this process (the dashboard, the CLI on the
+ * same store object) is forgotten at once; one revoked by another process stops working within
+ * `ttlMs`. Only keys found are kept, so unknown keys cannot fill the memory.
+ */
+export class ApiKeyCache {
+  private readonly known = new Map<string, { row: ApiKeyRow; at: number }>();
+  private generation = 0;
+
+  constructor(private readonly db: Queryable, private readonly ttlMs = 1_000, private readonly max = 10_000) {}
+
+  async find(key: string, now = Date.now()): Promise<ApiKeyRow | undefined> {
+    const gen = keyGenerations.get(this.db) ?? 0;
+    if (gen !== this.generation) {
+      this.known.clear();
+      this.generation = gen;
+    }
+    const hit = this.known.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.row;
+    const row = await findKey(this.db, key);
+    if ((keyGenerations.get(this.db) ?? 0) !== this.generation) return row; // changed meanwhile: do not keep
+    if (!row) this.known.delete(key);
+    else {
+      if (this.known.size >= this.max) this.known.clear();
+      this.known.set(key, { row, at: now });
+    }
+    return row;
+  }
 }
 
 async function addKey(q: Queryable, accountId: string, key: string, now: number): Promise<void> {
@@ -82,6 +111,7 @@ export interface Bootstrap {
  * environment become the account's keys (replacing earlier ones), so scripts can know them.
  */
 export async function bootstrapAccount(db: Db, opts: { name: string; secretKey?: string; publishableKey?: string; now: number }): Promise<Bootstrap> {
+  keysChanged(db);
   return db.tx(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock(7106214343)');
     const accounts = await q.query<{ id: string; name: string }>('SELECT id, name FROM accounts ORDER BY created LIMIT 1');
@@ -119,6 +149,7 @@ export async function bootstrapAccount(db: Db, opts: { name: string; secretKey?:
 export async function rollKey(db: Db, accountId: string, kind: 'secret' | 'publishable', livemode: boolean, now: number): Promise<string> {
   const key = generateKey(kind, livemode);
   await db.tx((q) => addKey(q, accountId, key, now));
+  keysChanged(db);
   return key;
 }
 
@@ -146,6 +177,7 @@ export async function addExtraKey(db: Db, accountId: string, livemode: boolean, 
 
 export async function revokeKey(db: Db, key: string, now: number): Promise<void> {
   await db.query('UPDATE api_keys SET revoked = $2 WHERE hash = $1 AND revoked IS NULL', [hashKey(key), now]);
+  keysChanged(db);
 }
 
 export async function accountName(q: Queryable, accountId: string): Promise<string> {

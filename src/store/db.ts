@@ -6,6 +6,7 @@
  * is checked to be a safe integer on the way in, so the conversion is exact.
  */
 import { mkdirSync } from 'node:fs';
+import type { PoolClient } from 'pg';
 import { lockDataFolder } from './data-lock.js';
 
 export type Row = Record<string, unknown>;
@@ -15,13 +16,31 @@ export interface Queryable {
   query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
+/**
+ * An open transaction. Writes whose result nobody reads (an INSERT without RETURNING) may be
+ * deferred: they are sent just before the transaction's next statement, or at its end. A
+ * transaction that only deferred writes never sends BEGIN: its writes go as one statement, which
+ * PostgreSQL runs atomically on its own — one round trip instead of one per write plus two.
+ */
+export interface TxQueryable extends Queryable {
+  defer(sql: string, params?: readonly unknown[]): void;
+}
+
+/** Runs a write in a transaction when it can wait, or at once. */
+export function deferOrRun(q: Queryable, sql: string, params?: readonly unknown[]): Promise<void> | void {
+  if ('defer' in q && typeof (q as TxQueryable).defer === 'function') return (q as TxQueryable).defer(sql, params);
+  return q.query(sql, params).then(() => undefined);
+}
+
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /**
    * Runs `fn` in one transaction (READ COMMITTED), committing on return and rolling back on
-   * throw. Keep transactions short: never call the network inside one.
+   * throw. Keep transactions short: never call the network inside one. BEGIN is sent with the
+   * first statement that is not deferred ({@link TxQueryable}); a transaction of deferred writes
+   * alone is one statement.
    */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: TxQueryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -90,6 +109,76 @@ function toSafeNumber(text: string): number {
   return n;
 }
 
+interface Deferred {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/**
+ * Deferred writes as one statement: each a data-modifying CTE, counted in the outer SELECT from
+ * left to right, so they run in the order they were deferred (the order of `seq` values).
+ * Parameters are renumbered into one list.
+ */
+export function combineWrites(writes: readonly Deferred[]): Deferred {
+  if (writes.length === 1) return writes[0]!;
+  const params: unknown[] = [];
+  const ctes = writes.map((w, i) => {
+    const offset = params.length;
+    params.push(...w.params);
+    const sql = offset === 0 ? w.sql : w.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);
+    return `w${i} AS (${sql} RETURNING 1)`;
+  });
+  const counts = writes.map((_w, i) => `(SELECT count(*) FROM w${i})`).join(' + ');
+  return { sql: `WITH ${ctes.join(', ')} SELECT ${counts} AS n`, params };
+}
+
+/**
+ * The transaction logic both engines share: `begin` opens the real transaction (and gives its
+ * Queryable) the first time a statement must be sent at once; `finish` commits it, or sends the
+ * deferred writes alone when nothing opened it.
+ */
+function lazyTx(
+  begin: () => Promise<Queryable>, autocommit: (w: Deferred) => Promise<unknown>,
+): { q: TxQueryable; finish(): Promise<'committed' | 'opened'>; opened(): boolean } {
+  let open: Promise<Queryable> | undefined;
+  let pending: Deferred[] = [];
+  const flush = async (t: Queryable) => {
+    while (pending.length > 0) {
+      const writes = pending;
+      pending = [];
+      const w = combineWrites(writes);
+      await t.query(w.sql, w.params);
+    }
+  };
+  const q: TxQueryable = {
+    query: async (sql, params) => {
+      open ??= begin();
+      const t = await open;
+      await flush(t);
+      return t.query(sql, params);
+    },
+    defer: (sql, params) => {
+      pending.push({ sql, params: params ?? [] });
+    },
+  };
+  return {
+    q,
+    opened: () => open !== undefined,
+    finish: async () => {
+      if (open) {
+        await flush(await open);
+        return 'opened';
+      }
+      if (pending.length > 0) {
+        const w = combineWrites(pending);
+        pending = [];
+        await autocommit(w);
+      }
+      return 'committed';
+    },
+  };
+}
+
 /** `as` names this process in the data folder's lock, for another process's refusal (data-lock.ts). */
 export async function openPglite(dataDir: string | undefined, as = 'a process'): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -108,8 +197,38 @@ export async function openPglite(dataDir: string | undefined, as = 'a process'):
   return {
     kind: 'pglite',
     query: (sql, params) => run(pg, sql, params),
-    // PGlite has one connection: a transaction holds it until it ends, so concurrent callers queue.
-    tx: (fn) => guarded(undefined, () => pg.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) }))),
+    // PGlite has one connection: a transaction holds it from its first statement until it ends, so
+    // concurrent callers queue. It is opened inside PGlite's own transaction(), kept open until fn
+    // is done.
+    tx: async (fn) => {
+      let release!: (ok: boolean) => void;
+      let held: Promise<unknown> | undefined;
+      const lazy = lazyTx(
+        () => new Promise<Queryable>((resolve, reject) => {
+          held = pg.transaction(async (t) => {
+            resolve({ query: (sql, params) => run(t, sql, params) });
+            const ok = await new Promise<boolean>((r) => (release = r));
+            if (!ok) await t.rollback();
+          });
+          held.catch(reject);
+        }),
+        (w) => run(pg, w.sql, w.params),
+      );
+      try {
+        const result = await fn(lazy.q);
+        if ((await lazy.finish()) === 'opened') {
+          release(true);
+          await guarded(undefined, () => held!);
+        }
+        return result;
+      } catch (err) {
+        if (lazy.opened() && held) {
+          release?.(false);
+          await held.catch(() => undefined);
+        }
+        throw statementError(err);
+      }
+    },
     close: async () => {
       await pg.close();
       unlock();
@@ -144,17 +263,22 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     kind: 'postgres',
     query: (sql, params) => guarded(params, async () => (await pool.query(sql, params as unknown[] | undefined)).rows),
     tx: async (fn) => {
-      const client = await pool.connect();
-      try {
+      let client: PoolClient | undefined;
+      const lazy = lazyTx(async () => {
+        client = await pool.connect();
         await client.query('BEGIN');
-        const result = await fn({ query: (sql, params) => guarded(params, async () => (await client.query(sql, params as unknown[] | undefined)).rows) });
-        await client.query('COMMIT');
+        const c = client;
+        return { query: (sql, params) => guarded(params, async () => (await c.query(sql, params as unknown[] | undefined)).rows) };
+      }, (w) => guarded(w.params, () => pool.query(w.sql, w.params as unknown[])));
+      try {
+        const result = await fn(lazy.q);
+        if ((await lazy.finish()) === 'opened') await client!.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client?.query('ROLLBACK').catch(() => undefined);
         throw statementError(err);
       } finally {
-        client.release();
+        client?.release();
       }
     },
     close: () => pool.end(),

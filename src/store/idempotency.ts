@@ -9,6 +9,7 @@
  */
 import type { Queryable } from './db.js';
 import type { Presence } from './presence.js';
+import { Batcher } from './batch.js';
 
 export interface IdempotencyRow {
   request_hash: string;
@@ -64,6 +65,74 @@ export async function claimKey(
 async function abandoned(row: IdempotencyRow, now: number, staleMs: number, presence: Presence): Promise<boolean> {
   if (row.owner === null) return row.locked_at < now - staleMs;
   return row.owner !== presence.id && !(await presence.alive(row.owner));
+}
+
+interface ClaimRequest {
+  scope: IdempotencyScope;
+  req: { hash: string; method: string; path: string; requestId: string };
+  now: number;
+}
+
+/**
+ * Claims and saved answers of concurrent requests, a statement for many ({@link Batcher}): every
+ * request with an Idempotency-Key pays for both, so under load they share the round trips. A claim
+ * that does not go through at once (the key is held or done) takes {@link claimKey}'s path.
+ */
+export class IdempotencyKeys {
+  private readonly claims: Batcher<ClaimRequest, boolean>;
+  private readonly completions: Batcher<{ scope: IdempotencyScope; status: number; body: string }, void>;
+
+  constructor(private readonly q: Queryable, private readonly presence: Presence, private readonly staleMs: number) {
+    this.claims = new Batcher(async (items) => {
+      // One row per key: a twin in the same batch is not inserted, and learns its fate below.
+      const first = new Map<string, number>();
+      items.forEach((it, i) => {
+        const k = keyOf(it.scope);
+        if (!first.has(k)) first.set(k, i);
+      });
+      const rows = [...first.values()].map((i) => items[i]!);
+      const inserted = await q.query<{ account_id: string; livemode: boolean; key: string }>(
+        `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id, owner)
+         SELECT a, l, k, h, m, p, 'in_progress', t, t, r, $9
+           FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) AS v(a, l, k, h, m, p, t, r)
+         ON CONFLICT DO NOTHING RETURNING account_id, livemode, key`,
+        [rows.map((r) => r.scope.account_id), rows.map((r) => r.scope.livemode), rows.map((r) => r.scope.key), rows.map((r) => r.req.hash),
+          rows.map((r) => r.req.method), rows.map((r) => r.req.path), rows.map((r) => r.now), rows.map((r) => r.req.requestId), presence.id],
+      );
+      const won = new Set(inserted.map((r) => keyOf(r)));
+      return items.map((it, i) => first.get(keyOf(it.scope)) === i && won.has(keyOf(it.scope)));
+    });
+    this.completions = new Batcher<{ scope: IdempotencyScope; status: number; body: string }, void>(async (items) => {
+      // The last answer for a key wins (one request holds a claim; a twin here would be a bug).
+      const byKey = new Map(items.map((it) => [keyOf(it.scope), it]));
+      const rows = [...byKey.values()];
+      await q.query(
+        `UPDATE idempotency_keys k SET state = 'done', response_status = v.s, response_body = v.b
+           FROM unnest($1::text[], $2::bool[], $3::text[], $4::int[], $5::text[]) AS v(a, l, key, s, b)
+          WHERE k.account_id = v.a AND k.livemode = v.l AND k.key = v.key`,
+        [rows.map((r) => r.scope.account_id), rows.map((r) => r.scope.livemode), rows.map((r) => r.scope.key), rows.map((r) => r.status), rows.map((r) => r.body)],
+      );
+      return items.map(() => undefined);
+    });
+  }
+
+  async claim(scope: IdempotencyScope, req: ClaimRequest['req'], now: number): Promise<Claim> {
+    if (await this.claims.add({ scope, req, now })) return { claimed: true };
+    return claimKey(this.q, scope, req, now, this.staleMs, this.presence);
+  }
+
+  /** Saves the answer; resolves once it is committed (the answer is sent after). */
+  complete(scope: IdempotencyScope, status: number, body: string): Promise<void> {
+    return this.completions.add({ scope, status, body });
+  }
+
+  release(scope: IdempotencyScope): Promise<void> {
+    return releaseKey(this.q, scope);
+  }
+}
+
+function keyOf(s: { account_id: string; livemode: boolean; key: string }): string {
+  return `${s.account_id}\u0000${s.livemode}\u0000${s.key}`;
 }
 
 export async function completeKey(q: Queryable, s: IdempotencyScope, status: number, body: string): Promise<void> {

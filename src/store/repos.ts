@@ -1,5 +1,5 @@
 /** SQL behind core's storage port ({@link StoreTx}); the same statements on PGlite and PostgreSQL. */
-import { isUniqueViolation, type Db, type Queryable, type Row } from './db.js';
+import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row } from './db.js';
 import type {
   AttemptRepo, ChargeRepo, DeliveryRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
@@ -7,6 +7,7 @@ import type {
 } from '../core/store.js';
 import { StoreConflict } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
+import { ID_PREFIXES } from '../core/ids.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -122,11 +123,25 @@ export function fromRow<T>(t: Table<T>, row: Row): T {
   return out as T;
 }
 
-export async function insertRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+function insertStatement<T>(t: Table<T>, record: T): { sql: string; params: unknown[] } {
   const rec = record as Record<string, unknown>;
   const cols = t.columns.map((c) => c.col).join(', ');
   const vals = t.columns.map((c, i) => placeholder(c, i + 1)).join(', ');
-  await q.query(`INSERT INTO ${t.name} (${cols}) VALUES (${vals})`, t.columns.map((c) => toParam(c, rec)));
+  return { sql: `INSERT INTO ${t.name} (${cols}) VALUES (${vals})`, params: t.columns.map((c) => toParam(c, rec)) };
+}
+
+export async function insertRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+  const { sql, params } = insertStatement(t, record);
+  await q.query(sql, params);
+}
+
+/**
+ * An insert whose failure nobody handles on the spot: in a transaction it waits for the next
+ * statement or the commit (db.ts), so a transaction of such writes is one round trip.
+ */
+export async function insertDeferred<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+  const { sql, params } = insertStatement(t, record);
+  await deferOrRun(q, sql, params);
 }
 
 export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
@@ -199,6 +214,7 @@ function paymentIntentRepo(q: Queryable): PaymentIntentRepo {
   const t = PAYMENT_INTENTS;
   return {
     ...basics(q, t),
+    insert: (r) => insertDeferred(q, t, r),
     list: (s, query) => listPage(q, t, s, query),
   };
 }
@@ -209,7 +225,7 @@ function attemptRepo(q: Queryable): AttemptRepo {
     get: (id) => one(q, t, 'id = $1', [id]),
     lock: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
     open: (piId) => one(q, t, "payment_intent_id = $1 AND status IN ('pending', 'redirected', 'processing')", [piId]),
-    insert: (a) => insertRecord(q, t, a),
+    insert: (a) => insertDeferred(q, t, a),
     update: (a) => updateRecord(q, t, a),
     claimDue: async (now, limit, leaseMs) => {
       const rows = await q.query(
@@ -227,7 +243,7 @@ function paymentMethodRepo(q: Queryable): PaymentMethodRepo {
   const t = PAYMENT_METHODS;
   return {
     get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
-    insert: (pm) => insertRecord(q, t, pm),
+    insert: (pm) => insertDeferred(q, t, pm),
     update: (pm) => updateRecord(q, t, pm),
   };
 }
@@ -239,16 +255,37 @@ function chargeRepo(q: Queryable): ChargeRepo {
     lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
     lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
     byAttempt: (attemptId) => one(q, t, 'attempt_id = $1', [attemptId]),
-    insert: (c) => insertRecord(q, t, c),
+    insert: (c) => insertDeferred(q, t, c),
     update: (c) => updateRecord(q, t, c),
     list: (s, query) => listPage(q, t, s, query, query.payment_intent ? [{ sql: 'payment_intent_id = ?', value: query.payment_intent }] : []),
   };
 }
 
+/** Enabled endpoints of a scope that want an event type ($1 account, $2 livemode, $3 type). */
+const WANTING_ENDPOINTS = `FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND status = 'enabled' AND deleted = false
+   AND (enabled_events @> '["*"]'::jsonb OR enabled_events @> jsonb_build_array($3::text))`;
+
 function eventRepo(q: Queryable): EventRepo {
   const t = EVENTS;
   return {
-    insert: (e) => insertRecord(q, t, e),
+    insert: (e) => insertDeferred(q, t, e),
+    record: async (e) => {
+      // Two writes that go as one statement (db.ts combines deferred writes), so both read the
+      // endpoints in one snapshot: the event's count and its deliveries always agree.
+      const cols = t.columns.filter((c) => c.col !== 'pending_webhooks');
+      const rec = e as Record<string, unknown>;
+      const params = [e.account_id, e.livemode, e.type, ...cols.map((c) => toParam(c, rec))];
+      await deferOrRun(q,
+        `INSERT INTO events (${cols.map((c) => c.col).join(', ')}, pending_webhooks)
+         VALUES (${cols.map((c, i) => placeholder(c, i + 4)).join(', ')}, (SELECT count(*) ${WANTING_ENDPOINTS}))`,
+        params);
+      // Delivery ids: the prefix and 24 characters of a random UUID (ids.ts's shape; not secrets).
+      await deferOrRun(q,
+        `INSERT INTO webhook_deliveries (id, account_id, livemode, event_id, endpoint_id, created, status, attempts, next_attempt_at)
+         SELECT '${ID_PREFIXES.webhookDelivery}_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 24), account_id, livemode, $4, id, $5, 'pending', 0, $5
+         ${WANTING_ENDPOINTS}`,
+        [e.account_id, e.livemode, e.type, e.id, e.created]);
+    },
     adjustPending: async (id, delta) => {
       await q.query('UPDATE events SET pending_webhooks = GREATEST(pending_webhooks + $2, 0) WHERE id = $1', [id, delta]);
     },
@@ -327,15 +364,61 @@ function refundRepo(q: Queryable): RefundRepo {
   };
 }
 
-function webhookEndpointRepo(q: Queryable): WebhookEndpointRepo {
+/**
+ * Which scopes have an enabled endpoint, remembered for a second: the hint that wakes the delivery
+ * worker after an event (recordEvent). Changes made through this process clear it at once; another
+ * process's new endpoint is seen within the second, and the worker's own interval sends anyway.
+ */
+export class EndpointHints {
+  private readonly known = new Map<string, { any: boolean; at: number }>();
+  private readonly refreshing = new Set<string>();
+  constructor(private readonly db: Queryable, private readonly ttlMs = 1_000) {}
+
+  /**
+   * Never waits for the store: a transaction calls it, and on PGlite a statement outside that
+   * transaction would wait for it to end. A stale answer is refreshed in the background; an
+   * unknown scope answers true (a needless wake-up costs one claim).
+   */
+  mayDeliver(s: Scope): boolean {
+    const k = `${s.account_id}:${s.livemode}`;
+    const hit = this.known.get(k);
+    if (!hit || Date.now() - hit.at >= this.ttlMs) this.refresh(k, s);
+    return hit?.any ?? true;
+  }
+
+  private refresh(k: string, s: Scope): void {
+    if (this.refreshing.has(k)) return;
+    this.refreshing.add(k);
+    const at = Date.now();
+    this.db.query("SELECT 1 FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND status = 'enabled' AND deleted = false LIMIT 1", [s.account_id, s.livemode])
+      .then((rows) => {
+        if (this.known.size > 10_000) this.known.clear();
+        this.known.set(k, { any: rows.length > 0, at });
+      }, () => this.known.delete(k))
+      .finally(() => this.refreshing.delete(k));
+  }
+
+  forget(): void {
+    this.known.clear();
+  }
+}
+
+function webhookEndpointRepo(q: Queryable, hints: EndpointHints): WebhookEndpointRepo {
   const t = WEBHOOK_ENDPOINTS;
   const live = 'AND deleted = false';
   return {
     get: (s, id) => one(q, t, `${scoped} ${live}`, scopeParams(s, id)),
     lock: (s, id) => one(q, t, `${scoped} ${live}`, scopeParams(s, id), 'FOR UPDATE'),
     lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
-    insert: (w) => insertRecord(q, t, w),
-    update: (w) => updateRecord(q, t, w),
+    insert: async (w) => {
+      await insertRecord(q, t, w);
+      hints.forget();
+    },
+    update: async (w) => {
+      await updateRecord(q, t, w);
+      hints.forget();
+    },
+    mayDeliver: async (s) => hints.mayDeliver(s),
     list: (s, query) => listPage(q, t, s, query, [{ sql: 'deleted = ?', value: false }]),
     enabled: async (s) => {
       const rows = await q.query("SELECT * FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND status = 'enabled' AND deleted = false", [s.account_id, s.livemode]);
@@ -466,7 +549,7 @@ function lineItemRepo(q: Queryable): LineItemRepo {
   };
 }
 
-function repos(q: Queryable): StoreTx {
+function repos(q: Queryable, hints: EndpointHints): StoreTx {
   return {
     paymentIntents: paymentIntentRepo(q),
     attempts: attemptRepo(q),
@@ -475,7 +558,7 @@ function repos(q: Queryable): StoreTx {
     events: eventRepo(q),
     notifications: notificationRepo(q),
     refunds: refundRepo(q),
-    webhookEndpoints: webhookEndpointRepo(q),
+    webhookEndpoints: webhookEndpointRepo(q, hints),
     deliveries: deliveryRepo(q),
     products: productRepo(q),
     prices: priceRepo(q),
@@ -486,11 +569,12 @@ function repos(q: Queryable): StoreTx {
 }
 
 export function sqlStore(db: Db): Store {
+  const hints = new EndpointHints(db);
   return {
-    ...repos(db),
+    ...repos(db, hints),
     tx: async (fn) => {
       try {
-        return await db.tx((q) => fn(repos(q)));
+        return await db.tx((q) => fn(repos(q, hints)));
       } catch (err) {
         if (isUniqueViolation(err)) throw new StoreConflict((err as { constraint?: string }).constraint);
         throw err;

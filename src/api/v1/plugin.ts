@@ -8,8 +8,9 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { CoreDeps } from '../../core/context.js';
 import type { CoreError, Result } from '../../core/errors.js';
 import type { Db } from '../../store/db.js';
-import { authenticate, displayKey, type ApiKeyRow } from '../../store/accounts.js';
-import { claimKey, completeKey, releaseKey, type IdempotencyScope } from '../../store/idempotency.js';
+import { ApiKeyCache, displayKey, type ApiKeyRow } from '../../store/accounts.js';
+import { rateCounterFor } from '../../store/rate-limits.js';
+import { IdempotencyKeys, type IdempotencyScope } from '../../store/idempotency.js';
 import type { Presence } from '../../store/presence.js';
 import { dialectOfHeaders, inDialect } from './dialect.js';
 import { docUrl } from './error-codes.js';
@@ -142,6 +143,9 @@ export async function v1ErrorHandler(err: Error & { statusCode?: number; code?: 
 
 export function v1Plugin(opts: V1Options): FastifyPluginAsync {
   const staleMs = opts.idempotencyStaleMs ?? 120_000;
+  const keys = new ApiKeyCache(opts.db);
+  const counter = rateCounterFor(opts.db);
+  const idempotency = new IdempotencyKeys(opts.db, opts.presence, staleMs);
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1_048_576 }, (_req, body, done) => {
@@ -166,13 +170,14 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       reply.header('Request-Id', req.id);
       const key = readKey(req);
       if (!key) return sendError(reply, apiErrors.noKey());
-      const now = opts.core.clock.now();
-      const limited = opts.rateLimitPerSecond > 0;
-      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await authenticate(opts.db, key, limited ? now - (now % 1000) : undefined) : undefined;
+      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await keys.find(key) : undefined;
       if (!found) return sendError(reply, apiErrors.badKey(displayKey(key)));
-      if (found.key.kind === 'publishable' && !req.routeOptions.config.publishable) return sendError(reply, apiErrors.publishableKey());
-      if (limited && found.count > opts.rateLimitPerSecond) return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
-      req.apiKey = found.key;
+      if (found.kind === 'publishable' && !req.routeOptions.config.publishable) return sendError(reply, apiErrors.publishableKey());
+      if (opts.rateLimitPerSecond > 0) {
+        const now = opts.core.clock.now();
+        if ((await counter.count(found.id, now - (now % 1000))) > opts.rateLimitPerSecond) return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
+      }
+      req.apiKey = found;
     });
 
     app.addHook('preHandler', async (req, reply) => {
@@ -184,7 +189,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       const scope: IdempotencyScope = { account_id: key.account_id, livemode: key.livemode, key: idemKey };
       const path = req.url.split('?')[0]!;
       const hash = createHash('sha256').update(JSON.stringify([req.method, path, canonical(req.body ?? {})])).digest('hex');
-      const claim = await claimKey(opts.db, scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now(), staleMs, opts.presence);
+      const claim = await idempotency.claim(scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now());
       if (claim.claimed) {
         req.idem = scope;
         opts.core.crashPoint('after_idempotency_claim');
@@ -219,8 +224,8 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       // Saved: results of executed requests (2xx, and 4xx decided by core). Forgotten: bad
       // parameters (never executed) and 5xx (our operations are safe to run again).
       opts.core.crashPoint('before_idempotency_complete');
-      if (req.idemRelease || reply.statusCode >= 500) await releaseKey(opts.db, scope);
-      else await completeKey(opts.db, scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+      if (req.idemRelease || reply.statusCode >= 500) await idempotency.release(scope);
+      else await idempotency.complete(scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
       return payload;
     });
 

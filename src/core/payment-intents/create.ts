@@ -3,7 +3,7 @@ import { fail, invalid, ok, type Result } from '../errors.js';
 import { clientSecretFor, newId } from '../ids.js';
 import { paymentIntentPublic, type PaymentIntentRecord } from '../model.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
-import type { StoreTx } from '../store.js';
+import { StoreConflict, type StoreTx } from '../store.js';
 import type { CreatePaymentIntentParams } from './params.js';
 import { CONFIRMABLE } from './states.js';
 import { applyPaymentMethodParams, checkAmountForMethods, defaultMethods, transition } from './shared.js';
@@ -13,8 +13,8 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
   const connector = deps.connector(ctx.scope.livemode);
   if (params.confirm && !connector) return fail(noConnector(ctx));
 
-  const created = await inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
-    if (ctx.idempotency_key) {
+  const create = (resume: boolean) => inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
+    if (resume && ctx.idempotency_key) {
       // A retry after a crash between commit and response: the PaymentIntent already exists.
       const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
       if (existing) return ok({ pi: existing });
@@ -27,6 +27,15 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
     const prepared = await prepareConfirm(s, deps, ctx, pi, {});
     return prepared.ok ? ok({ pi, prepared: prepared.value }) : prepared;
   });
+  // The common case first, without looking for an earlier PaymentIntent of the key: the key's
+  // unique index says when there is one, and then the creation resumes from it.
+  let created: Awaited<ReturnType<typeof create>>;
+  try {
+    created = await create(false);
+  } catch (err) {
+    if (!(ctx.idempotency_key && err instanceof StoreConflict && err.constraint?.endsWith('idempotency_key_key'))) throw err;
+    created = await create(true);
+  }
   if (!created.ok) return created;
   deps.crashPoint('after_object_committed');
   const { pi, prepared } = created.value;
