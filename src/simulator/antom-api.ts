@@ -186,8 +186,7 @@ async function pay(ctx: SimContext, clientId: string, body: Json): Promise<Json>
   if (problem) return problem;
   const canonical = canonicalJson(body);
   const key = { clientId, paymentRequestId: input.paymentRequestId };
-  const existing = await findPayment(ctx.db, key);
-  if (existing) return replayPay(ctx, existing, canonical);
+  // Insert first: a paymentRequestId seen before (a resend) is the rare case, found by the conflict.
   const rows = await ctx.db.query<PaymentRow>(
     `INSERT INTO sim_payments (payment_id, client_id, payment_request_id, request, code_value, method, terminal_type, currency, amount,
         reference_order_id, description, redirect_url, notify_url, user_region, status, created_at, expires_at, updated_at)
@@ -203,7 +202,7 @@ async function pay(ctx: SimContext, clientId: string, body: Json): Promise<Json>
   );
   const created = rows[0];
   if (created) return payAnswer(ctx, created);
-  // A concurrent twin inserted first: answer as its repeat.
+  // Sent before (a resend), or a concurrent twin inserted first: answer as its repeat.
   const twin = await findPayment(ctx.db, key);
   return twin ? replayPay(ctx, twin, canonical) : failure('UNKNOWN_EXCEPTION');
 }

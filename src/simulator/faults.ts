@@ -31,15 +31,34 @@ export function faultAllowed(api: FaultApi, kind: FaultKind): boolean {
 export const DEFAULT_TIMEOUT_DELAY_MS = 20_000;
 export const DEFAULT_ASYNC_REFUND_DELAY_MS = 200;
 
+/**
+ * On PGlite one process owns the store, so it knows when no fault can be pending for an API: it
+ * looked and found none, and none was added since. A pay or refund then skips the look (a statement
+ * each). `generation` moves with every fault added; an answer counts only if it did not move while
+ * the statement ran. On PostgreSQL another process may add faults: always look.
+ */
+const noFaults = new WeakMap<object, { generation: number; emptyAt: Map<string, number> }>();
+
+function faultState(q: Queryable) {
+  let st = noFaults.get(q);
+  if (!st) noFaults.set(q, (st = { generation: 0, emptyAt: new Map() }));
+  return st;
+}
+
+const ownsTheStore = (q: Queryable) => (q as { kind?: string }).kind === 'pglite';
+
 export async function addFault(
   q: Queryable,
   f: { api: FaultApi; kind: FaultKind; code?: string; times: number; delayMs?: number },
   now: number,
 ): Promise<Fault> {
+  // Before and after: a look that ran while the insert did cannot conclude there is none.
+  faultState(q).generation++;
   const rows = await q.query<Fault & Record<string, unknown>>(
     'INSERT INTO sim_faults (api, kind, code, remaining, delay_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
     [f.api, f.kind, f.code ?? null, f.times, f.delayMs ?? null, now],
   );
+  faultState(q).generation++;
   return rows[0]!;
 }
 
@@ -54,6 +73,9 @@ export function pendingFaults(q: Queryable): Promise<Fault[]> {
 
 /** Consumes one unit of the oldest pending fault for `api`, if any. */
 export async function takeFault(q: Queryable, api: FaultApi): Promise<Fault | undefined> {
+  const st = ownsTheStore(q) ? faultState(q) : undefined;
+  const generation = st?.generation;
+  if (st && st.emptyAt.get(api) === generation) return undefined;
   // FOR UPDATE (not SKIP LOCKED): a concurrent caller waits and then sees the decremented count,
   // so `times: 2` means exactly two calls, however they race.
   const rows = await q.query<Fault & Record<string, unknown>>(
@@ -63,5 +85,6 @@ export async function takeFault(q: Queryable, api: FaultApi): Promise<Fault | un
       RETURNING *`,
     [api],
   );
+  if (st && !rows[0] && st.generation === generation) st.emptyAt.set(api, generation!);
   return rows[0];
 }

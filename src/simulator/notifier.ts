@@ -3,7 +3,7 @@
  * expired payments and settles asynchronous refunds. Everything is claimed in the database
  * (`FOR UPDATE SKIP LOCKED`), so any number of processes may run a worker over one PostgreSQL.
  */
-import { signatureHeader, signMessage } from '../connectors/antom/signing.js';
+import { signatureHeader, signMessageAsync } from '../connectors/antom/signing.js';
 import { createContext, type SimContext, type SimulatorOptions } from './context.js';
 import { takeFault } from './faults.js';
 import { expireDuePayments } from './payments.js';
@@ -33,7 +33,7 @@ async function send(ctx: SimContext, n: NotificationRow): Promise<AttemptResult>
   }
   // Signed afresh on every attempt: the merchant rejects stale Request-Times as replays.
   const time = String(ctx.clock.now());
-  const signature = signMessage({ method: 'POST', path: url.pathname + url.search, clientId: n.client_id, time, body: n.body }, ctx.antomKey);
+  const signature = await signMessageAsync({ method: 'POST', path: url.pathname + url.search, clientId: n.client_id, time, body: n.body }, ctx.antomKey);
   let res: Response;
   let text: string;
   try {

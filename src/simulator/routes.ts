@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseSignatureHeader, signatureHeader, signMessage, verifyMessage } from '../connectors/antom/signing.js';
+import { parseSignatureHeader, signatureHeader, signMessageAsync, verifyMessage } from '../connectors/antom/signing.js';
 import { API_HANDLERS, isApiName } from './antom-api.js';
 import { createContext, type SimContext, type SimulatorOptions } from './context.js';
 import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KINDS, faultAllowed, pendingFaults, takeFault, type Fault } from './faults.js';
@@ -61,11 +61,11 @@ function authenticate(ctx: SimContext, req: FastifyRequest): Authenticated {
 }
 
 /** Serializes once and signs exactly those bytes; a `bad_signature` fault signs other bytes. */
-function sendSigned(ctx: SimContext, req: FastifyRequest, reply: FastifyReply, answer: Json, corrupt: boolean): FastifyReply {
+async function sendSigned(ctx: SimContext, req: FastifyRequest, reply: FastifyReply, answer: Json, corrupt: boolean): Promise<FastifyReply> {
   const text = JSON.stringify(answer);
   const clientId = header(req, 'client-id') ?? '';
   const time = String(ctx.clock.now());
-  const signature = signMessage({ method: 'POST', path: signedPath(req), clientId, time, body: corrupt ? `${text} ` : text }, ctx.antomKey);
+  const signature = await signMessageAsync({ method: 'POST', path: signedPath(req), clientId, time, body: corrupt ? `${text} ` : text }, ctx.antomKey);
   return reply
     .code(200)
     .header('content-type', 'application/json; charset=UTF-8')

@@ -49,6 +49,7 @@ function keysChanged(q: Queryable): void {
  */
 export class ApiKeyCache {
   private readonly known = new Map<string, { row: ApiKeyRow; at: number }>();
+  private readonly looking = new Map<string, Promise<ApiKeyRow | undefined>>();
   private generation = 0;
 
   constructor(private readonly db: Queryable, private readonly ttlMs = 1_000, private readonly max = 10_000) {}
@@ -57,18 +58,31 @@ export class ApiKeyCache {
     const gen = keyGenerations.get(this.db) ?? 0;
     if (gen !== this.generation) {
       this.known.clear();
+      this.looking.clear();
       this.generation = gen;
     }
     const hit = this.known.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.row;
-    const row = await findKey(this.db, key);
-    if ((keyGenerations.get(this.db) ?? 0) !== this.generation) return row; // changed meanwhile: do not keep
-    if (!row) this.known.delete(key);
-    else {
-      if (this.known.size >= this.max) this.known.clear();
-      this.known.set(key, { row, at: now });
+    // Requests that arrive together with one key look it up once.
+    let looking = this.looking.get(key);
+    if (!looking) {
+      const generation = this.generation;
+      looking = findKey(this.db, key).then((row) => {
+        this.looking.delete(key);
+        if ((keyGenerations.get(this.db) ?? 0) !== generation) return row; // changed meanwhile: do not keep
+        if (!row) this.known.delete(key);
+        else {
+          if (this.known.size >= this.max) this.known.clear();
+          this.known.set(key, { row, at: now });
+        }
+        return row;
+      }, (err: unknown) => {
+        this.looking.delete(key);
+        throw err;
+      });
+      this.looking.set(key, looking);
     }
-    return row;
+    return looking;
   }
 }
 

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import type { PoolClient } from 'pg';
 import { lockDataFolder } from './data-lock.js';
+import { combineWrites, GroupCommit, type Deferred, type Statement } from './deferred.js';
 
 export type Row = Record<string, unknown>;
 
@@ -23,13 +24,16 @@ export interface Queryable {
  * PostgreSQL runs atomically on its own — one round trip instead of one per write plus two.
  */
 export interface TxQueryable extends Queryable {
-  defer(sql: string, params?: readonly unknown[]): void;
+  defer(write: Deferred): void;
+  /** True while a deferred write waits: until then, changing it changes what will be written. */
+  waiting(write: Deferred): boolean;
 }
 
-/** Runs a write in a transaction when it can wait, or at once. */
-export function deferOrRun(q: Queryable, sql: string, params?: readonly unknown[]): Promise<void> | void {
-  if ('defer' in q && typeof (q as TxQueryable).defer === 'function') return (q as TxQueryable).defer(sql, params);
-  return q.query(sql, params).then(() => undefined);
+/** Runs a write in a transaction when it can wait (deferred.ts), or at once. */
+export async function deferOrRun(q: Queryable, write: Deferred): Promise<void> {
+  if ('defer' in q && typeof (q as TxQueryable).defer === 'function') return (q as TxQueryable).defer(write);
+  const { sql, params } = combineWrites([write]);
+  await q.query(sql, params);
 }
 
 export interface Db extends Queryable {
@@ -109,36 +113,13 @@ function toSafeNumber(text: string): number {
   return n;
 }
 
-interface Deferred {
-  sql: string;
-  params: readonly unknown[];
-}
-
-/**
- * Deferred writes as one statement: each a data-modifying CTE, counted in the outer SELECT from
- * left to right, so they run in the order they were deferred (the order of `seq` values).
- * Parameters are renumbered into one list.
- */
-export function combineWrites(writes: readonly Deferred[]): Deferred {
-  if (writes.length === 1) return writes[0]!;
-  const params: unknown[] = [];
-  const ctes = writes.map((w, i) => {
-    const offset = params.length;
-    params.push(...w.params);
-    const sql = offset === 0 ? w.sql : w.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);
-    return `w${i} AS (${sql} RETURNING 1)`;
-  });
-  const counts = writes.map((_w, i) => `(SELECT count(*) FROM w${i})`).join(' + ');
-  return { sql: `WITH ${ctes.join(', ')} SELECT ${counts} AS n`, params };
-}
-
 /**
  * The transaction logic both engines share: `begin` opens the real transaction (and gives its
  * Queryable) the first time a statement must be sent at once; `finish` commits it, or sends the
  * deferred writes alone when nothing opened it.
  */
 function lazyTx(
-  begin: () => Promise<Queryable>, autocommit: (w: Deferred) => Promise<unknown>,
+  begin: () => Promise<Queryable>, group: GroupCommit,
 ): { q: TxQueryable; finish(): Promise<'committed' | 'opened'>; opened(): boolean } {
   let open: Promise<Queryable> | undefined;
   let pending: Deferred[] = [];
@@ -157,9 +138,10 @@ function lazyTx(
       await flush(t);
       return t.query(sql, params);
     },
-    defer: (sql, params) => {
-      pending.push({ sql, params: params ?? [] });
+    defer: (write) => {
+      pending.push(write);
     },
+    waiting: (write) => pending.includes(write),
   };
   return {
     q,
@@ -170,9 +152,9 @@ function lazyTx(
         return 'opened';
       }
       if (pending.length > 0) {
-        const w = combineWrites(pending);
+        const writes = pending;
         pending = [];
-        await autocommit(w);
+        await group.commit(writes);
       }
       return 'committed';
     },
@@ -194,6 +176,8 @@ export async function openPglite(dataDir: string | undefined, as = 'a process'):
   }
   const run = async <T extends Row>(q: { query: typeof pg.query }, sql: string, params?: readonly unknown[]) =>
     guarded(params, async () => (await q.query<T>(sql, params as unknown[] | undefined)).rows);
+  // One connection: one shared statement at a time.
+  const group = new GroupCommit((w: Statement) => run(pg, w.sql, w.params), 1);
   return {
     kind: 'pglite',
     query: (sql, params) => run(pg, sql, params),
@@ -212,7 +196,7 @@ export async function openPglite(dataDir: string | undefined, as = 'a process'):
           });
           held.catch(reject);
         }),
-        (w) => run(pg, w.sql, w.params),
+        group,
       );
       try {
         const result = await fn(lazy.q);
@@ -259,6 +243,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+  // A few shared statements at once, leaving the pool's other connections to everything else.
+  const group = new GroupCommit((w: Statement) => guarded(w.params, () => pool.query(w.sql, w.params)), Math.max(1, Math.floor((opts.max ?? 10) / 4)));
   return {
     kind: 'postgres',
     query: (sql, params) => guarded(params, async () => (await pool.query(sql, params as unknown[] | undefined)).rows),
@@ -269,7 +255,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         await client.query('BEGIN');
         const c = client;
         return { query: (sql, params) => guarded(params, async () => (await c.query(sql, params as unknown[] | undefined)).rows) };
-      }, (w) => guarded(w.params, () => pool.query(w.sql, w.params as unknown[])));
+      }, group);
       try {
         const result = await fn(lazy.q);
         if ((await lazy.finish()) === 'opened') await client!.query('COMMIT');

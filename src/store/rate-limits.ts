@@ -60,6 +60,14 @@ export class StoreRateCounter implements RateCounter {
         s.n++;
         sums.set(k, s);
       }
+      if (items.length === 1) {
+        const [row] = await q.query<{ count: number }>(
+          `INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1)
+           ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`,
+          [items[0]!.bucket, items[0]!.windowStart],
+        );
+        return [row!.count];
+      }
       const rows = await q.query<{ bucket: string; window_start: number; count: number }>(
         `INSERT INTO rate_limits (bucket, window_start, count)
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])

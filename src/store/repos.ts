@@ -1,5 +1,6 @@
 /** SQL behind core's storage port ({@link StoreTx}); the same statements on PGlite and PostgreSQL. */
-import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row } from './db.js';
+import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row, type TxQueryable } from './db.js';
+import { SqlValue, type Deferred } from './deferred.js';
 import type {
   AttemptRepo, ChargeRepo, DeliveryRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
@@ -7,7 +8,6 @@ import type {
 } from '../core/store.js';
 import { StoreConflict } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
-import { ID_PREFIXES } from '../core/ids.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -140,8 +140,17 @@ export async function insertRecord<T>(q: Queryable, t: Table<T>, record: T): Pro
  * statement or the commit (db.ts), so a transaction of such writes is one round trip.
  */
 export async function insertDeferred<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
-  const { sql, params } = insertStatement(t, record);
-  await deferOrRun(q, sql, params);
+  await deferOrRun(q, deferredInsert(t, record));
+}
+
+function deferredInsert<T>(t: Table<T>, record: T, extra: { col: string; value: unknown }[] = []): Deferred {
+  const rec = record as Record<string, unknown>;
+  return {
+    kind: 'insert',
+    table: t.name,
+    columns: [...t.columns.map((c) => c.col), ...extra.map((e) => e.col)],
+    values: [...t.columns.map((c) => (c.json ? new SqlValue('$1::jsonb', [toParam(c, rec)]) : toParam(c, rec))), ...extra.map((e) => e.value)],
+  };
 }
 
 export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
@@ -210,22 +219,32 @@ function basics<T>(q: Queryable, t: Table<T>) {
   };
 }
 
-function paymentIntentRepo(q: Queryable): PaymentIntentRepo {
+function paymentIntentRepo(q: Queryable, memo?: TxWrites): PaymentIntentRepo {
   const t = PAYMENT_INTENTS;
+  const base = basics(q, t);
   return {
-    ...basics(q, t),
-    insert: (r) => insertDeferred(q, t, r),
+    ...base,
+    insert: (r) => (memo ? memo.insert(t, r) : insertDeferred(q, t, r)),
+    update: async (r) => {
+      if (!memo?.update(t, r)) await base.update(r);
+    },
     list: (s, query) => listPage(q, t, s, query),
   };
 }
 
-function attemptRepo(q: Queryable): AttemptRepo {
+const OPEN_ATTEMPT = ['pending', 'redirected', 'processing'];
+
+function attemptRepo(q: Queryable, memo?: TxWrites): AttemptRepo {
   const t = PAYMENT_ATTEMPTS;
   return {
     get: (id) => one(q, t, 'id = $1', [id]),
     lock: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
-    open: (piId) => one(q, t, "payment_intent_id = $1 AND status IN ('pending', 'redirected', 'processing')", [piId]),
-    insert: (a) => insertDeferred(q, t, a),
+    open: async (piId) => {
+      // A PaymentIntent this transaction made has only the attempts it made.
+      if (memo?.has(PAYMENT_INTENTS, piId)) return memo.inserted(t, (a) => a.payment_intent_id === piId && OPEN_ATTEMPT.includes(a.status));
+      return one(q, t, "payment_intent_id = $1 AND status IN ('pending', 'redirected', 'processing')", [piId]);
+    },
+    insert: (a) => (memo ? memo.insert(t, a) : insertDeferred(q, t, a)),
     update: (a) => updateRecord(q, t, a),
     claimDue: async (now, limit, leaseMs) => {
       const rows = await q.query(
@@ -239,11 +258,15 @@ function attemptRepo(q: Queryable): AttemptRepo {
   };
 }
 
-function paymentMethodRepo(q: Queryable): PaymentMethodRepo {
+function paymentMethodRepo(q: Queryable, memo?: TxWrites): PaymentMethodRepo {
   const t = PAYMENT_METHODS;
   return {
-    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
-    insert: (pm) => insertDeferred(q, t, pm),
+    get: async (s, id) => {
+      const mine = memo?.get(t, id);
+      if (mine && mine.account_id === s.account_id && mine.livemode === s.livemode) return mine;
+      return one(q, t, scoped, scopeParams(s, id));
+    },
+    insert: (pm) => (memo ? memo.insert(t, pm) : insertDeferred(q, t, pm)),
     update: (pm) => updateRecord(q, t, pm),
   };
 }
@@ -261,30 +284,18 @@ function chargeRepo(q: Queryable): ChargeRepo {
   };
 }
 
-/** Enabled endpoints of a scope that want an event type ($1 account, $2 livemode, $3 type). */
-const WANTING_ENDPOINTS = `FROM webhook_endpoints WHERE account_id = $1 AND livemode = $2 AND status = 'enabled' AND deleted = false
-   AND (enabled_events @> '["*"]'::jsonb OR enabled_events @> jsonb_build_array($3::text))`;
+/** An event's columns but its count of pending webhooks, which the store works out (EventRepo.record). */
+const EVENTS_RECORDED = { ...EVENTS, columns: EVENTS.columns.filter((c) => c.col !== 'pending_webhooks') } as Table<Omit<EventRecord, 'pending_webhooks'>>;
 
 function eventRepo(q: Queryable): EventRepo {
   const t = EVENTS;
   return {
     insert: (e) => insertDeferred(q, t, e),
     record: async (e) => {
-      // Two writes that go as one statement (db.ts combines deferred writes), so both read the
-      // endpoints in one snapshot: the event's count and its deliveries always agree.
-      const cols = t.columns.filter((c) => c.col !== 'pending_webhooks');
-      const rec = e as Record<string, unknown>;
-      const params = [e.account_id, e.livemode, e.type, ...cols.map((c) => toParam(c, rec))];
-      await deferOrRun(q,
-        `INSERT INTO events (${cols.map((c) => c.col).join(', ')}, pending_webhooks)
-         VALUES (${cols.map((c, i) => placeholder(c, i + 4)).join(', ')}, (SELECT count(*) ${WANTING_ENDPOINTS}))`,
-        params);
-      // Delivery ids: the prefix and 24 characters of a random UUID (ids.ts's shape; not secrets).
-      await deferOrRun(q,
-        `INSERT INTO webhook_deliveries (id, account_id, livemode, event_id, endpoint_id, created, status, attempts, next_attempt_at)
-         SELECT '${ID_PREFIXES.webhookDelivery}_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 24), account_id, livemode, $4, id, $5, 'pending', 0, $5
-         ${WANTING_ENDPOINTS}`,
-        [e.account_id, e.livemode, e.type, e.id, e.created]);
+      // oc_enqueue_deliveries (migration 0015) inserts the outbox rows and answers their number, in
+      // the statement that inserts the event: the two cannot disagree.
+      const deliveries = new SqlValue('oc_enqueue_deliveries($1, $2, $3, $4, $5)', [e.account_id, e.livemode, e.type, e.id, e.created]);
+      await deferOrRun(q, deferredInsert(EVENTS_RECORDED, e, [{ col: 'pending_webhooks', value: deliveries }]));
     },
     adjustPending: async (id, delta) => {
       await q.query('UPDATE events SET pending_webhooks = GREATEST(pending_webhooks + $2, 0) WHERE id = $1', [id, delta]);
@@ -549,11 +560,56 @@ function lineItemRepo(q: Queryable): LineItemRepo {
   };
 }
 
+/**
+ * What a transaction inserted, by table and id, while it is open: a record this transaction wrote
+ * is read back from here (nobody else can see or change it before the commit), and updating a
+ * record whose insert still waits rewrites the insert instead of sending both.
+ */
+class TxWrites {
+  private readonly records = new Map<string, { record: unknown; write: Deferred }>();
+  constructor(readonly q: TxQueryable) {}
+
+  async insert<T>(t: Table<T>, record: T): Promise<void> {
+    const write = deferredInsert(t, record);
+    this.q.defer(write);
+    this.records.set(`${t.name}:${(record as { id: string }).id}`, { record, write });
+  }
+
+  get<T>(t: Table<T>, id: string): T | undefined {
+    return this.records.get(`${t.name}:${id}`)?.record as T | undefined;
+  }
+
+  /** True when the update went into the waiting insert. */
+  update<T>(t: Table<T>, record: T): boolean {
+    const k = `${t.name}:${(record as { id: string }).id}`;
+    const found = this.records.get(k);
+    if (!found || found.write.kind !== 'insert' || !this.q.waiting(found.write)) {
+      this.records.delete(k);
+      return false;
+    }
+    found.write.values = (deferredInsert(t, record) as { values: unknown[] }).values;
+    found.record = record;
+    return true;
+  }
+
+  /** Inserted here, so nothing but this transaction's own rows can refer to it yet. */
+  has<T>(t: Table<T>, id: string): boolean {
+    return this.records.has(`${t.name}:${id}`);
+  }
+
+  inserted<T>(t: Table<T>, match: (r: T) => boolean): T | undefined {
+    const prefix = `${t.name}:`;
+    for (const [k, v] of this.records) if (k.startsWith(prefix) && match(v.record as T)) return v.record as T;
+    return undefined;
+  }
+}
+
 function repos(q: Queryable, hints: EndpointHints): StoreTx {
+  const memo = 'defer' in q ? new TxWrites(q as TxQueryable) : undefined;
   return {
-    paymentIntents: paymentIntentRepo(q),
-    attempts: attemptRepo(q),
-    paymentMethods: paymentMethodRepo(q),
+    paymentIntents: paymentIntentRepo(q, memo),
+    attempts: attemptRepo(q, memo),
+    paymentMethods: paymentMethodRepo(q, memo),
     charges: chargeRepo(q),
     events: eventRepo(q),
     notifications: notificationRepo(q),

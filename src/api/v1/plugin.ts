@@ -170,12 +170,13 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       reply.header('Request-Id', req.id);
       const key = readKey(req);
       if (!key) return sendError(reply, apiErrors.noKey());
-      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await keys.find(key) : undefined;
+      // The request counts in the second it arrived, however long finding its key takes.
+      const now = opts.core.clock.now();
+      const found = /^(sk|pk|rk)_(test|live)_/.test(key) ? await keys.find(key, now) : undefined;
       if (!found) return sendError(reply, apiErrors.badKey(displayKey(key)));
       if (found.kind === 'publishable' && !req.routeOptions.config.publishable) return sendError(reply, apiErrors.publishableKey());
-      if (opts.rateLimitPerSecond > 0) {
-        const now = opts.core.clock.now();
-        if ((await counter.count(found.id, now - (now % 1000))) > opts.rateLimitPerSecond) return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
+      if (opts.rateLimitPerSecond > 0 && (await counter.count(found.id, now - (now % 1000))) > opts.rateLimitPerSecond) {
+        return sendError(reply, apiErrors.rateLimited(opts.rateLimitPerSecond));
       }
       req.apiKey = found;
     });

@@ -10,7 +10,7 @@ import type {
 } from '../../core/connector.js';
 import type { AntomCredentials } from '../../config.js';
 import { toAntomAmount } from '../../core/money.js';
-import { parseSignatureHeader, privateKeyFromBase64, publicKeyFromBase64, signatureHeader, signMessage, verifyMessage } from './signing.js';
+import { parseSignatureHeader, privateKeyFromBase64, publicKeyFromBase64, signatureHeader, signMessageAsync, verifyMessage } from './signing.js';
 import { mapCancel, mapInquiryPayment, mapInquiryRefund, mapPay, mapRefund, type AntomResponse } from './mapping.js';
 
 export interface AntomClientOptions {
@@ -113,7 +113,7 @@ export class AntomClient implements PaymentConnector {
   private async send(call: AntomCall, body: string): Promise<CallResult> {
     const path = apiPath(this.creds.clientId, call);
     const time = String(Date.now());
-    const signature = signMessage({ method: 'POST', path, clientId: this.creds.clientId, time, body }, this.privateKey);
+    const signature = await signMessageAsync({ method: 'POST', path, clientId: this.creds.clientId, time, body }, this.privateKey);
     let res: Response;
     let text: string;
     try {
