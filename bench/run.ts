@@ -818,7 +818,8 @@ async function main() {
 
     const out = [
       '',
-      `OpenCashier bench, ${DURATION} s per row, ${CONNECTIONS} connections; ${machine}`,
+      `OpenCashier bench, ${DURATION} s per row, ${CONNECTIONS} connections; at the start ${machine}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      'The machine is shared: the floors are measured in the same run so that ratios, not absolute figures, carry over.',
       table(rows),
       '',
       'ratio: create, idem-create and retrieve to the same store\'s one-INSERT floor; confirm and refunds to the RSA bound',
