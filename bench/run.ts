@@ -771,16 +771,16 @@ async function main() {
     await autocannon({ ...bareOpts, duration: 2, connections: CONNECTIONS });
     rows.push({ ...(await load('floor: bare Fastify JSON route', bareOpts)), rssMiB: rssMiB(bare.proc.pid) });
     await stopChild(bare.proc);
-    const floors: Partial<Record<StoreKind, Row>> = {};
-    for (const kind of kinds) {
-      const f = await insertFloor(kind, dataDir, `bench_floor_${pid}`);
-      if (f) rows.push((floors[kind] = f));
-    }
-    if (!pgDown) await dropSchema(`bench_floor_${pid}`);
     rows.push({ name: 'floor: RSA-2048 signs/s (SHA-256, PKCS#1 v1.5, 1 KB, 1 core)', rps: rsa, p50: NaN, p99: NaN, non2xx: 0, errors: 0 });
     rows.push({ name: 'floor: RSA bound, a path through the simulator (÷ 2)', rps: rsa / 2, p50: NaN, p99: NaN, non2xx: 0, errors: 0 });
-
-    for (const kind of kinds) rows.push(...(await storeRows(kind, dataDir, floors[kind], rsa / 2)));
+    // Each store's INSERT floor just before that store's rows: on a shared machine the load
+    // changes over a run, and a ratio is only as good as the two figures being taken together.
+    for (const kind of kinds) {
+      const floor = await insertFloor(kind, dataDir, `bench_floor_${pid}`);
+      if (kind === 'postgres') await dropSchema(`bench_floor_${pid}`);
+      if (floor) rows.push(floor);
+      rows.push(...(await storeRows(kind, dataDir, floor, rsa / 2)));
+    }
 
     let workers: { row?: Row; skipped?: string } = { skipped: 'PostgreSQL is not reachable' };
     const single = rows.find((r) => r.store === 'postgres' && r.name.startsWith('POST /v1/payment_intents (create)'));
