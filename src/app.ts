@@ -91,7 +91,7 @@ function queryParser(qs: string): Record<string, unknown> {
 
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
-  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway' });
+  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway', poolSize: config.databasePoolSize });
   await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
   const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl } : undefined);
   const account = await bootstrapAccount(db, {

@@ -161,8 +161,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   };
 }
 
-export async function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; as?: string }): Promise<Db> {
-  if (opts.databaseUrl) return openPostgres({ connectionString: opts.databaseUrl, schema: opts.schema });
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; as?: string; poolSize?: number }): Promise<Db> {
+  if (opts.databaseUrl) return openPostgres({ connectionString: opts.databaseUrl, schema: opts.schema, max: opts.poolSize });
   return openPglite(opts.dataDir, opts.as);
 }
 
