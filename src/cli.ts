@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './app.js';
-import { openDb } from './store/db.js';
+import { openDb, PgliteInitError } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
@@ -249,7 +249,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DataFolderBusy) {
+  if (err instanceof ConfigError || err instanceof DataFolderBusy || err instanceof PgliteInitError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
