@@ -57,7 +57,8 @@ Usage: opencashier [command]
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
-DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), SIMULATOR (on),
+DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), WORKERS (1; several processes on
+PostgreSQL), DATABASE_POOL_SIZE (10 per process), SIMULATOR (on),
 OPENCASHIER_TEST_SECRET_KEY, OPENCASHIER_TEST_PUBLISHABLE_KEY, ANTOM_TEST_* / ANTOM_LIVE_*
 (CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info); Trust Payments:
 OPENCASHIER_TP_SITE_REFERENCE, OPENCASHIER_TP_USERNAME, OPENCASHIER_TP_PASSWORD (the first site and

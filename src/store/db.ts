@@ -112,7 +112,8 @@ const INIT_SCRIPT = fileURLToPath(new URL('./pglite-init.js', import.meta.url));
  */
 export function initPgliteFolder(dataDir: string): Promise<number> {
   return new Promise((resolvePid, reject) => {
-    const child = spawn(process.execPath, [INIT_SCRIPT, dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The IPC channel is the child's lifeline: a parent killed meanwhile takes the child with it.
+    const child = spawn(process.execPath, [INIT_SCRIPT, dataDir], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
     child.on('error', (err) => reject(new PgliteInitError(`Could not start a process to create the database in ${dataDir}: ${err.message}`)));

@@ -24,10 +24,14 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+// The gateway that asked is gone (killed): nobody will open the folder, and its lock is free again.
+process.on('disconnect', () => process.exit(1));
+
 try {
   const pg = new PGlite(dataDir);
   await pg.waitReady;
   await pg.close();
+  process.exit(0); // the IPC channel would keep this process alive
 } catch (err) {
   process.stderr.write(`${describe(err)}\n`);
   process.exit(1);
