@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPgliteFolder, openPglite, PgliteInitError } from '../../src/store/db.js';
 
-test('a new data folder is initialised by a child process before this process opens it, under this process\'s lock', { timeout: 60_000 }, async () => {
+test('a new data folder is initialised by a child process before this process opens it, under this process\'s lock', { timeout: 240_000 }, async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'opencashier-initdb-')), 'pglite');
   try {
     const seen: { pid: number; initialised: boolean; lockedBy: number }[] = [];
@@ -36,7 +36,7 @@ test('a new data folder is initialised by a child process before this process op
   }
 });
 
-test('a child that cannot create the database fails the open with a message saying what to check, and releases the lock', { timeout: 60_000 }, async () => {
+test('a child that cannot create the database fails the open with a message saying what to check, and releases the lock', { timeout: 240_000 }, async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'opencashier-initdb-')), 'pglite');
   try {
     // A file where initdb needs a folder: fails for root too, where a read-only folder would not.
