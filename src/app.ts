@@ -91,9 +91,9 @@ function queryParser(qs: string): Record<string, unknown> {
 
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
-  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway' });
+  const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway', poolSize: config.databasePoolSize });
   await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
-  const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl } : undefined);
+  const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl, scope: config.databaseSchema } : undefined);
   const account = await bootstrapAccount(db, {
     name: config.bootstrap.accountName,
     secretKey: config.bootstrap.testSecretKey,
@@ -241,7 +241,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return sendError(reply, apiErrors.unknownRoute(req.method, req.url));
   });
 
-  const worker = new Worker(core, db, config.workerIntervalMs, { delayMs: config.tp.settleDelayMs });
+  const worker = new Worker(core, db, config.workerIntervalMs, { delayMs: config.tp.settleDelayMs }, (name, task) => presence.exclusive(name, task));
   const simWorker = simulatorOptions ? new SimulatorWorker(simulatorOptions) : undefined;
   const runWorkers = options.workers ?? true;
 

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './app.js';
-import { openDb } from './store/db.js';
+import { openDb, PgliteInitError } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
@@ -24,6 +24,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 import { runSeed } from './cli/seed.js';
+import { isClusterWorker, reportReady, runPrimary } from './cluster.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
 
@@ -56,7 +57,8 @@ Usage: opencashier [command]
   help                  this text
 
 Environment (all optional): PORT (4242), HOST (127.0.0.1), PUBLIC_URL, DATA_DIR (./.opencashier),
-DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), SIMULATOR (on),
+DATABASE_URL (postgres://…; default: embedded PGlite in DATA_DIR), WORKERS (1; several processes on
+PostgreSQL), DATABASE_POOL_SIZE (10 per process), SIMULATOR (on),
 OPENCASHIER_TEST_SECRET_KEY, OPENCASHIER_TEST_PUBLISHABLE_KEY, ANTOM_TEST_* / ANTOM_LIVE_*
 (CLIENT_ID, PRIVATE_KEY, PUBLIC_KEY, BASE_URL), LOG_LEVEL (info); Trust Payments:
 OPENCASHIER_TP_SITE_REFERENCE, OPENCASHIER_TP_USERNAME, OPENCASHIER_TP_PASSWORD (the first site and
@@ -97,6 +99,7 @@ function banner(g: Gateway): string {
       : c.antom.test ? `  Antom (test mode)    ${c.antom.test.baseUrl}` : '  Test mode            no upstream (set ANTOM_TEST_*, or SIMULATOR=on to mount the simulator beside live mode)',
     c.antom.live ? `  Antom (live mode)    ${c.antom.live.baseUrl}` : '  Live mode            not configured (set ANTOM_LIVE_*)',
     `  Store                ${store}`,
+    ...(c.workers > 1 ? [`  Processes            ${c.workers} gateway processes share the port (WORKERS=${c.workers})`] : []),
     '',
     `  Stop                 Ctrl-C (everything stays in the store; the next start picks it up)`,
     `  Start over           npm run cli -- reset   (deletes the test data; --keep-keys keeps the keys)`,
@@ -122,6 +125,15 @@ function banner(g: Gateway): string {
 }
 
 async function serve(config: Config): Promise<void> {
+  if (config.workers > 1 && !config.databaseUrl) {
+    throw new ConfigError(
+      `WORKERS=${config.workers} needs PostgreSQL: the embedded database (PGlite) is one process that owns its data folder, ` +
+      'so several gateway processes cannot share it. Set DATABASE_URL=postgres://… to run several processes, or WORKERS=1.',
+    );
+  }
+  if (config.workers > 1 && !isClusterWorker()) {
+    process.exit(await runPrimary(config.workers, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }));
+  }
   // On a terminal a person reads the log; anywhere else a machine does.
   const pretty = config.logFormat ? config.logFormat === 'pretty' : Boolean(process.stdout.isTTY);
   const logStream = pretty ? prettyStream(process.stdout, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR) : undefined;
@@ -138,7 +150,8 @@ async function serve(config: Config): Promise<void> {
     if (code === 'EADDRNOTAVAIL') throw new ConfigError(`HOST ${config.host} is not an address of this machine.`);
     throw err;
   }
-  process.stdout.write(banner(gateway) + '\n');
+  if (isClusterWorker()) reportReady(banner(gateway));
+  else process.stdout.write(banner(gateway) + '\n');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -149,6 +162,8 @@ async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The primary is gone (killed): a worker does not outlive it.
+  if (isClusterWorker()) process.on('disconnect', () => void stop('disconnect'));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -235,7 +250,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DataFolderBusy) {
+  if (err instanceof ConfigError || err instanceof DataFolderBusy || err instanceof PgliteInitError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -29,6 +29,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   /** A PostgreSQL schema to keep our tables in (search_path); default: the user's default. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case schema name').optional(),
+  /** Connections each gateway process keeps open to PostgreSQL (plus one for its presence lock). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Gateway processes `serve` runs side by side on one port (PostgreSQL only). */
+  WORKERS: z.coerce.number().int().min(1).max(256).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `pretty`: one readable line per request; `json`: pino's JSON lines. Default: pretty on a terminal. */
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
@@ -106,6 +110,10 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
+  /** The pool of each process (DATABASE_POOL_SIZE); PostgreSQL only. */
+  databasePoolSize: number;
+  /** How many gateway processes `serve` runs (WORKERS); more than one needs PostgreSQL. */
+  workers: number;
   logLevel: string;
   /** A reverse proxy in front: client addresses come from X-Forwarded-For. */
   behindProxy: boolean;
@@ -211,6 +219,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     behindProxy: e.BEHIND_PROXY,
     logFormat: e.LOG_FORMAT,

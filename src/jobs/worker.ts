@@ -38,6 +38,12 @@ export class Worker {
     private readonly db: Db,
     private readonly intervalMs: number,
     private readonly settlement: SettlementSchedule,
+    /**
+     * Runs a task in one process at a time (store/presence.ts). Expiry needs it: its due sessions
+     * are read, not claimed, and each expiry asks Antom to close the attempt before the session's
+     * row is locked — the locked state change keeps the event single, this keeps the call single.
+     */
+    private readonly exclusive: <T>(name: string, task: () => Promise<T>) => Promise<T | undefined> = (_name, task) => task(),
   ) {}
 
   start(): void {
@@ -67,7 +73,7 @@ export class Worker {
       this.lastAnalyze = now;
       await this.db.query('ANALYZE');
     }
-    let total = (await expireDueSessions(this.core)) + (await settleDue(this.core, this.settlement));
+    let total = ((await this.exclusive('expire-sessions', () => expireDueSessions(this.core))) ?? 0) + (await settleDue(this.core, this.settlement));
     for (;;) {
       const n = (await pollDueAttempts(this.core)) + (await pollDueRefunds(this.core));
       total += n;

@@ -5,7 +5,10 @@
  * `int8` columns come back as JS numbers: money is stored as `bigint` minor units, and every amount
  * is checked to be a safe integer on the way in, so the conversion is exact.
  */
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PoolClient } from 'pg';
 import { lockDataFolder } from './data-lock.js';
 import { combineWrites, GroupCommit, type Deferred, type Statement } from './deferred.js';
@@ -161,13 +164,59 @@ function lazyTx(
   };
 }
 
+/** A data folder PGlite has initialised (its own test before it runs initdb). */
+export function isPgliteFolder(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
+/** The data folder could not be created: what the child said, for a person. */
+export class PgliteInitError extends Error {
+  override readonly name = 'PgliteInitError';
+}
+
+const INIT_SCRIPT = fileURLToPath(new URL('./pglite-init.js', import.meta.url));
+
+/**
+ * Creates a new data folder in a short-lived child process (pglite-init.ts). initdb inside the
+ * gateway would leave it at about 780 MB for its whole life instead of about 300 MB; the child's
+ * memory goes back to the system when it exits. Returns the child's pid.
+ */
+export function initPgliteFolder(dataDir: string): Promise<number> {
+  return new Promise((resolvePid, reject) => {
+    // The IPC channel is the child's lifeline: a parent killed meanwhile takes the child with it.
+    const child = spawn(process.execPath, [INIT_SCRIPT, dataDir], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
+    child.on('error', (err) => reject(new PgliteInitError(`Could not start a process to create the database in ${dataDir}: ${err.message}`)));
+    child.on('exit', (code, signal) => {
+      if (code === 0 && isPgliteFolder(dataDir)) return resolvePid(child.pid!);
+      const why = stderr.trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
+      reject(new PgliteInitError(
+        `Could not create the embedded database in ${dataDir}: ${why}. ` +
+        'Check that the folder (DATA_DIR) is writable and has free space and that nothing else is in it (a failed start may have ' +
+        'left parts of a database there: remove them), or point DATA_DIR at another folder.',
+      ));
+    });
+  });
+}
+
+export interface PgliteOptions {
+  /** Told when a new data folder was created in a child process (its pid). */
+  onInitdb?: (childPid: number) => void;
+}
+
 /** `as` names this process in the data folder's lock, for another process's refusal (data-lock.ts). */
-export async function openPglite(dataDir: string | undefined, as = 'a process'): Promise<Db> {
+export async function openPglite(dataDir: string | undefined, as = 'a process', opts: PgliteOptions = {}): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Held from before the child runs initdb until close, so no other process slips in between.
   const unlock = dataDir ? lockDataFolder(dataDir, as) : () => undefined;
   let pg: InstanceType<typeof PGlite>;
   try {
+    if (dataDir && !isPgliteFolder(dataDir)) {
+      const childPid = await initPgliteFolder(dataDir);
+      opts.onInitdb?.(childPid);
+    }
     pg = new PGlite(dataDir, { parsers: { [INT8_OID]: toSafeNumber } });
     await pg.waitReady;
   } catch (err) {
@@ -271,8 +320,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   };
 }
 
-export async function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; as?: string }): Promise<Db> {
-  if (opts.databaseUrl) return openPostgres({ connectionString: opts.databaseUrl, schema: opts.schema });
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; as?: string; poolSize?: number }): Promise<Db> {
+  if (opts.databaseUrl) return openPostgres({ connectionString: opts.databaseUrl, schema: opts.schema, max: opts.poolSize });
   return openPglite(opts.dataDir, opts.as);
 }
 

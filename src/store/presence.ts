@@ -13,19 +13,29 @@ import type { Db } from './db.js';
 
 /** Advisory lock class of process presence (two-int form, so it cannot meet the migration lock). */
 const PRESENCE_CLASS = 0x4f43;
+/** Advisory lock class of {@link Presence.exclusive}: one process at a time runs a named task. */
+const EXCLUSIVE_CLASS = 0x4f44;
 
 export interface Presence {
   /** This process, as written into its claims. */
   readonly id: string;
   /** False only when the process named `owner` is certainly gone. */
   alive(owner: string): Promise<boolean>;
+  /**
+   * Runs `task` unless another process is running the task of that name right now (then resolves
+   * undefined at once): for background work whose rows cannot be claimed one by one. On PostgreSQL
+   * a session advisory lock on this process's own connection, so a process that dies lets go.
+   */
+  exclusive<T>(name: string, task: () => Promise<T>): Promise<T | undefined>;
   close(): Promise<void>;
 }
 
-export async function openPresence(db: Db, pg?: { connectionString: string }): Promise<Presence> {
+/** `pg.scope` tells apart gateways sharing one database in different schemas (advisory locks are per database). */
+export async function openPresence(db: Db, pg?: { connectionString: string; scope?: string }): Promise<Presence> {
   if (db.kind === 'pglite' || !pg) {
     const id = `lite:${randomInt(0, 2 ** 31)}`;
-    return { id, alive: async (owner) => owner === id, close: async () => undefined };
+    // One process owns the data folder; within it each task runs one pass at a time already.
+    return { id, alive: async (owner) => owner === id, exclusive: (_name, task) => task(), close: async () => undefined };
   }
   const pgmod = (await import('pg')).default;
   const client = new pgmod.Client({ connectionString: pg.connectionString });
@@ -49,6 +59,16 @@ export async function openPresence(db: Db, pg?: { connectionString: string }): P
         [PRESENCE_CLASS, Number(m[1])],
       );
       return rows.length > 0;
+    },
+    exclusive: async (name, task) => {
+      const key = `${pg.scope ?? ''}:${name}`;
+      const [row] = (await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [EXCLUSIVE_CLASS, key])).rows;
+      if (!row?.got) return undefined;
+      try {
+        return await task();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [EXCLUSIVE_CLASS, key]).catch(() => undefined);
+      }
     },
     close: () => client.end(),
   };

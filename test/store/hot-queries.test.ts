@@ -45,7 +45,7 @@ function explainingQ(q: Queryable, plans: Plans): Queryable {
 }
 
 function explaining(db: Db, plans: Plans): Db {
-  return { kind: db.kind, query: explainingQ(db, plans).query, tx: (fn) => db.tx((q) => fn(explainingQ(q, plans))), close: () => db.close() };
+  return { kind: db.kind, query: explainingQ(db, plans).query, tx: (fn) => db.tx((q) => fn({ ...explainingQ(q, plans), defer: (w) => q.defer(w), waiting: (w) => q.waiting(w) })), close: () => db.close() };
 }
 
 const BIG = [
@@ -127,7 +127,7 @@ for (const { kind, skip } of await stores()) {
       const mid = `pi_hot${COUNT / 2}`;
       const succeeded = (await db.query<{ id: string; latest_charge_id: string }>(
         "SELECT id, latest_charge_id FROM payment_intents WHERE status = 'succeeded' AND id LIKE 'pi_hot%0' ORDER BY seq LIMIT 1"))[0]!;
-      const presence = { id: 'lite:1', alive: async () => true, close: async () => undefined };
+      const presence = { id: 'lite:1', alive: async () => true, exclusive: async <T>(_name: string, task: () => Promise<T>) => task(), close: async () => undefined };
       const cases: [string, (s: Store, q: Queryable) => Promise<unknown>, (result: any) => boolean][] = [
         ['GET /v1/payment_intents, first page', (s) => s.paymentIntents.list(scope, { limit: 10 }), (r) => r.data.length === 10],
         ['GET /v1/payment_intents, starting_after halfway', (s) => s.paymentIntents.list(scope, { limit: 10, starting_after: mid }), (r) => r.data.length === 10],
