@@ -15,7 +15,7 @@ import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { sqlStore } from './store/repos.js';
 import { openPresence } from './store/presence.js';
 import { callsFor, recordingConnector, StoreCallSink } from './store/upstream-calls.js';
-import { accountName, bootstrapAccount, getSetting, putSettingOnce, type Bootstrap } from './store/accounts.js';
+import { accountName, bootstrapAccount, getSetting, putSettingOnce, watchKeyChanges, type Bootstrap } from './store/accounts.js';
 import { bootstrapTrustPayments, type TpBootstrap } from './store/tp-accounts.js';
 import { AntomClient } from './connectors/antom/client.js';
 import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
@@ -94,6 +94,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway', poolSize: config.databasePoolSize });
   await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
   const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl, scope: config.databaseSchema } : undefined);
+  const stopWatchingKeys = await watchKeyChanges(db, config.databaseUrl);
   const account = await bootstrapAccount(db, {
     name: config.bootstrap.accountName,
     secretKey: config.bootstrap.testSecretKey,
@@ -282,6 +283,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       // After every caller of the connector has stopped, before the store goes.
       await upstreamCalls.stop();
       await presence.close();
+      await stopWatchingKeys();
       await db.close();
     },
   };

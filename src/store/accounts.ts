@@ -34,11 +34,37 @@ export async function findKey(q: Queryable, key: string): Promise<ApiKeyRow | un
   return rows[0];
 }
 
-/** Bumped by every change to a store's keys made in this process, so caches of it start over. */
+/** Bumped by every change to a store's keys seen by this process, so caches of it start over. */
 const keyGenerations = new WeakMap<object, number>();
 
 function keysChanged(q: Queryable): void {
   keyGenerations.set(q, (keyGenerations.get(q) ?? 0) + 1);
+}
+
+/** The channel a change to API keys is announced on (at its commit), for every process's cache. */
+const KEYS_CHANNEL = 'opencashier_keys';
+
+/**
+ * On PostgreSQL, listens for key changes made by any process (the CLI, another gateway) and
+ * clears this process's caches of `db` when one commits. Returns what stops listening.
+ */
+export async function watchKeyChanges(db: Db, connectionString: string | undefined): Promise<() => Promise<void>> {
+  if (db.kind !== 'postgres' || !connectionString) return async () => undefined;
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString });
+  let closing = false;
+  // A lost connection may have missed a change: forget everything (the TTL covers the gap).
+  client.on('error', () => keysChanged(db));
+  client.on('end', () => {
+    if (!closing) keysChanged(db);
+  });
+  client.on('notification', () => keysChanged(db));
+  await client.connect();
+  await client.query(`LISTEN ${KEYS_CHANNEL}`);
+  return async () => {
+    closing = true;
+    await client.end().catch(() => undefined);
+  };
 }
 
 /**
@@ -87,6 +113,7 @@ export class ApiKeyCache {
 }
 
 async function addKey(q: Queryable, accountId: string, key: string, now: number): Promise<void> {
+  await q.query(`SELECT pg_notify('${KEYS_CHANNEL}', '')`);
   const kind = key.startsWith('sk_') ? 'secret' : 'publishable';
   const livemode = key.includes('_live_');
   // The same key named again (a restart with the same environment) is already there.
@@ -190,7 +217,10 @@ export async function addExtraKey(db: Db, accountId: string, livemode: boolean, 
 }
 
 export async function revokeKey(db: Db, key: string, now: number): Promise<void> {
-  await db.query('UPDATE api_keys SET revoked = $2 WHERE hash = $1 AND revoked IS NULL', [hashKey(key), now]);
+  await db.tx(async (q) => {
+    await q.query('UPDATE api_keys SET revoked = $2 WHERE hash = $1 AND revoked IS NULL', [hashKey(key), now]);
+    await q.query(`SELECT pg_notify('${KEYS_CHANNEL}', '')`);
+  });
   keysChanged(db);
 }
 
