@@ -1,0 +1,167 @@
+/**
+ * Deferred writes (store/deferred.ts, db.ts): a transaction's inserts wait for its next statement
+ * or its end, go out as one statement, and transactions made only of them commit together. What
+ * must hold: nothing written that a transaction did not commit, nothing lost that it did, a failing
+ * transaction never takes others with it, a transaction reads its own writes, and rows keep the
+ * order they were written in.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { combineWrites, GroupCommit, SqlValue, type Deferred, type Statement } from '../../src/store/deferred.js';
+import { isUniqueViolation, openPglite, openPostgres, type Db, type TxQueryable } from '../../src/store/db.js';
+import { CORE_MIGRATIONS, migrate } from '../../src/store/migrate.js';
+import { sqlStore } from '../../src/store/repos.js';
+import { randomToken } from '../../src/core/ids.js';
+import type { PaymentIntentRecord } from '../../src/core/model.js';
+import { dropSchema, stores, TEST_DATABASE_URL } from '../helpers/gateway.js';
+
+const insert = (table: string, values: unknown[]): Deferred => ({ kind: 'insert', table, columns: ['id', 'tx', 'n'], values });
+
+describe('combineWrites', () => {
+  test('one write is its own statement', () => {
+    assert.deepEqual(combineWrites([{ kind: 'sql', sql: 'DELETE FROM t WHERE id = $1', params: ['a'] }]), { sql: 'DELETE FROM t WHERE id = $1', params: ['a'] });
+  });
+
+  test('inserts into one table merge into one INSERT of many rows; parameters are renumbered across parts and expressions', () => {
+    const s = combineWrites([
+      insert('a', ['x', 1, 0]),
+      { kind: 'sql', sql: 'UPDATE b SET n = $2 WHERE id = $1', params: ['y', 5] },
+      insert('a', ['z', 2, new SqlValue('$1::int + $2', [3, 4])]),
+    ]);
+    assert.equal(s.sql,
+      'WITH w0 AS (INSERT INTO a (id, tx, n) VALUES ($1, $2, $3), ($4, $5, $6::int + $7) RETURNING 1), '
+      + 'w1 AS (UPDATE b SET n = $9 WHERE id = $8 RETURNING 1) SELECT (SELECT count(*) FROM w0) + (SELECT count(*) FROM w1) AS n');
+    assert.deepEqual(s.params, ['x', 1, 0, 'z', 2, 3, 4, 'y', 5]);
+  });
+});
+
+describe('GroupCommit', () => {
+  function runner(fail?: (s: Statement) => boolean) {
+    const sent: Statement[] = [];
+    let open = 0;
+    let most = 0;
+    return {
+      sent,
+      most: () => most,
+      run: async (s: Statement) => {
+        open++;
+        most = Math.max(most, open);
+        await new Promise((r) => setTimeout(r, 5));
+        open--;
+        if (fail?.(s)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+        sent.push(s);
+      },
+    };
+  }
+
+  test('transactions that finish while a statement runs share the next one', async () => {
+    const r = runner();
+    const group = new GroupCommit(r.run, 1);
+    await Promise.all(Array.from({ length: 20 }, (_v, i) => group.commit([insert('a', [`r${i}`, i, 0])])));
+    assert.equal(r.most(), 1);
+    assert.equal(r.sent.length, 2, 'the first alone, the other 19 together');
+    assert.equal(r.sent[1]!.params.length, 19 * 3);
+  });
+
+  test('when the shared statement fails, each runs alone: only the culprit fails', async () => {
+    const r = runner((s) => s.params.includes('bad'));
+    const group = new GroupCommit(r.run, 1);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_v, i) => group.commit([insert('a', [i === 6 ? 'bad' : `r${i}`, i, 0])])));
+    assert.deepEqual(results.map((x) => x.status), results.map((_x, i) => (i === 6 ? 'rejected' : 'fulfilled')));
+    const committed = r.sent.flatMap((s) => s.params.filter((p) => typeof p === 'string'));
+    assert.deepEqual(committed.sort(), Array.from({ length: 10 }, (_v, i) => `r${i}`).filter((x) => x !== 'r6').sort());
+  });
+});
+
+for (const { kind, skip } of await stores()) {
+  describe(`deferred writes [${kind}]`, { skip }, () => {
+    let db: Db;
+    const schema = `t_${randomToken(10).toLowerCase()}`;
+    before(async () => {
+      db = kind === 'pglite' ? await openPglite(undefined) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema });
+      await db.query('CREATE TABLE deferred_rows (seq bigint GENERATED ALWAYS AS IDENTITY, id text PRIMARY KEY, tx integer NOT NULL, n integer NOT NULL)');
+    });
+    after(async () => {
+      await db?.close();
+      if (kind === 'postgres') await dropSchema(schema);
+    });
+
+    const rows = (tx: number) => db.query<{ id: string; n: number }>('SELECT id, n FROM deferred_rows WHERE tx = $1 ORDER BY seq', [tx]);
+
+    test('60 transactions at once: every row of every one committed, in the order each wrote them', async () => {
+      await Promise.all(Array.from({ length: 60 }, (_v, t) => db.tx(async (q) => {
+        for (const n of [0, 1, 2]) q.defer(insert('deferred_rows', [`a${t}-${n}`, 1000 + t, n]));
+      })));
+      for (let t = 0; t < 60; t++) assert.deepEqual((await rows(1000 + t)).map((r) => r.n), [0, 1, 2], `transaction ${t}`);
+    });
+
+    test('a transaction that breaks a constraint fails alone; the others that committed with it stay', async () => {
+      await db.tx(async (q) => q.defer(insert('deferred_rows', ['taken', 2000, 0])));
+      const results = await Promise.allSettled(Array.from({ length: 20 }, (_v, t) => db.tx(async (q) => {
+        q.defer(insert('deferred_rows', [t === 7 ? 'taken' : `b${t}`, 2001 + t, 0]));
+        q.defer(insert('deferred_rows', [`b${t}-second`, 2001 + t, 1]));
+      })));
+      results.forEach((r, t) => assert.equal(r.status, t === 7 ? 'rejected' : 'fulfilled', `transaction ${t}`));
+      assert.ok(isUniqueViolation((results[7] as PromiseRejectedResult).reason));
+      assert.deepEqual(await rows(2008), [], 'nothing of the failed transaction, not even its other row');
+      for (let t = 0; t < 20; t++) if (t !== 7) assert.equal((await rows(2001 + t)).length, 2, `transaction ${t}`);
+    });
+
+    test('a transaction reads its own deferred writes; a throw leaves nothing, whether or not it had begun', async () => {
+      const seen = await db.tx(async (q) => {
+        q.defer(insert('deferred_rows', ['c1', 3000, 0]));
+        return q.query('SELECT id FROM deferred_rows WHERE tx = 3000');
+      });
+      assert.deepEqual(seen, [{ id: 'c1' }]);
+      await assert.rejects(db.tx(async (q) => {
+        q.defer(insert('deferred_rows', ['c2', 3001, 0]));
+        await q.query('SELECT 1');
+        throw new Error('changed my mind');
+      }), /changed my mind/);
+      await assert.rejects(db.tx(async (q) => {
+        q.defer(insert('deferred_rows', ['c3', 3002, 0]));
+        throw new Error('changed my mind');
+      }), /changed my mind/);
+      assert.deepEqual(await rows(3001), []);
+      assert.deepEqual(await rows(3002), []);
+    });
+
+    test('the store: a PaymentIntent inserted and updated in one transaction is one insert of its last state', async () => {
+      await migrate(db, CORE_MIGRATIONS);
+      await db.query("INSERT INTO accounts (id, name, created) VALUES ('acct_deferred', 'Deferred', 1) ON CONFLICT DO NOTHING");
+      const sent: string[] = [];
+      // The store over a Db that notes what each transaction sends at once.
+      const noting: Db = {
+        kind: db.kind, query: (sql, p) => db.query(sql, p), close: async () => undefined,
+        tx: (fn) => db.tx((q) => fn({
+          query: (sql, p) => {
+            sent.push(sql);
+            return q.query(sql, p);
+          },
+          defer: (w) => q.defer(w), waiting: (w) => q.waiting(w),
+        } satisfies TxQueryable)),
+      };
+      const store = sqlStore(noting);
+      const pi = samplePaymentIntent('pi_deferred1');
+      await store.tx(async (s) => {
+        await s.paymentIntents.insert(pi);
+        await s.paymentIntents.update({ ...pi, status: 'requires_confirmation', description: 'changed' });
+        assert.equal((await s.paymentMethods.get({ account_id: 'acct_deferred', livemode: false }, 'pm_none')), undefined);
+      });
+      assert.deepEqual(sent, ['SELECT * FROM payment_methods WHERE id = $1 AND account_id = $2 AND livemode = $3 '], 'the update went into the waiting insert');
+      const stored = await store.paymentIntents.get({ account_id: 'acct_deferred', livemode: false }, 'pi_deferred1');
+      assert.equal(stored?.status, 'requires_confirmation');
+      assert.equal(stored?.description, 'changed');
+    });
+  });
+}
+
+function samplePaymentIntent(id: string): PaymentIntentRecord {
+  return {
+    id, account_id: 'acct_deferred', livemode: false, created: 1, updated: 1, amount: 100, currency: 'CNY', status: 'requires_payment_method',
+    client_secret: `${id}_secret_x`, payment_method_types: ['alipay'], payment_method_options: {}, payment_method: null,
+    confirmation_method: 'automatic', capture_method: 'automatic', return_url: null, description: null, metadata: {}, amount_received: 0,
+    latest_charge: null, last_payment_error: null, cancellation_reason: null, canceled_at: null, next_action: null, receipt_email: null,
+    statement_descriptor: null, statement_descriptor_suffix: null, idempotency_key: null, checkout_session_id: null, automatic_payment_methods: null,
+  };
+}
