@@ -15,6 +15,7 @@ import core0009 from './migrations/0009_dashboard.js';
 import core0010 from './migrations/0010_dashboard_indexes.js';
 import core0011 from './migrations/0011_webhook_resend.js';
 import core0012 from './migrations/0012_upstream_calls.js';
+import core0013 from './migrations/0013_webhook_claim.js';
 
 export interface Migration {
   id: string;
@@ -34,6 +35,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0010_dashboard_indexes', sql: core0010 },
   { id: '0011_webhook_resend', sql: core0011 },
   { id: '0012_upstream_calls', sql: core0012 },
+  { id: '0013_webhook_claim', sql: core0013 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes
