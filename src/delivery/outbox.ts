@@ -208,10 +208,11 @@ export class OutboxLoop<T> {
     this.claiming = true;
     let started = 0;
     try {
-      for (this.again = true; this.again && !this.stopped;) {
+      // runOnce() claims on a loop that was never started; ends that came meanwhile claim again only while running.
+      do {
         this.again = false;
         started += await this.claimRound();
-      }
+      } while (this.again && !this.stopped);
     } finally {
       this.claiming = false;
     }
