@@ -68,7 +68,8 @@ const envSchema = z.object({
   WEBHOOK_RETRY_SCHEDULE_MS: msList.optional(),
   /** An endpoint failing without a single success for this long is disabled (default 3 days). */
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(3 * 24 * 3_600_000),
-  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(32),
+  /** Deliveries (and URL notifications) a process holds at once; sends are capped per endpoint besides. */
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(256),
   WEBHOOK_PER_ENDPOINT: z.coerce.number().int().positive().default(4),
   /** Crash tests only: SIGKILL this process when a request reaches the step (core/context.ts). */
   OPENCASHIER_CRASH_AT: z.enum(CRASH_STEPS).optional(),

@@ -168,6 +168,14 @@ export interface DueDelivery {
   endpoint: WebhookEndpointRecord;
 }
 
+/** One send's attempt and what it decided for its delivery (DeliveryRepo.recordResults). */
+export interface DeliveryResult extends WebhookAttemptRecord {
+  endpoint_id: string;
+  /** retry: pending again at `next_attempt_at`. */
+  outcome: 'succeeded' | 'retry' | 'failed';
+  next_attempt_at: number | null;
+}
+
 export interface DeliveryRepo {
   insert(d: WebhookDeliveryRecord): Promise<void>;
   get(scope: Scope, id: string): Promise<WebhookDeliveryRecord | undefined>;
@@ -177,11 +185,20 @@ export interface DeliveryRepo {
   attempts(deliveryId: string): Promise<WebhookAttemptRecord[]>;
   recordAttempt(a: WebhookAttemptRecord): Promise<void>;
   /**
-   * Claims up to `limit` pending deliveries that are due — at most `perEndpoint` for any one
-   * endpoint, none for `skipEndpoints` (already busy in this process) — and pushes each one's
-   * next attempt `leaseMs` ahead (SKIP LOCKED).
+   * Claims up to `limit` pending deliveries that are due — for each endpoint at most what `room`
+   * says, `perEndpoint` for an endpoint it does not name — and pushes each one's next attempt
+   * `leaseMs` ahead (SKIP LOCKED). One statement: the events and endpoints come with them.
    */
-  claimDue(now: number, limit: number, leaseMs: number, skipEndpoints: readonly string[], perEndpoint: number): Promise<DueDelivery[]>;
+  claimDue(now: number, limit: number, leaseMs: number, room: ReadonlyMap<string, number>, perEndpoint: number): Promise<DueDelivery[]>;
+  /**
+   * Keeps the attempts of many sends (in the order they ended) and what each decided, in one
+   * statement (its own transaction; it locks endpoints, then events, in id order). A result applies to
+   * its delivery only while the delivery is pending, and a failure only when no later claim has
+   * moved it on; an ended delivery stops counting in its event's pending_webhooks; an endpoint's
+   * failing_since is cleared by a success and started by a failure. Returns the endpoints whose
+   * last result failed and that have been failing for `disableAfterMs` while enabled.
+   */
+  recordResults(results: readonly DeliveryResult[], now: number, disableAfterMs: number): Promise<string[]>;
   /** Pending deliveries of an endpoint, for giving them up when it is disabled or deleted. */
   pendingFor(endpointId: string): Promise<WebhookDeliveryRecord[]>;
 }

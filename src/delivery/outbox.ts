@@ -1,6 +1,7 @@
 /**
  * What every outbox worker shares (webhooks.ts, url-notifications.ts): the loop that claims due
- * rows and keeps up to `maxInFlight` sends going, with a cap per destination, and the guarded POST
+ * rows and keeps up to `maxInFlight` of them going, with a cap per destination (optionally a queue
+ * per destination, so one claim can feed many sends to it), and the guarded POST
  * that decides, at the address actually connected to, whether a send may go there (url-guard.ts).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -123,28 +124,44 @@ export interface OutboxLoopOptions<T> {
   /** Names the rows in log lines ("webhook deliveries", "URL notifications"). */
   what: string;
   intervalMs: number;
+  /** At most this many rows held at once (claimed and not yet ended). */
   maxInFlight: number;
   log: { error(obj: object, msg?: string): void };
   /**
-   * Claims up to `free` due rows (with a lease, SKIP LOCKED). `inFlight` counts this process's
-   * sends per destination, for the caps per destination.
+   * Claims up to `free` due rows (with a lease, SKIP LOCKED). `inFlight` counts the rows this
+   * process holds per destination (sending or waiting to), for the caps per destination.
    */
   claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<T[]>;
   idOf(row: T): string;
   /** The destination a row goes to (an endpoint, a site): sends are capped per destination. */
   destinationOf(row: T): string;
-  /** Sends one row and records the attempt; a throw leaves the row to its lease. */
+  /** Sends one row and records the attempt (or hands it to be recorded); a throw leaves the row to its lease. */
   deliver(row: T): Promise<void>;
+  /**
+   * With a claim that takes more rows per destination than may be sent to it at once: at most
+   * `sendCap` sends per destination, the rest wait their turn in claim order. A row that waited
+   * until `stale` says its lease could not cover its send goes to `handBack` instead, as do the
+   * rows still waiting at stop. Without it, every claimed row is sent at once.
+   */
+  queue?: {
+    sendCap: number;
+    stale(row: T, claimedAt: number): boolean;
+    handBack(rows: T[]): Promise<void>;
+  };
 }
 
 /** Claims due rows and keeps the in-flight set topped up; never waits for a send. */
 export class OutboxLoop<T> {
-  private readonly inFlight = new Map<string, string>(); // row id → destination
+  private readonly held = new Map<string, string>(); // row id → destination: claimed, not yet ended
+  private readonly waiting = new Map<string, { row: T; at: number }[]>(); // destination → rows not yet sent
+  private readonly sending = new Map<string, number>(); // destination → sends under way
   private readonly sends = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
   private stopped = true;
   private claiming = false;
+  /** A destination ran low while a claim was under way: claim again when it returns. */
+  private again = false;
 
   constructor(private readonly opts: OutboxLoopOptions<T>) {}
 
@@ -156,14 +173,17 @@ export class OutboxLoop<T> {
     void this.fill();
   }
 
-  /** Stops claiming and waits for the sends under way. */
+  /** Stops claiming, hands back the rows not yet sent, and waits for the sends under way. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.kickTimer) clearTimeout(this.kickTimer);
     this.timer = undefined;
     this.kickTimer = undefined;
-    await Promise.allSettled([...this.sends]);
+    const left = [...this.waiting.values()].flat().map((w) => w.row);
+    this.waiting.clear();
+    if (left.length > 0) await this.handBack(left);
+    while (this.sends.size > 0) await Promise.allSettled([...this.sends]);
   }
 
   /** Something was enqueued: look shortly (after the enqueuing transaction has committed). */
@@ -179,7 +199,7 @@ export class OutboxLoop<T> {
   /** Claims and sends everything due now, and waits for those sends (tests and the bench). */
   async runOnce(): Promise<number> {
     const n = await this.fill();
-    await Promise.allSettled([...this.sends]);
+    while (this.sends.size > 0) await Promise.allSettled([...this.sends]);
     return n;
   }
 
@@ -188,34 +208,105 @@ export class OutboxLoop<T> {
     this.claiming = true;
     let started = 0;
     try {
-      for (;;) {
-        const free = this.opts.maxInFlight - this.inFlight.size;
-        if (free <= 0) break;
-        const perDestination = new Map<string, number>();
-        for (const d of this.inFlight.values()) perDestination.set(d, (perDestination.get(d) ?? 0) + 1);
-        const due = await this.opts.claim(free, perDestination);
-        if (due.length === 0) break;
-        for (const row of due) {
-          const id = this.opts.idOf(row);
-          this.inFlight.set(id, this.opts.destinationOf(row));
-          const p = this.opts.deliver(row)
-            .catch((err: unknown) => this.opts.log.error({ err, id }, `${this.opts.what}: bookkeeping failed; the lease will bring it back`))
-            .finally(() => {
-              this.inFlight.delete(id);
-              this.sends.delete(p);
-              if (!this.stopped) this.kick();
-            });
-          this.sends.add(p);
-          started++;
-        }
-        if (due.length < free) break;
-      }
-    } catch (err) {
-      this.opts.log.error({ err }, `claiming ${this.opts.what} failed; retrying next round`);
+      // runOnce() claims on a loop that was never started; ends that came meanwhile claim again only while running.
+      do {
+        this.again = false;
+        started += await this.claimRound();
+      } while (this.again && !this.stopped);
     } finally {
       this.claiming = false;
     }
     return started;
+  }
+
+  private async claimRound(): Promise<number> {
+    let started = 0;
+    try {
+      for (;;) {
+        const free = this.opts.maxInFlight - this.held.size;
+        if (free <= 0) break;
+        const perDestination = new Map<string, number>();
+        for (const d of this.held.values()) perDestination.set(d, (perDestination.get(d) ?? 0) + 1);
+        const due = await this.opts.claim(free, perDestination);
+        if (due.length === 0) break;
+        const at = Date.now();
+        const touched = new Set<string>();
+        for (const row of due) {
+          const dest = this.opts.destinationOf(row);
+          this.held.set(this.opts.idOf(row), dest);
+          let q = this.waiting.get(dest);
+          if (!q) this.waiting.set(dest, (q = []));
+          q.push({ row, at });
+          touched.add(dest);
+          started++;
+        }
+        for (const dest of touched) this.dispatch(dest);
+        if (due.length < free) break;
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, `claiming ${this.opts.what} failed; retrying next round`);
+    }
+    return started;
+  }
+
+  /** Starts the waiting sends of a destination that its cap allows. */
+  private dispatch(dest: string): void {
+    const q = this.waiting.get(dest);
+    const cap = this.opts.queue?.sendCap ?? Infinity;
+    const stale: T[] = [];
+    while (q && q.length > 0 && (this.sending.get(dest) ?? 0) < cap) {
+      const { row, at } = q.shift()!;
+      // Stopping: what has not started is handed back, not sent.
+      if (this.opts.queue && (this.stopped || this.opts.queue.stale(row, at))) stale.push(row);
+      else this.send(row, dest);
+    }
+    if (q?.length === 0) this.waiting.delete(dest);
+    if (stale.length > 0) {
+      const p: Promise<void> = this.handBack(stale).finally(() => this.sends.delete(p));
+      this.sends.add(p);
+    }
+  }
+
+  private send(row: T, dest: string): void {
+    const id = this.opts.idOf(row);
+    this.sending.set(dest, (this.sending.get(dest) ?? 0) + 1);
+    const p = this.opts.deliver(row)
+      .catch((err: unknown) => this.opts.log.error({ err, id }, `${this.opts.what}: bookkeeping failed; the lease will bring it back`))
+      .finally(() => {
+        this.held.delete(id);
+        const n = (this.sending.get(dest) ?? 1) - 1;
+        if (n === 0) this.sending.delete(dest);
+        else this.sending.set(dest, n);
+        this.sends.delete(p);
+        this.dispatch(dest);
+        this.refill(dest);
+      });
+    this.sends.add(p);
+  }
+
+  private async handBack(rows: T[]): Promise<void> {
+    try {
+      await this.opts.queue?.handBack(rows);
+    } catch (err) {
+      this.opts.log.error({ err }, `handing back ${this.opts.what} failed; their lease will bring them back`);
+    } finally {
+      for (const row of rows) this.held.delete(this.opts.idOf(row));
+    }
+  }
+
+  /**
+   * A send ended. Without a queue: look again shortly, as for an enqueue. With one: claim at once
+   * when the destination has nothing waiting, or just one round of sends left waiting (so the next
+   * rows arrive before its sends run dry, and one claim serves many sends).
+   */
+  private refill(dest: string): void {
+    if (this.stopped) return;
+    const queue = this.opts.queue;
+    if (!queue) return this.kick();
+    const waiting = this.waiting.get(dest)?.length ?? 0;
+    if (waiting !== 0 && waiting !== queue.sendCap) return;
+    if (this.claiming) this.again = true;
+    else void this.fill();
   }
 }
 
@@ -227,7 +318,7 @@ export abstract class OutboxWorker<T> {
   protected readonly sender: GuardedSender;
   private readonly loop: OutboxLoop<T>;
 
-  constructor(o: SenderOptions & { what: string; intervalMs: number; maxInFlight: number; log: { error(obj: object, msg?: string): void } }) {
+  constructor(o: SenderOptions & { what: string; intervalMs: number; maxInFlight: number; log: { error(obj: object, msg?: string): void }; sendCap?: number }) {
     this.sender = new GuardedSender(o);
     this.loop = new OutboxLoop<T>({
       what: o.what,
@@ -238,6 +329,11 @@ export abstract class OutboxWorker<T> {
       idOf: (row) => this.idOf(row),
       destinationOf: (row) => this.destinationOf(row),
       deliver: (row) => this.deliver(row),
+      queue: o.sendCap === undefined ? undefined : {
+        sendCap: o.sendCap,
+        stale: (row, claimedAt) => this.stale(row, claimedAt),
+        handBack: (rows) => this.handBack(rows),
+      },
     });
   }
 
@@ -245,6 +341,18 @@ export abstract class OutboxWorker<T> {
   protected abstract idOf(row: T): string;
   protected abstract destinationOf(row: T): string;
   protected abstract deliver(row: T): Promise<void>;
+  /** With `sendCap`: whether a row that waited since `claimedAt` may no longer be sent under its lease. */
+  protected stale(_row: T, _claimedAt: number): boolean {
+    return false;
+  }
+  /** With `sendCap`: rows claimed and never sent, to be claimable again now. */
+  protected handBack(_rows: T[]): Promise<void> {
+    return Promise.resolve();
+  }
+  /** Waits for what deliver() left to finish in the background (recording); nothing by default. */
+  protected settle(): Promise<void> {
+    return Promise.resolve();
+  }
 
   start(): void {
     this.loop.start();
@@ -252,6 +360,7 @@ export abstract class OutboxWorker<T> {
 
   async stop(): Promise<void> {
     await this.loop.stop();
+    await this.settle();
     this.sender.destroy();
   }
 
@@ -261,7 +370,9 @@ export abstract class OutboxWorker<T> {
   }
 
   /** Claims and sends everything due now, and waits for those sends (tests and the bench). */
-  runOnce(): Promise<number> {
-    return this.loop.runOnce();
+  async runOnce(): Promise<number> {
+    const n = await this.loop.runOnce();
+    await this.settle();
+    return n;
   }
 }

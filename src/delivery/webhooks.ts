@@ -3,6 +3,12 @@
  * recordEvent); here they are claimed (SKIP LOCKED, with a lease, so a process killed mid-send
  * leaves them to be sent again), POSTed with a fresh Stripe-Signature, and every attempt is kept.
  *
+ * In bulk: one statement claims many due deliveries with their events and endpoints, and the
+ * attempts of many ended sends are recorded by one statement (attempts, deliveries, events'
+ * pending_webhooks, endpoints' failing_since), with no transaction per send. A send's result waits
+ * in memory for its batch; its delivery stays leased until it is recorded, so a process killed in
+ * between sends it again.
+ *
  * At least once: a delivery ends only on a 2xx, or when its retry schedule (data, ~18 attempts in
  * 72 hours) runs out. Sends run side by side with a cap per endpoint, so a slow or hanging
  * endpoint holds only its own slots, never another endpoint's deliveries. An endpoint that has
@@ -11,7 +17,7 @@
 import { eventPublic, webhookEndpointPublic } from '../core/model.js';
 import { dialectOfApiVersion, inDialect } from '../api/v1/dialect.js';
 import { recordEvent, systemContext, type CoreDeps } from '../core/context.js';
-import type { DueDelivery } from '../core/store.js';
+import type { DeliveryResult, DueDelivery } from '../core/store.js';
 import { giveUpPending } from '../core/webhooks/endpoints.js';
 import { signatureHeader } from './signature.js';
 import { jitter, OutboxWorker, type SendResult } from './outbox.js';
@@ -37,17 +43,63 @@ export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [
 
 const USER_AGENT = 'OpenCashier/0.1 (+https://github.com/opencashier; webhooks)';
 
+/** At most this many results in one recording statement. */
+const RECORD_BATCH = 500;
+/**
+ * Results wait up to this long for others to record with (or until there are RECORD_SOON): the
+ * endpoint's slot is free meanwhile, so this costs no throughput and saves a statement per send.
+ */
+const RECORD_DELAY_MS = 20;
+const RECORD_SOON = 64;
+/**
+ * An endpoint whose last answer was a quick 2xx may have this many times its cap claimed at once,
+ * waiting their turn, so that one claim feeds many sends; any other only what it may send at once
+ * (a hanging endpoint never sits on deliveries that another process could send).
+ */
+const PREFETCH = 16;
+/** A 2xx within this is a quick answer. */
+const QUICK_MS = 1_000;
+
 export class WebhookWorker extends OutboxWorker<DueDelivery> {
+  /** Sends ended and not yet recorded; their deliveries stay leased until they are. */
+  private results: DeliveryResult[] = [];
+  private recording: Promise<void> | undefined;
+  /** Ends the recorder's wait early when enough results have gathered. */
+  private gathered: (() => void) | undefined;
+
   constructor(private readonly core: CoreDeps, private readonly opts: WebhookDeliveryOptions) {
-    super({ ...opts, what: 'webhook deliveries', log: core.log, userAgent: USER_AGENT });
+    super({ ...opts, what: 'webhook deliveries', log: core.log, userAgent: USER_AGENT, sendCap: opts.perEndpoint });
   }
 
-  protected async claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<DueDelivery[]> {
-    const busy = [...inFlight].filter(([, n]) => n >= this.opts.perEndpoint).map(([ep]) => ep);
-    // Long enough to finish a send and record it; a process killed mid-send frees it after this.
+  /** Endpoints whose last answer was a quick 2xx (in this process): deliveries are claimed ahead for them. */
+  private readonly quick = new Set<string>();
+
+  protected claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<DueDelivery[]> {
+    // Long enough to finish a send and record it; a process killed mid-send frees it after this. A
+    // claimed delivery waits its turn at most until `stale` (below), so this covers its send too.
     const lease = this.opts.timeoutMs * 2 + 1_000;
-    const due = await this.core.store.tx((s) => s.deliveries.claimDue(this.core.clock.now(), free, lease, busy, this.opts.perEndpoint));
-    return this.capPerEndpoint(due, inFlight);
+    const ahead = this.opts.perEndpoint * PREFETCH;
+    const room = new Map<string, number>();
+    for (const ep of this.quick) room.set(ep, ahead);
+    for (const [ep, n] of inFlight) room.set(ep, (this.quick.has(ep) ? ahead : this.opts.perEndpoint) - n);
+    return this.core.store.deliveries.claimDue(this.core.clock.now(), free, lease, room, this.opts.perEndpoint);
+  }
+
+  /** A delivery that waited so long that its lease no longer covers a whole send and its recording. */
+  protected override stale(_d: DueDelivery, claimedAt: number): boolean {
+    return Date.now() - claimedAt > this.opts.timeoutMs;
+  }
+
+  /** Claimed and never sent (stale, or waiting at stop): due again now, the claim uncounted. */
+  protected override async handBack(rows: DueDelivery[]): Promise<void> {
+    await this.core.store.tx(async (s) => {
+      for (const d of rows) {
+        const cur = await s.deliveries.lock(d.delivery.id);
+        if (cur && cur.status === 'pending' && cur.attempts === d.delivery.attempts) {
+          await s.deliveries.update({ ...cur, attempts: cur.attempts - 1, next_attempt_at: this.core.clock.now() });
+        }
+      }
+    });
   }
 
   protected idOf(d: DueDelivery): string {
@@ -58,41 +110,33 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
     return d.endpoint.id;
   }
 
-  /**
-   * A claim may return more deliveries for one endpoint than its cap allows; the surplus is
-   * handed back at once (its lease shortened) rather than sent.
-   */
-  private capPerEndpoint(due: DueDelivery[], inFlight: ReadonlyMap<string, number>): DueDelivery[] {
-    const counts = new Map(inFlight);
-    const keep: DueDelivery[] = [];
-    const giveBack: DueDelivery[] = [];
-    for (const d of due) {
-      const n = counts.get(d.endpoint.id) ?? 0;
-      if (n >= this.opts.perEndpoint) giveBack.push(d);
-      else {
-        counts.set(d.endpoint.id, n + 1);
-        keep.push(d);
-      }
-    }
-    if (giveBack.length > 0) {
-      void this.core.store.tx(async (s) => {
-        for (const d of giveBack) {
-          const cur = await s.deliveries.lock(d.delivery.id);
-          if (cur && cur.status === 'pending') await s.deliveries.update({ ...cur, attempts: cur.attempts - 1, next_attempt_at: this.core.clock.now() + 200 });
-        }
-      }).catch((err: unknown) => this.core.log.error({ err }, 'handing back deliveries failed; their lease will bring them back'));
-    }
-    return keep;
-  }
-
+  /** Sends, and hands the result to the recorder: the endpoint's slot is free once the answer is in. */
   protected async deliver(d: DueDelivery): Promise<void> {
     // Rendered in the dialect the endpoint's api_version asks for (api/v1/dialect.ts).
     const body = JSON.stringify(inDialect(eventPublic(d.event), dialectOfApiVersion(d.endpoint.api_version)));
     const started = this.core.clock.now();
-    const result = d.endpoint.status === 'enabled' && !d.endpoint.deleted
+    const r = d.endpoint.status === 'enabled' && !d.endpoint.deleted
       ? await this.post(d.endpoint.url, body, d.endpoint.secret, d.endpoint.livemode)
       : { status: null, error: 'endpoint disabled before this attempt', excerpt: null, latencyMs: 0 };
-    await this.record(d, started, result);
+    const ok = r.status !== null && r.status >= 200 && r.status < 300;
+    if (ok && r.latencyMs < QUICK_MS) this.quick.add(d.endpoint.id);
+    else this.quick.delete(d.endpoint.id);
+    // The number this send was claimed as: if its lease ran out mid-send, the row has moved on to
+    // the next claim, and each send still keeps its own number.
+    const attempt = d.delivery.attempts;
+    const delay = ok ? undefined : this.opts.retryScheduleMs[attempt - 1];
+    this.results.push({
+      delivery_id: d.delivery.id, endpoint_id: d.endpoint.id, attempt, started, latency_ms: r.latencyMs,
+      http_status: r.status, error: r.error, response_excerpt: r.excerpt,
+      outcome: ok ? 'succeeded' : delay === undefined ? 'failed' : 'retry',
+      next_attempt_at: delay === undefined ? null : this.core.clock.now() + jitter(delay),
+    });
+    if (this.results.length >= RECORD_SOON) this.gathered?.();
+    this.recording ??= this.record();
+  }
+
+  protected override settle(): Promise<void> {
+    return this.recording ?? Promise.resolve();
   }
 
   private post(url: string, body: string, secret: string, livemode: boolean): Promise<SendResult> {
@@ -104,52 +148,64 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
     }, livemode);
   }
 
-  /** Keeps the attempt and decides what comes next, in one transaction. */
-  private async record(d: DueDelivery, started: number, r: SendResult): Promise<void> {
-    const ok = r.status !== null && r.status >= 200 && r.status < 300;
+  /**
+   * Records every ended send, many per statement: while one batch is being written the next one
+   * gathers. A batch that fails to record is left to its leases (the sends are made again).
+   */
+  private async record(): Promise<void> {
+    try {
+      while (this.results.length > 0) {
+        if (this.results.length < RECORD_SOON) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => this.gathered?.(), RECORD_DELAY_MS);
+            this.gathered = () => {
+              clearTimeout(timer);
+              this.gathered = undefined;
+              resolve();
+            };
+          });
+        }
+        // One result per delivery in a batch (two sends of one delivery end together only when
+        // one outlived its lease): the later one goes in the next batch, in order.
+        const seen = new Set<string>();
+        const batch: DeliveryResult[] = [];
+        const rest: DeliveryResult[] = [];
+        for (const r of this.results) {
+          if (batch.length < RECORD_BATCH && !seen.has(r.delivery_id)) {
+            seen.add(r.delivery_id);
+            batch.push(r);
+          } else rest.push(r);
+        }
+        this.results = rest;
+        try {
+          const now = this.core.clock.now();
+          const failing = await this.core.store.deliveries.recordResults(batch, now, this.opts.disableAfterMs);
+          for (const endpointId of failing) await this.disable(endpointId);
+        } catch (err) {
+          this.core.log.error({ err, deliveries: batch.length }, 'recording webhook attempts failed; their leases will bring them back');
+        }
+      }
+    } finally {
+      this.recording = undefined;
+    }
+  }
+
+  /** An endpoint that has failed without a single success for disableAfterMs: disabled, with an event. */
+  private async disable(endpointId: string): Promise<void> {
     await this.core.store.tx(async (s) => {
-      // Lock order everywhere: endpoint, then its deliveries.
-      const endpoint = await s.webhookEndpoints.lockById(d.endpoint.id);
-      const delivery = await s.deliveries.lock(d.delivery.id);
-      if (!endpoint || !delivery) return;
-      // The number this send was claimed as: if its lease ran out mid-send, the row has moved on to
-      // the next claim, and each send still keeps its own number.
-      const claimed = d.delivery.attempts;
-      await s.deliveries.recordAttempt({
-        delivery_id: delivery.id, attempt: claimed, started, latency_ms: r.latencyMs,
-        http_status: r.status, error: r.error, response_excerpt: r.excerpt,
-      });
-      if (delivery.status !== 'pending') return; // given up meanwhile (endpoint disabled or deleted), or delivered by a later claim
+      const endpoint = await s.webhookEndpoints.lockById(endpointId);
       const now = this.core.clock.now();
-      if (ok) {
-        await s.deliveries.update({ ...delivery, status: 'succeeded', next_attempt_at: null, last_status: r.status, completed_at: now });
-        await s.events.adjustPending(delivery.event_id, -1);
-        if (endpoint.failing_since !== null) await s.webhookEndpoints.update({ ...endpoint, failing_since: null });
-        return;
-      }
-      // A later claim of this delivery is under way (this send outlived its lease): that one decides what comes next.
-      if (delivery.attempts !== claimed) return;
-      const delay = this.opts.retryScheduleMs[delivery.attempts - 1];
-      if (delay === undefined) {
-        await s.deliveries.update({ ...delivery, status: 'failed', next_attempt_at: null, last_status: r.status, completed_at: now });
-        await s.events.adjustPending(delivery.event_id, -1);
-      } else {
-        await s.deliveries.update({ ...delivery, next_attempt_at: now + jitter(delay), last_status: r.status });
-      }
-      const failingSince = endpoint.failing_since ?? now;
-      if (endpoint.status === 'enabled' && now - failingSince >= this.opts.disableAfterMs) {
-        const disabled = {
-          ...endpoint, status: 'disabled' as const, failing_since: failingSince, updated: now,
-          disabled_reason: `every delivery failed since ${new Date(failingSince).toISOString()}`,
-        };
-        await s.webhookEndpoints.update(disabled);
-        await giveUpPending(s, this.core, endpoint.id);
-        await recordEvent(s, this.core, systemContext({ account_id: endpoint.account_id, livemode: endpoint.livemode }), 'webhook_endpoint.disabled',
-          webhookEndpointPublic(disabled), { status: 'enabled' });
-        this.core.log.warn({ endpoint: endpoint.id }, 'webhook endpoint disabled after failing for too long');
-      } else if (endpoint.failing_since === null) {
-        await s.webhookEndpoints.update({ ...endpoint, failing_since: failingSince });
-      }
+      if (!endpoint || endpoint.status !== 'enabled' || endpoint.failing_since === null) return;
+      if (now - endpoint.failing_since < this.opts.disableAfterMs) return;
+      const disabled = {
+        ...endpoint, status: 'disabled' as const, updated: now,
+        disabled_reason: `every delivery failed since ${new Date(endpoint.failing_since).toISOString()}`,
+      };
+      await s.webhookEndpoints.update(disabled);
+      await giveUpPending(s, this.core, endpoint.id);
+      await recordEvent(s, this.core, systemContext({ account_id: endpoint.account_id, livemode: endpoint.livemode }), 'webhook_endpoint.disabled',
+        webhookEndpointPublic(disabled), { status: 'enabled' });
+      this.core.log.warn({ endpoint: endpoint.id }, 'webhook endpoint disabled after failing for too long');
     });
   }
 }

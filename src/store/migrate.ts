@@ -15,7 +15,8 @@ import core0009 from './migrations/0009_dashboard.js';
 import core0010 from './migrations/0010_dashboard_indexes.js';
 import core0011 from './migrations/0011_webhook_resend.js';
 import core0012 from './migrations/0012_upstream_calls.js';
-import core0015 from './migrations/0015_enqueue_deliveries.js';
+import core0013 from './migrations/0013_webhook_claim.js';
+import core0014 from './migrations/0014_enqueue_deliveries.js';
 
 export interface Migration {
   id: string;
@@ -35,7 +36,8 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0010_dashboard_indexes', sql: core0010 },
   { id: '0011_webhook_resend', sql: core0011 },
   { id: '0012_upstream_calls', sql: core0012 },
-  { id: '0015_enqueue_deliveries', sql: core0015 },
+  { id: '0013_webhook_claim', sql: core0013 },
+  { id: '0014_enqueue_deliveries', sql: core0014 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

@@ -292,7 +292,7 @@ function eventRepo(q: Queryable): EventRepo {
   return {
     insert: (e) => insertDeferred(q, t, e),
     record: async (e) => {
-      // oc_enqueue_deliveries (migration 0015) inserts the outbox rows and answers their number, in
+      // oc_enqueue_deliveries (migration 0014) inserts the outbox rows and answers their number, in
       // the statement that inserts the event: the two cannot disagree.
       const deliveries = new SqlValue('oc_enqueue_deliveries($1, $2, $3, $4, $5)', [e.account_id, e.livemode, e.type, e.id, e.created]);
       await deferOrRun(q, deferredInsert(EVENTS_RECORDED, e, [{ col: 'pending_webhooks', value: deliveries }]));
@@ -464,30 +464,24 @@ function deliveryRepo(q: Queryable): DeliveryRepo {
         ATTEMPT_COLUMNS.map((c) => a[c]),
       );
     },
-    claimDue: async (now, limit, leaseMs, skip, perEndpoint) => {
-      // At most `perEndpoint` per endpoint in one claim, so a backlog for one busy endpoint is
-      // not claimed only to be handed back; locking stays SKIP LOCKED on the rows themselves.
-      const claimed = await q.query(
-        `UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1, last_attempt_at = $1
-          WHERE id IN (
-            SELECT id FROM webhook_deliveries
-             WHERE id IN (SELECT id FROM (
-                            SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS rn
-                              FROM webhook_deliveries
-                             WHERE status = 'pending' AND next_attempt_at <= $1 AND NOT (endpoint_id = ANY($4::text[]))) ranked
-                           WHERE rn <= $5)
-               AND status = 'pending' AND next_attempt_at <= $1
-             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-          RETURNING *`,
-        [now, now + leaseMs, limit, [...skip], perEndpoint],
+    // Both statements are functions of migration 0013 (there is why): one claims many deliveries
+    // with their events and endpoints, one records many sends.
+    claimDue: async (now, limit, leaseMs, room, perEndpoint) => {
+      const rows = await q.query<{ delivery: Row; event: Row; endpoint: Row }>(
+        'SELECT delivery, event, endpoint FROM webhook_claim($1, $2, $3, $4::text[], $5::int[], $6)',
+        [now, now + leaseMs, limit, [...room.keys()], [...room.values()], perEndpoint],
       );
-      if (claimed.length === 0) return [];
-      const deliveries = claimed.map((r) => fromRow(t, r));
-      const events = await q.query('SELECT * FROM events WHERE id = ANY($1::text[])', [deliveries.map((d) => d.event_id)]);
-      const endpoints = await q.query('SELECT * FROM webhook_endpoints WHERE id = ANY($1::text[])', [deliveries.map((d) => d.endpoint_id)]);
-      const ev = new Map(events.map((r) => [r.id as string, fromRow(EVENTS, r)]));
-      const ep = new Map(endpoints.map((r) => [r.id as string, fromRow(WEBHOOK_ENDPOINTS, r)]));
-      return deliveries.map((delivery): DueDelivery => ({ delivery, event: ev.get(delivery.event_id)!, endpoint: ep.get(delivery.endpoint_id)! }));
+      return rows.map((r): DueDelivery => ({ delivery: fromRow(t, r.delivery), event: fromRow(EVENTS, r.event), endpoint: fromRow(WEBHOOK_ENDPOINTS, r.endpoint) }));
+    },
+    recordResults: async (results, now, disableAfterMs) => {
+      if (results.length === 0) return [];
+      const col = <K extends keyof (typeof results)[number]>(k: K) => results.map((r) => r[k]);
+      const rows = await q.query<{ endpoint_id: string }>(
+        `SELECT endpoint_id FROM webhook_record($1::text[], $2::int[], $3::int8[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int8[], $10, $11)`,
+        [col('delivery_id'), col('attempt'), col('started'), col('latency_ms'), col('http_status'), col('error'), col('response_excerpt'),
+          col('outcome'), col('next_attempt_at'), now, disableAfterMs],
+      );
+      return rows.map((r) => r.endpoint_id);
     },
     pendingFor: async (endpointId) => {
       const rows = await q.query("SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'", [endpointId]);

@@ -152,7 +152,7 @@ for (const { kind, skip } of await stores()) {
         ['GET /v1/webhook_deliveries?event=', (s) => s.deliveries.list(scope, { limit: 10, event: `evt_hot${COUNT / 2}_0` }), (r) => r.data.length === 1],
         ['GET /v1/webhook_deliveries?status=pending', (s) => s.deliveries.list(scope, { limit: 10, status: 'pending' }), (r) => r.data.length === 10],
         ['a delivery\'s attempts', (s) => s.deliveries.attempts(`wd_evt_hot${COUNT / 2}_0`), () => true],
-        ['webhook deliveries due (the outbox claim)', (s) => s.tx((t) => t.deliveries.claimDue(at, 32, 30_000, [], 4)), (r) => r.length > 0],
+        ['webhook deliveries due (the outbox claim)', (s) => s.tx((t) => t.deliveries.claimDue(at, 32, 30_000, new Map(), 4)), (r) => r.length > 0],
         ['an endpoint\'s pending deliveries', (s) => s.deliveries.pendingFor('we_hot'), (r) => r.length > 0],
         ['payment attempts due for polling', (s) => s.tx((t) => t.attempts.claimDue(at, 32, 30_000)), (r) => r.length > 0],
         ['refunds due for polling', (s) => s.tx((t) => t.refunds.claimDue(at, 32, 30_000)), (r) => r.length > 0],
