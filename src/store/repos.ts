@@ -245,7 +245,9 @@ function attemptRepo(q: Queryable, memo?: TxWrites): AttemptRepo {
       return one(q, t, "payment_intent_id = $1 AND status IN ('pending', 'redirected', 'processing')", [piId]);
     },
     insert: (a) => (memo ? memo.insert(t, a) : insertDeferred(q, t, a)),
-    update: (a) => updateRecord(q, t, a),
+    update: async (a) => {
+      if (!memo?.update(t, a)) await updateRecord(q, t, a);
+    },
     claimDue: async (now, limit, leaseMs) => {
       const rows = await q.query(
         `UPDATE payment_attempts SET next_poll_at = $2
@@ -267,7 +269,9 @@ function paymentMethodRepo(q: Queryable, memo?: TxWrites): PaymentMethodRepo {
       return one(q, t, scoped, scopeParams(s, id));
     },
     insert: (pm) => (memo ? memo.insert(t, pm) : insertDeferred(q, t, pm)),
-    update: (pm) => updateRecord(q, t, pm),
+    update: async (pm) => {
+      if (!memo?.update(t, pm)) await updateRecord(q, t, pm);
+    },
   };
 }
 
@@ -573,16 +577,16 @@ class TxWrites {
     return this.records.get(`${t.name}:${id}`)?.record as T | undefined;
   }
 
-  /** True when the update went into the waiting insert. */
+  /**
+   * Keeps the record read back here current; true when the update went into the waiting insert,
+   * false when the caller must send it (the insert has gone, or the record is not one of ours).
+   */
   update<T>(t: Table<T>, record: T): boolean {
-    const k = `${t.name}:${(record as { id: string }).id}`;
-    const found = this.records.get(k);
-    if (!found || found.write.kind !== 'insert' || !this.q.waiting(found.write)) {
-      this.records.delete(k);
-      return false;
-    }
-    found.write.values = (deferredInsert(t, record) as { values: unknown[] }).values;
+    const found = this.records.get(`${t.name}:${(record as { id: string }).id}`);
+    if (!found) return false;
     found.record = record;
+    if (found.write.kind !== 'insert' || !this.q.waiting(found.write)) return false;
+    found.write.values = (deferredInsert(t, record) as { values: unknown[] }).values;
     return true;
   }
 

@@ -12,7 +12,7 @@ import { isUniqueViolation, openPglite, openPostgres, type Db, type TxQueryable 
 import { CORE_MIGRATIONS, migrate } from '../../src/store/migrate.js';
 import { sqlStore } from '../../src/store/repos.js';
 import { randomToken } from '../../src/core/ids.js';
-import type { PaymentIntentRecord } from '../../src/core/model.js';
+import type { PaymentAttemptRecord, PaymentIntentRecord } from '../../src/core/model.js';
 import { dropSchema, stores, TEST_DATABASE_URL } from '../helpers/gateway.js';
 
 const insert = (table: string, values: unknown[]): Deferred => ({ kind: 'insert', table, columns: ['id', 'tx', 'n'], values });
@@ -153,7 +153,34 @@ for (const { kind, skip } of await stores()) {
       assert.equal(stored?.status, 'requires_confirmation');
       assert.equal(stored?.description, 'changed');
     });
+
+    test('the store: what a transaction reads back of its own rows follows its updates, sent or folded into the insert', async () => {
+      const store = sqlStore(db);
+      const pi = samplePaymentIntent('pi_deferred2');
+      const attempt = sampleAttempt('pa_deferred2', pi.id);
+      const open = await store.tx(async (s) => {
+        await s.paymentMethods.insert({ id: 'pm_deferred2', account_id: 'acct_deferred', livemode: false, created: 1, type: 'alipay', details: {}, billing_details: {}, metadata: {} });
+        await s.paymentIntents.insert(pi);
+        await s.attempts.insert(attempt);
+        const before = await s.attempts.open(pi.id);
+        await s.paymentIntents.get({ account_id: 'acct_deferred', livemode: false }, pi.id); // sends the inserts
+        await s.attempts.update({ ...attempt, status: 'succeeded' });
+        return { before, after: await s.attempts.open(pi.id) };
+      });
+      assert.equal(open.before?.id, attempt.id);
+      assert.equal(open.after, undefined, 'a succeeded attempt is not open');
+      assert.equal((await store.attempts.get(attempt.id))?.status, 'succeeded');
+    });
   });
+}
+
+function sampleAttempt(id: string, piId: string): PaymentAttemptRecord {
+  return {
+    id, payment_intent_id: piId, account_id: 'acct_deferred', livemode: false, created: 1, updated: 1, amount: 100, currency: 'CNY',
+    method_type: 'alipay', upstream_method: 'ALIPAY_CN', payment_method_id: 'pm_deferred2', description: 'x', env: { terminal_type: 'WEB' },
+    status: 'pending', upstream_payment_id: null, redirect: null, failure_code: null, failure_message: null, wallet: null, buyer_id: null,
+    paid_at: null, next_poll_at: null, poll_count: 0, cancel_requested_at: null, cancel_source: null, cancel_reason: null,
+  } as PaymentAttemptRecord;
 }
 
 function samplePaymentIntent(id: string): PaymentIntentRecord {
