@@ -31,7 +31,11 @@ export function isEventType(s: string): s is EventType {
   return (EVENT_TYPES as readonly string[]).includes(s);
 }
 
-/** Whether an endpoint with these `enabled_events` wants an event of this type. */
+/**
+ * Whether an endpoint with these `enabled_events` wants an event of this type. The store applies
+ * the same rule when it enqueues a new event's deliveries in the event's own INSERT
+ * (`oc_enqueue_deliveries`, migration 0014): a change here must be made there too.
+ */
 export function wantsEvent(enabledEvents: readonly string[], type: string): boolean {
   return enabledEvents.includes('*') || enabledEvents.includes(type);
 }
