@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { PoolClient } from 'pg';
 import { lockDataFolder } from './data-lock.js';
 import { combineWrites, GroupCommit, type Deferred, type Statement } from './deferred.js';
+import { PgliteStatements } from './pglite-statements.js';
 
 export type Row = Record<string, unknown>;
 
@@ -223,13 +224,13 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
     unlock();
     throw err;
   }
-  const run = async <T extends Row>(q: { query: typeof pg.query }, sql: string, params?: readonly unknown[]) =>
-    guarded(params, async () => (await q.query<T>(sql, params as unknown[] | undefined)).rows);
+  const statements = new PgliteStatements(pg);
+  const run = <T extends Row>(sql: string, params?: readonly unknown[]) => guarded(params, () => statements.query(sql, params) as Promise<T[]>);
   // One connection: one shared statement at a time.
-  const group = new GroupCommit((w: Statement) => run(pg, w.sql, w.params), 1);
+  const group = new GroupCommit((w: Statement) => run(w.sql, w.params), 1);
   return {
     kind: 'pglite',
-    query: (sql, params) => run(pg, sql, params),
+    query: (sql, params) => run(sql, params),
     // PGlite has one connection: a transaction holds it from its first statement until it ends, so
     // concurrent callers queue. It is opened inside PGlite's own transaction(), kept open until fn
     // is done.
@@ -239,7 +240,7 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
       const lazy = lazyTx(
         () => new Promise<Queryable>((resolve, reject) => {
           held = pg.transaction(async (t) => {
-            resolve({ query: (sql, params) => run(t, sql, params) });
+            resolve({ query: (sql, params) => guarded(params, () => statements.inTx(t, sql, params) as Promise<never>) });
             const ok = await new Promise<boolean>((r) => (release = r));
             if (!ok) await t.rollback();
           });
