@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { PoolClient } from 'pg';
 import { lockDataFolder } from './data-lock.js';
 import { combineWrites, GroupCommit, type Deferred, type Statement } from './deferred.js';
-import { PgliteStatements } from './pglite-statements.js';
+import { PgliteStatements, PREPARABLE } from './pglite-statements.js';
 
 export type Row = Record<string, unknown>;
 
@@ -204,6 +204,8 @@ export function initPgliteFolder(dataDir: string): Promise<number> {
 export interface PgliteOptions {
   /** Told when a new data folder was created in a child process (its pid). */
   onInitdb?: (childPid: number) => void;
+  /** Told of every statement sent to the engine, BEGIN and COMMIT included (tests, diagnosis). */
+  onStatement?: (sql: string) => void;
 }
 
 /** `as` names this process in the data folder's lock, for another process's refusal (data-lock.ts). */
@@ -225,7 +227,11 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
     throw err;
   }
   const statements = new PgliteStatements(pg);
-  const run = <T extends Row>(sql: string, params?: readonly unknown[]) => guarded(params, () => statements.query(sql, params) as Promise<T[]>);
+  const note = opts.onStatement ?? (() => undefined);
+  const run = <T extends Row>(sql: string, params?: readonly unknown[]) => {
+    note(sql);
+    return guarded(params, () => statements.query(sql, params) as Promise<T[]>);
+  };
   // One connection: one shared statement at a time.
   const group = new GroupCommit((w: Statement) => run(w.sql, w.params), 1);
   return {
@@ -239,8 +245,14 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
       let held: Promise<unknown> | undefined;
       const lazy = lazyTx(
         () => new Promise<Queryable>((resolve, reject) => {
+          note('BEGIN');
           held = pg.transaction(async (t) => {
-            resolve({ query: (sql, params) => guarded(params, () => statements.inTx(t, sql, params) as Promise<never>) });
+            resolve({
+              query: (sql, params) => {
+                note(sql);
+                return guarded(params, () => statements.inTx(t, sql, params) as Promise<never>);
+              },
+            });
             const ok = await new Promise<boolean>((r) => (release = r));
             if (!ok) await t.rollback();
           });
@@ -251,6 +263,7 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
       try {
         const result = await fn(lazy.q);
         if ((await lazy.finish()) === 'opened') {
+          note('COMMIT');
           release(true);
           await guarded(undefined, () => held!);
         }
@@ -275,6 +288,27 @@ export interface PostgresOptions {
   /** Sets search_path for every connection; tests use one schema each. */
   schema?: string;
   max?: number;
+  /** Told of every statement sent, BEGIN and COMMIT included (tests, diagnosis). */
+  onStatement?: (sql: string) => void;
+}
+
+/**
+ * Names for the texts PostgreSQL should keep prepared: `pg` parses a named statement once per
+ * connection and then only binds and executes it, and PostgreSQL keeps its plan. Data statements
+ * only, and at most {@link StatementNames.MAX} texts, since a connection never forgets them (the
+ * group commit's multi-row inserts come in many shapes: beyond the limit they go unnamed).
+ */
+class StatementNames {
+  static readonly MAX = 300;
+  private readonly names = new Map<string, string>();
+
+  of(sql: string): string | undefined {
+    const found = this.names.get(sql);
+    if (found !== undefined || this.names.size >= StatementNames.MAX || !PREPARABLE.test(sql)) return found;
+    const name = `oc_${this.names.size}`;
+    this.names.set(sql, name);
+    return name;
+  }
 }
 
 export async function openPostgres(opts: PostgresOptions): Promise<Db> {
@@ -293,22 +327,32 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+  const named = new StatementNames();
+  const note = opts.onStatement ?? (() => undefined);
+  const config = (sql: string, params?: readonly unknown[]) => {
+    note(sql);
+    return { text: sql, values: params as unknown[] | undefined, name: named.of(sql) };
+  };
   // A few shared statements at once, leaving the pool's other connections to everything else.
-  const group = new GroupCommit((w: Statement) => guarded(w.params, () => pool.query(w.sql, w.params)), Math.max(1, Math.floor((opts.max ?? 10) / 4)));
+  const group = new GroupCommit((w: Statement) => guarded(w.params, () => pool.query(config(w.sql, w.params))), Math.max(1, Math.floor((opts.max ?? 10) / 4)));
   return {
     kind: 'postgres',
-    query: (sql, params) => guarded(params, async () => (await pool.query(sql, params as unknown[] | undefined)).rows),
+    query: (sql, params) => guarded(params, async () => (await pool.query(config(sql, params))).rows),
     tx: async (fn) => {
       let client: PoolClient | undefined;
       const lazy = lazyTx(async () => {
         client = await pool.connect();
+        note('BEGIN');
         await client.query('BEGIN');
         const c = client;
-        return { query: (sql, params) => guarded(params, async () => (await c.query(sql, params as unknown[] | undefined)).rows) };
+        return { query: (sql, params) => guarded(params, async () => (await c.query(config(sql, params))).rows) };
       }, group);
       try {
         const result = await fn(lazy.q);
-        if ((await lazy.finish()) === 'opened') await client!.query('COMMIT');
+        if ((await lazy.finish()) === 'opened') {
+          note('COMMIT');
+          await client!.query('COMMIT');
+        }
         return result;
       } catch (err) {
         await client?.query('ROLLBACK').catch(() => undefined);

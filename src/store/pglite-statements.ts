@@ -29,7 +29,7 @@ interface Prepared {
 const MAX_PREPARED = 400;
 
 /** Texts worth preparing: data statements, which the program runs again and again. */
-const PREPARABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
+export const PREPARABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
 
 /** PostgreSQL's "cached plan must not change result type": the table changed under a prepared `SELECT *`. */
 const PLAN_CHANGED = '0A000';

@@ -153,12 +153,17 @@ function deferredInsert<T>(t: Table<T>, record: T, extra: { col: string; value: 
   };
 }
 
-export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+function updateStatement<T>(t: Table<T>, record: T): { sql: string; params: unknown[] } {
   const rec = record as Record<string, unknown>;
   const cols = t.columns.filter((c) => c.col !== t.key);
   const sets = cols.map((c, i) => `${c.col} = ${placeholder(c, i + 2)}`).join(', ');
-  const rows = await q.query(`UPDATE ${t.name} SET ${sets} WHERE ${t.key} = $1 RETURNING ${t.key}`, [rec[t.key], ...cols.map((c) => toParam(c, rec))]);
-  if (rows.length !== 1) throw new Error(`update of ${t.name} ${String(rec[t.key])} touched ${rows.length} rows`);
+  return { sql: `UPDATE ${t.name} SET ${sets} WHERE ${t.key} = $1`, params: [rec[t.key], ...cols.map((c) => toParam(c, rec))] };
+}
+
+export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
+  const { sql, params } = updateStatement(t, record);
+  const rows = await q.query(`${sql} RETURNING ${t.key}`, params);
+  if (rows.length !== 1) throw new Error(`update of ${t.name} ${String((record as Record<string, unknown>)[t.key])} touched ${rows.length} rows`);
 }
 
 export async function one<T>(q: Queryable, t: Table<T>, where: string, params: unknown[], suffix = ''): Promise<T | undefined> {
@@ -224,6 +229,8 @@ function paymentIntentRepo(q: Queryable, memo?: TxWrites): PaymentIntentRepo {
   const base = basics(q, t);
   return {
     ...base,
+    lock: async (s, id) => lockedIn(memo, t, await base.lock(s, id)),
+    lockById: async (id) => lockedIn(memo, t, await base.lockById(id)),
     insert: (r) => (memo ? memo.insert(t, r) : insertDeferred(q, t, r)),
     update: async (r) => {
       if (!memo?.update(t, r)) await base.update(r);
@@ -238,7 +245,7 @@ function attemptRepo(q: Queryable, memo?: TxWrites): AttemptRepo {
   const t = PAYMENT_ATTEMPTS;
   return {
     get: (id) => one(q, t, 'id = $1', [id]),
-    lock: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    lock: async (id) => lockedIn(memo, t, await one(q, t, 'id = $1', [id], 'FOR UPDATE')),
     open: async (piId) => {
       // A PaymentIntent this transaction made has only the attempts it made.
       if (memo?.has(PAYMENT_INTENTS, piId)) return memo.inserted(t, (a) => a.payment_intent_id === piId && OPEN_ATTEMPT.includes(a.status));
@@ -564,13 +571,13 @@ function lineItemRepo(q: Queryable): LineItemRepo {
  * record whose insert still waits rewrites the insert instead of sending both.
  */
 class TxWrites {
-  private readonly records = new Map<string, { record: unknown; write: Deferred }>();
+  private readonly records = new Map<string, { record: unknown; write: Deferred | undefined; inserted: boolean }>();
   constructor(readonly q: TxQueryable) {}
 
   async insert<T>(t: Table<T>, record: T): Promise<void> {
     const write = deferredInsert(t, record);
     this.q.defer(write);
-    this.records.set(`${t.name}:${(record as { id: string }).id}`, { record, write });
+    this.records.set(`${t.name}:${(record as { id: string }).id}`, { record, write, inserted: true });
   }
 
   get<T>(t: Table<T>, id: string): T | undefined {
@@ -578,28 +585,52 @@ class TxWrites {
   }
 
   /**
-   * Keeps the record read back here current; true when the update went into the waiting insert,
-   * false when the caller must send it (the insert has gone, or the record is not one of ours).
+   * Keeps the record read back here current. True when the update waits with the transaction's
+   * other writes: folded into the waiting insert, or as an UPDATE of a row this transaction
+   * inserted or locked (it is there and nobody else can change it until the commit). False when
+   * the record is not one of those, and the caller must send the update.
    */
   update<T>(t: Table<T>, record: T): boolean {
     const found = this.records.get(`${t.name}:${(record as { id: string }).id}`);
     if (!found) return false;
     found.record = record;
-    if (found.write.kind !== 'insert' || !this.q.waiting(found.write)) return false;
-    found.write.values = (deferredInsert(t, record) as { values: unknown[] }).values;
+    if (found.write?.kind === 'insert' && this.q.waiting(found.write)) {
+      found.write.values = (deferredInsert(t, record) as { values: unknown[] }).values;
+      return true;
+    }
+    // A second update while the first still waits replaces it.
+    const { sql, params } = updateStatement(t, record);
+    if (found.write?.kind === 'sql' && this.q.waiting(found.write)) {
+      found.write.params = params;
+      return true;
+    }
+    found.write = { kind: 'sql', sql, params };
+    this.q.defer(found.write);
     return true;
+  }
+
+  /** A row this transaction locked: until it ends, only this transaction can change it. */
+  locked<T>(t: Table<T>, record: T): void {
+    const k = `${t.name}:${(record as { id: string }).id}`;
+    if (!this.records.has(k)) this.records.set(k, { record, write: undefined, inserted: false });
   }
 
   /** Inserted here, so nothing but this transaction's own rows can refer to it yet. */
   has<T>(t: Table<T>, id: string): boolean {
-    return this.records.has(`${t.name}:${id}`);
+    return this.records.get(`${t.name}:${id}`)?.inserted === true;
   }
 
   inserted<T>(t: Table<T>, match: (r: T) => boolean): T | undefined {
     const prefix = `${t.name}:`;
-    for (const [k, v] of this.records) if (k.startsWith(prefix) && match(v.record as T)) return v.record as T;
+    for (const [k, v] of this.records) if (v.inserted && k.startsWith(prefix) && match(v.record as T)) return v.record as T;
     return undefined;
   }
+}
+
+/** Notes a locked row in the transaction's memo (its updates may then wait); answers the row. */
+function lockedIn<T>(memo: TxWrites | undefined, t: Table<T>, record: T | undefined): T | undefined {
+  if (memo && record) memo.locked(t, record);
+  return record;
 }
 
 function repos(q: Queryable, hints: EndpointHints): StoreTx {

@@ -76,9 +76,12 @@ describe('GroupCommit', () => {
 for (const { kind, skip } of await stores()) {
   describe(`deferred writes [${kind}]`, { skip }, () => {
     let db: Db;
+    /** The first words of each statement the engine was sent. */
+    let engine: string[] = [];
     const schema = `t_${randomToken(10).toLowerCase()}`;
     before(async () => {
-      db = kind === 'pglite' ? await openPglite(undefined) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema });
+      const onStatement = (sql: string) => engine.push(sql.split(' ').slice(0, 3).join(' '));
+      db = kind === 'pglite' ? await openPglite(undefined, 'a test', { onStatement }) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema, onStatement });
       await db.query('CREATE TABLE deferred_rows (seq bigint GENERATED ALWAYS AS IDENTITY, id text PRIMARY KEY, tx integer NOT NULL, n integer NOT NULL)');
     });
     after(async () => {
@@ -170,6 +173,42 @@ for (const { kind, skip } of await stores()) {
       assert.equal(open.before?.id, attempt.id);
       assert.equal(open.after, undefined, 'a succeeded attempt is not open');
       assert.equal((await store.attempts.get(attempt.id))?.status, 'succeeded');
+    });
+
+    test('the store: updates of rows a transaction locked wait and go out with its other writes; the last update of a row wins; a read in between sees them', async () => {
+      const pi = samplePaymentIntent('pi_deferred3');
+      const attempt = sampleAttempt('pa_deferred3', pi.id);
+      await sqlStore(db).tx(async (s) => {
+        await s.paymentIntents.insert(pi);
+        await s.attempts.insert(attempt);
+      });
+      const store = sqlStore(db);
+      engine = [];
+      const scope = { account_id: 'acct_deferred', livemode: false };
+      const seenBetween = await store.tx(async (s) => {
+        const locked = (await s.paymentIntents.lockById(pi.id))!;
+        const a = (await s.attempts.lock(attempt.id))!;
+        await s.attempts.update({ ...a, status: 'redirected' });
+        await s.attempts.update({ ...a, status: 'processing' });
+        await s.paymentIntents.update({ ...locked, status: 'requires_action' });
+        const between = (await s.paymentIntents.get(scope, pi.id))!.status; // sends the two waiting updates first
+        await s.paymentIntents.update({ ...locked, status: 'processing', description: 'last' });
+        return between;
+      });
+      assert.equal(seenBetween, 'requires_action');
+      assert.deepEqual(engine, ['BEGIN', 'SELECT * FROM', 'SELECT * FROM', 'WITH w0 AS', 'SELECT * FROM', 'UPDATE payment_intents SET', 'COMMIT'],
+        'two locks, the waiting updates as one statement before the read (the attempt\'s second replacing its first), the read, the last update at the commit');
+      const after = await sqlStore(db).paymentIntents.get(scope, pi.id);
+      assert.equal(after?.status, 'processing');
+      assert.equal(after?.description, 'last');
+      assert.equal((await sqlStore(db).attempts.get(attempt.id))?.status, 'processing');
+
+      await assert.rejects(store.tx(async (s) => {
+        const locked = (await s.paymentIntents.lockById(pi.id))!;
+        await s.paymentIntents.update({ ...locked, status: 'canceled' });
+        throw new Error('changed my mind');
+      }), /changed my mind/);
+      assert.equal((await sqlStore(db).paymentIntents.get(scope, pi.id))?.status, 'processing', 'a throw leaves the locked row as it was');
     });
   });
 }

@@ -20,16 +20,17 @@ import { recordReversal } from './reverse.js';
 export const OPEN_ATTEMPT: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
 const OPEN = OPEN_ATTEMPT;
 
+/** `paymentIntentId`, when the caller knows it, saves reading the attempt before locking. */
 export async function applyPaymentOutcome(
-  deps: CoreDeps, ctx: RequestContext, attemptId: string, outcome: PaymentOutcome,
+  deps: CoreDeps, ctx: RequestContext, attemptId: string, outcome: PaymentOutcome, paymentIntentId?: string,
 ): Promise<Result<PaymentIntentRecord>> {
   return inTx(deps.store, async (s) => {
-    const peek = await s.attempts.get(attemptId);
-    if (!peek) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
+    const piId = paymentIntentId ?? (await s.attempts.get(attemptId))?.payment_intent_id;
+    if (!piId) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
     // Lock order everywhere: PaymentIntent, then attempt.
-    const pi = await s.paymentIntents.lockById(peek.payment_intent_id);
+    const pi = await s.paymentIntents.lockById(piId);
     const attempt = await s.attempts.lock(attemptId);
-    if (!pi || !attempt) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
+    if (!pi || !attempt || attempt.payment_intent_id !== pi.id) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
     return ok(await applyLocked(s, deps, ctx, pi, attempt, outcome));
   });
 }

@@ -56,7 +56,7 @@ async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promi
   const outcome = claimed.status === 'pending'
     ? await connector.pay(payRequestFor(deps, claimed))
     : await connector.inquiryPayment(claimed.id);
-  if (outcome.status !== 'unknown') await applyPaymentOutcome(deps, ctx, claimed.id, outcome);
+  if (outcome.status !== 'unknown') await applyPaymentOutcome(deps, ctx, claimed.id, outcome, claimed.payment_intent_id);
 
   await deps.store.tx(async (s) => {
     const cur = await s.attempts.lock(claimed.id);

@@ -16,5 +16,5 @@ export async function syncAttempt(deps: CoreDeps, attemptId: string): Promise<Re
   if (!['redirected', 'processing'].includes(attempt.status) || !connector) return ok(pi);
   const outcome = await connector.inquiryPayment(attempt.id);
   if (outcome.status === 'unknown') return ok(pi);
-  return applyPaymentOutcome(deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), attempt.id, outcome);
+  return applyPaymentOutcome(deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), attempt.id, outcome, pi.id);
 }
