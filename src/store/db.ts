@@ -208,6 +208,14 @@ export interface PgliteOptions {
   onStatement?: (sql: string) => void;
 }
 
+/**
+ * PGlite's shared buffers live in its WebAssembly memory, which grows and never shrinks: at
+ * PostgreSQL's default of 128 MB a process idles at about 300 MB, at 32 MB at about 175 MB, with
+ * the same insert speed (measured: 40,000 PaymentIntent inserts, 364 and 373 µs each). Pages
+ * beyond them are read through the operating system's file cache.
+ */
+const PGLITE_CONF = ['shared_buffers=32MB'];
+
 /** `as` names this process in the data folder's lock, for another process's refusal (data-lock.ts). */
 export async function openPglite(dataDir: string | undefined, as = 'a process', opts: PgliteOptions = {}): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -220,7 +228,7 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
       const childPid = await initPgliteFolder(dataDir);
       opts.onInitdb?.(childPid);
     }
-    pg = new PGlite(dataDir, { parsers: { [INT8_OID]: toSafeNumber } });
+    pg = new PGlite(dataDir, { parsers: { [INT8_OID]: toSafeNumber }, postgresqlconf: PGLITE_CONF });
     await pg.waitReady;
   } catch (err) {
     unlock();
