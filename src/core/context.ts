@@ -1,7 +1,7 @@
 /** What every core operation is given: who is asking, and the ports it may use. */
 import type { Clock } from './clock.js';
 import type { PaymentConnector } from './connector.js';
-import type { Scope, StoreTx, Store } from './store.js';
+import type { IdempotencyClaim, Scope, StoreTx, Store } from './store.js';
 import { API_VERSION } from './model.js';
 import { newId } from './ids.js';
 import type { EventType } from './events.js';
@@ -13,6 +13,12 @@ export interface RequestContext {
   /** The API request that caused the change; null for changes from upstream or background work. */
   request_id: string | null;
   idempotency_key: string | null;
+  /**
+   * The request's claim on its Idempotency-Key, for an operation to make in its first transaction
+   * (s.idempotencyKeys.claim): it commits with the object or not at all (api/v1/plugin.ts's
+   * claimingInTx). Absent when the key was claimed before the operation, or there is none.
+   */
+  idempotency_claim?: IdempotencyClaim;
   /** Who acts: the hosted checkout page may confirm and cancel its own PaymentIntents; the API may not. */
   actor?: 'checkout';
   /** Set when the request came through the Trust Payments door: what core keeps of it (core/settlement/). */

@@ -254,7 +254,36 @@ export interface StoreTx {
   lineItems: LineItemRepo;
   /** The Trust Payments front door's transactions, sites and URL notifications (core/settlement/). */
   tp: TpRepo;
+  idempotencyKeys: IdempotencyKeyRepo;
 }
+
+/**
+ * An API request's claim on its Idempotency-Key (api/v1/plugin.ts; store/idempotency.ts keeps
+ * the rest of the keys' life). `owner` is the process (presence.ts), `at` when it was claimed.
+ */
+export interface IdempotencyClaim {
+  account_id: string;
+  livemode: boolean;
+  key: string;
+  request_hash: string;
+  method: string;
+  path: string;
+  request_id: string;
+  owner: string;
+  at: number;
+}
+
+export interface IdempotencyKeyRepo {
+  /**
+   * Claims the key in this transaction, so that it is committed with the operation's first
+   * changes or not at all. A key already claimed or used fails the transaction's commit with
+   * {@link StoreConflict} of {@link IDEMPOTENCY_KEY_TAKEN}.
+   */
+  claim(c: IdempotencyClaim): Promise<void>;
+}
+
+/** The constraint a claim of a key already there breaks. */
+export const IDEMPOTENCY_KEY_TAKEN = 'idempotency_keys_pkey';
 
 /** Thrown by a transaction that hit a uniqueness rule (a concurrent twin got there first). */
 export class StoreConflict extends Error {

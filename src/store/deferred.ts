@@ -17,7 +17,8 @@ export class SqlValue {
 
 export type Deferred =
   | { kind: 'sql'; sql: string; params: readonly unknown[] }
-  | { kind: 'insert'; table: string; columns: readonly string[]; values: unknown[] };
+  /** `conflict`: what follows the VALUES (an ON CONFLICT clause); inserts merge only with the same one. */
+  | { kind: 'insert'; table: string; columns: readonly string[]; values: unknown[]; conflict?: string };
 
 export interface Statement {
   sql: string;
@@ -34,18 +35,18 @@ function renumber(sql: string, offset: number): string {
  * in the outer SELECT from left to right so the parts run in that order.
  */
 export function combineWrites(writes: readonly Deferred[]): Statement {
-  const parts: ({ kind: 'sql'; sql: string; params: readonly unknown[] } | { kind: 'insert'; table: string; columns: readonly string[]; rows: (readonly unknown[])[] })[] = [];
+  const parts: ({ kind: 'sql'; sql: string; params: readonly unknown[] } | { kind: 'insert'; table: string; columns: readonly string[]; conflict?: string; rows: (readonly unknown[])[] })[] = [];
   const inserts = new Map<string, { rows: (readonly unknown[])[] }>();
   for (const w of writes) {
     if (w.kind === 'sql') {
       parts.push(w);
       continue;
     }
-    const k = `${w.table}(${w.columns.join(',')})`;
+    const k = `${w.table}(${w.columns.join(',')})${w.conflict ?? ''}`;
     const found = inserts.get(k);
     if (found) found.rows.push(w.values);
     else {
-      const part = { kind: 'insert' as const, table: w.table, columns: w.columns, rows: [w.values] };
+      const part = { kind: 'insert' as const, table: w.table, columns: w.columns, conflict: w.conflict, rows: [w.values] };
       inserts.set(k, part);
       parts.push(part);
     }
@@ -67,7 +68,7 @@ export function combineWrites(writes: readonly Deferred[]): Statement {
       return sql;
     }
     const rows = p.rows.map((r) => `(${r.map(value).join(', ')})`);
-    return `INSERT INTO ${p.table} (${p.columns.join(', ')}) VALUES ${rows.join(', ')}`;
+    return `INSERT INTO ${p.table} (${p.columns.join(', ')}) VALUES ${rows.join(', ')}${p.conflict ? ` ${p.conflict}` : ''}`;
   });
   if (sqls.length === 1) return { sql: sqls[0]!, params };
   const ctes = sqls.map((sql, i) => `w${i} AS (${sql} RETURNING 1)`);

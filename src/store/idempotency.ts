@@ -6,8 +6,14 @@
  * A claim names the process that holds it (presence.ts). A live request keeps its key however long
  * it runs; a claim whose process died is taken over by the first retry, which then resumes the
  * work from the objects the dead request left (they carry the key: see core's create operations).
+ *
+ * Some operations claim the key in their own first transaction instead ({@link claimWrite}: the
+ * claim commits with the object, one statement less); a key already there then fails that
+ * transaction, and the request takes the usual path ({@link claimKey}).
  */
-import type { Queryable } from './db.js';
+import type { IdempotencyClaim } from '../core/store.js';
+import type { Db, Queryable } from './db.js';
+import type { Deferred } from './deferred.js';
 import type { Presence } from './presence.js';
 import { Batcher } from './batch.js';
 
@@ -18,6 +24,7 @@ export interface IdempotencyRow {
   state: 'in_progress' | 'done';
   locked_at: number;
   owner: string | null;
+  request_id: string | null;
   response_status: number | null;
   response_body: string | null;
 }
@@ -41,7 +48,7 @@ export async function claimKey(
   const inserted = await claimRow(q, s, req, now, presence.id);
   if (inserted.length === 1) return { claimed: true };
   const rows = await q.query<IdempotencyRow & Record<string, unknown>>(
-    'SELECT request_hash, method, path, state, locked_at, owner, response_status, response_body FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3',
+    'SELECT request_hash, method, path, state, locked_at, owner, request_id, response_status, response_body FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3',
     [s.account_id, s.livemode, s.key],
   );
   const row = rows[0];
@@ -58,6 +65,29 @@ export async function claimKey(
   return { claimed: false, row };
 }
 
+const CLAIM_COLUMNS = ['account_id', 'livemode', 'key', 'request_hash', 'method', 'path', 'state', 'locked_at', 'created', 'request_id', 'owner'];
+const claimValues = (c: IdempotencyClaim) => [c.account_id, c.livemode, c.key, c.request_hash, c.method, c.path, 'in_progress', c.at, c.at, c.request_id, c.owner];
+
+/** The claim as a write of the operation's transaction (IdempotencyKeyRepo.claim): no ON CONFLICT, so a key already there fails it. */
+export function claimWrite(c: IdempotencyClaim): Deferred {
+  return { kind: 'insert', table: 'idempotency_keys', columns: CLAIM_COLUMNS, values: claimValues(c) };
+}
+
+/**
+ * The saved answer. An upsert: the claim may not have been committed (the operation refused
+ * before its transaction), and then the answer is saved as a done key; a key some other request
+ * holds now is left alone.
+ */
+function completionWrite(c: IdempotencyClaim, status: number, body: string): Deferred {
+  const values = claimValues(c);
+  values[6] = 'done';
+  return {
+    kind: 'insert', table: 'idempotency_keys', columns: [...CLAIM_COLUMNS, 'response_status', 'response_body'], values: [...values, status, body],
+    conflict: `ON CONFLICT (account_id, livemode, key) DO UPDATE SET state = 'done', response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body
+      WHERE idempotency_keys.request_id = EXCLUDED.request_id`,
+  };
+}
+
 function claimRow(q: Queryable, s: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string }, now: number, owner: string) {
   return q.query(
     `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id, owner)
@@ -71,76 +101,61 @@ async function abandoned(row: IdempotencyRow, now: number, staleMs: number, pres
   return row.owner !== presence.id && !(await presence.alive(row.owner));
 }
 
-interface ClaimRequest {
-  scope: IdempotencyScope;
-  req: { hash: string; method: string; path: string; requestId: string };
-  now: number;
-}
-
 /**
- * Claims and saved answers of concurrent requests, a statement for many ({@link Batcher}): every
- * request with an Idempotency-Key pays for both, so under load they share the round trips. A claim
- * that does not go through at once (the key is held or done) takes {@link claimKey}'s path.
+ * Claims of concurrent requests, a statement for many ({@link Batcher}): every request with an
+ * Idempotency-Key pays for one, so under load they share the round trips. A claim that does not go
+ * through at once (the key is held or done) takes {@link claimKey}'s path. Saved answers are
+ * writes that wait for the store's next shared statement (db.ts's group commit), so they travel
+ * with other requests' creates.
  */
 export class IdempotencyKeys {
-  private readonly claims: Batcher<ClaimRequest, boolean>;
-  private readonly completions: Batcher<{ scope: IdempotencyScope; status: number; body: string }, void>;
+  private readonly claims: Batcher<IdempotencyClaim, boolean>;
 
-  constructor(private readonly q: Queryable, private readonly presence: Presence, private readonly staleMs: number) {
+  constructor(private readonly db: Db, private readonly presence: Presence, private readonly staleMs: number) {
     this.claims = new Batcher(async (items) => {
       // One row per key: a twin in the same batch is not inserted, and learns its fate below.
       const first = new Map<string, number>();
       items.forEach((it, i) => {
-        const k = keyOf(it.scope);
+        const k = keyOf(it);
         if (!first.has(k)) first.set(k, i);
       });
       const rows = [...first.values()].map((i) => items[i]!);
       // Alone, the plain statement: unnest() costs PGlite more to plan than it saves for one row.
       if (items.length === 1) {
-        const [it] = items as [ClaimRequest];
-        return [(await claimRow(q, it.scope, it.req, it.now, presence.id)).length === 1];
+        const [c] = items as [IdempotencyClaim];
+        return [(await claimRow(db, c, { hash: c.request_hash, method: c.method, path: c.path, requestId: c.request_id }, c.at, c.owner)).length === 1];
       }
-      const inserted = await q.query<{ account_id: string; livemode: boolean; key: string }>(
+      const inserted = await db.query<{ account_id: string; livemode: boolean; key: string }>(
         `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id, owner)
-         SELECT a, l, k, h, m, p, 'in_progress', t, t, r, $9
-           FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[]) AS v(a, l, k, h, m, p, t, r)
+         SELECT a, l, k, h, m, p, 'in_progress', t, t, r, o
+           FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[]) AS v(a, l, k, h, m, p, t, r, o)
          ON CONFLICT DO NOTHING RETURNING account_id, livemode, key`,
-        [rows.map((r) => r.scope.account_id), rows.map((r) => r.scope.livemode), rows.map((r) => r.scope.key), rows.map((r) => r.req.hash),
-          rows.map((r) => r.req.method), rows.map((r) => r.req.path), rows.map((r) => r.now), rows.map((r) => r.req.requestId), presence.id],
+        [rows.map((r) => r.account_id), rows.map((r) => r.livemode), rows.map((r) => r.key), rows.map((r) => r.request_hash),
+          rows.map((r) => r.method), rows.map((r) => r.path), rows.map((r) => r.at), rows.map((r) => r.request_id), rows.map((r) => r.owner)],
       );
       const won = new Set(inserted.map((r) => keyOf(r)));
-      return items.map((it, i) => first.get(keyOf(it.scope)) === i && won.has(keyOf(it.scope)));
-    });
-    this.completions = new Batcher<{ scope: IdempotencyScope; status: number; body: string }, void>(async (items) => {
-      // The last answer for a key wins (one request holds a claim; a twin here would be a bug).
-      const byKey = new Map(items.map((it) => [keyOf(it.scope), it]));
-      const rows = [...byKey.values()];
-      if (rows.length === 1) {
-        await completeKey(q, rows[0]!.scope, rows[0]!.status, rows[0]!.body);
-        return items.map(() => undefined);
-      }
-      await q.query(
-        `UPDATE idempotency_keys k SET state = 'done', response_status = v.s, response_body = v.b
-           FROM unnest($1::text[], $2::bool[], $3::text[], $4::int[], $5::text[]) AS v(a, l, key, s, b)
-          WHERE k.account_id = v.a AND k.livemode = v.l AND k.key = v.key`,
-        [rows.map((r) => r.scope.account_id), rows.map((r) => r.scope.livemode), rows.map((r) => r.scope.key), rows.map((r) => r.status), rows.map((r) => r.body)],
-      );
-      return items.map(() => undefined);
+      return items.map((it, i) => first.get(keyOf(it)) === i && won.has(keyOf(it)));
     });
   }
 
-  async claim(scope: IdempotencyScope, req: ClaimRequest['req'], now: number): Promise<Claim> {
-    if (await this.claims.add({ scope, req, now })) return { claimed: true };
-    return claimKey(this.q, scope, req, now, this.staleMs, this.presence);
+  /** What this process claims for a request. */
+  claimFor(scope: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string }, now: number): IdempotencyClaim {
+    return { ...scope, request_hash: req.hash, method: req.method, path: req.path, request_id: req.requestId, owner: this.presence.id, at: now };
+  }
+
+  async claim(c: IdempotencyClaim): Promise<Claim> {
+    if (await this.claims.add(c)) return { claimed: true };
+    return claimKey(this.db, c, { hash: c.request_hash, method: c.method, path: c.path, requestId: c.request_id }, c.at, this.staleMs, this.presence);
   }
 
   /** Saves the answer; resolves once it is committed (the answer is sent after). */
-  complete(scope: IdempotencyScope, status: number, body: string): Promise<void> {
-    return this.completions.add({ scope, status, body });
+  complete(c: IdempotencyClaim, status: number, body: string): Promise<void> {
+    return this.db.tx(async (q) => q.defer(completionWrite(c, status, body)));
   }
 
-  release(scope: IdempotencyScope): Promise<void> {
-    return releaseKey(this.q, scope);
+  /** Forgets this request's claim. */
+  release(c: IdempotencyClaim): Promise<void> {
+    return releaseKey(this.db, c, c.request_id);
   }
 }
 
@@ -148,16 +163,15 @@ function keyOf(s: { account_id: string; livemode: boolean; key: string }): strin
   return `${s.account_id}\u0000${s.livemode}\u0000${s.key}`;
 }
 
-export async function completeKey(q: Queryable, s: IdempotencyScope, status: number, body: string): Promise<void> {
+/**
+ * Forgets a request's claim: the request never started executing (bad parameters) or may safely
+ * run again. Only that request's: another may hold the key by now.
+ */
+export async function releaseKey(q: Queryable, s: IdempotencyScope, requestId: string): Promise<void> {
   await q.query(
-    `UPDATE idempotency_keys SET state = 'done', response_status = $4, response_body = $5 WHERE account_id = $1 AND livemode = $2 AND key = $3`,
-    [s.account_id, s.livemode, s.key, status, body],
+    `DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND request_id = $4`,
+    [s.account_id, s.livemode, s.key, requestId],
   );
-}
-
-/** Forgets a claim: the request never started executing (bad parameters) or may safely run again. */
-export async function releaseKey(q: Queryable, s: IdempotencyScope): Promise<void> {
-  await q.query(`DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress'`, [s.account_id, s.livemode, s.key]);
 }
 
 export async function pruneKeys(q: Queryable, olderThan: number): Promise<number> {

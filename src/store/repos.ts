@@ -1,4 +1,5 @@
 /** SQL behind core's storage port ({@link StoreTx}); the same statements on PGlite and PostgreSQL. */
+import { claimWrite } from './idempotency.js';
 import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row, type TxQueryable } from './db.js';
 import { SqlValue, type Deferred } from './deferred.js';
 import type {
@@ -650,6 +651,7 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
     checkoutSessions: checkoutSessionRepo(q),
     lineItems: lineItemRepo(q),
     tp: tpRepo(q),
+    idempotencyKeys: { claim: (c) => deferOrRun(q, claimWrite(c)) },
   };
 }
 

@@ -91,6 +91,47 @@ for (const { kind, skip } of await stores()) {
       assert.equal(attempts[0]!.n, 1);
     });
 
+    // POST /v1/payment_intents claims its key in the create's own transaction (plugin.ts's
+    // claimingInTx): the tests below hold it to what a claim made first guarantees.
+
+    test('a key first used elsewhere is refused by create, and nothing is created', async () => {
+      const cancel = await g.api('POST', '/v1/payment_intents/pi_none/cancel', {}, { idempotencyKey: 'elsewhere-1' });
+      assert.equal(cancel.status, 404);
+      const before = await countPIs(g);
+      const create = await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'CNY' }, { idempotencyKey: 'elsewhere-1' });
+      assert.equal(create.status, 400);
+      assert.equal(create.body.error.type, 'idempotency_error');
+      assert.equal(await countPIs(g), before);
+    });
+
+    test('a create core refuses before writing anything is saved all the same: the retry replays the refusal', async () => {
+      const before = await countPIs(g);
+      const refused = await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'ZZZ' }, { idempotencyKey: 'refused-1' });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.doesNotMatch(refused.body.error.code, /^parameter_/, 'a refusal decided by core, not a bad parameter');
+      const replay = await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'ZZZ' }, { idempotencyKey: 'refused-1' });
+      assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(replay.body, refused.body);
+      assert.equal(await countPIs(g), before);
+    });
+
+    test('twenty racing creates, one key, two bodies: one PaymentIntent; the rest replay it, wait (409) or are told the body differs', async () => {
+      for (let round = 0; round < 5; round++) {
+        const key = `race-mixed-${round}`;
+        const before = await countPIs(g);
+        const results = await Promise.all(Array.from({ length: 20 }, (_v, i) => g.api('POST', '/v1/payment_intents', { amount: 42 + (i % 2), currency: 'HKD' }, { idempotencyKey: key })));
+        const ok = results.filter((r) => r.status === 200);
+        assert.equal(new Set(ok.map((r) => r.body.id)).size, 1, results.map((r) => r.status).join());
+        assert.ok(results.every((r) => r.status === 200 || r.status === 409 || (r.status === 400 && r.body.error.type === 'idempotency_error')), results.map((r) => r.status).join());
+        assert.equal(await countPIs(g), before + 1);
+        const amounts = new Set(ok.map((r) => r.body.amount));
+        assert.equal(amounts.size, 1, 'every 200 is the one PaymentIntent, created with one of the bodies');
+        const [row] = await g.gateway.db.query<{ state: string; n: number }>(
+          `SELECT k.state, (SELECT count(*)::int FROM payment_intents WHERE idempotency_key = $1) AS n FROM idempotency_keys k WHERE k.key = $1`, [key]);
+        assert.deepEqual(row, { state: 'done', n: 1 });
+      }
+    });
+
     test('keys longer than 255 characters are refused', async () => {
       const res = await g.api('POST', '/v1/payment_intents', { amount: 1, currency: 'CNY' }, { idempotencyKey: 'k'.repeat(256) });
       assert.equal(res.status, 400);

@@ -10,7 +10,8 @@ import type { CoreError, Result } from '../../core/errors.js';
 import type { Db } from '../../store/db.js';
 import { ApiKeyCache, displayKey, type ApiKeyRow } from '../../store/accounts.js';
 import { rateCounterFor } from '../../store/rate-limits.js';
-import { IdempotencyKeys, type IdempotencyScope } from '../../store/idempotency.js';
+import { IdempotencyKeys, type Claim, type IdempotencyRow, type IdempotencyScope } from '../../store/idempotency.js';
+import { IDEMPOTENCY_KEY_TAKEN, StoreConflict, type IdempotencyClaim } from '../../core/store.js';
 import type { Presence } from '../../store/presence.js';
 import { dialectOfHeaders, inDialect } from './dialect.js';
 import { docUrl } from './error-codes.js';
@@ -32,13 +33,17 @@ declare module 'fastify' {
   interface FastifyRequest {
     apiKey?: ApiKeyRow;
     /** Set while this request holds an Idempotency-Key claim. */
-    idem?: IdempotencyScope;
+    idem?: IdempotencyClaim;
+    /** Set on routes that claim the key in their operation's own transaction ({@link claimingInTx}). */
+    idemLate?: { claim: IdempotencyClaim; classic: () => Promise<Claim> };
     /** The request never started executing (bad parameters): forget its claim instead of saving it. */
     idemRelease?: boolean;
   }
   interface FastifyContextConfig {
     /** Routes a publishable key may call (they check the client_secret themselves). */
     publishable?: boolean;
+    /** Routes whose operation claims the Idempotency-Key in its first transaction ({@link claimingInTx}). */
+    claimInTx?: boolean;
   }
 }
 
@@ -56,6 +61,50 @@ export interface V1Options {
 export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
   if (e.headers) reply.headers(e.headers);
   return reply.code(e.status).send(e.body);
+}
+
+/** The answer to a request whose Idempotency-Key another request holds or has used. */
+function answerFromKey(reply: FastifyReply, claim: IdempotencyClaim, row: IdempotencyRow): FastifyReply {
+  if (row.request_hash !== claim.request_hash) return sendError(reply, apiErrors.idempotencyMismatch(claim.key));
+  if (row.state === 'in_progress') return sendError(reply, apiErrors.idempotencyInProgress());
+  reply.header('Idempotent-Replayed', 'true').header('Content-Type', 'application/json; charset=utf-8');
+  return reply.code(row.response_status ?? 200).send(row.response_body ?? '{}');
+}
+
+/**
+ * Runs an operation that claims the request's Idempotency-Key in its own first transaction
+ * (routes with `config.claimInTx`; core gets the claim as `ctx.idempotency_claim`): for a new key,
+ * the claim commits with the object, a statement less than claiming first. When the key is
+ * already there, that transaction fails and nothing was done, or the operation refused before
+ * reaching it; either way the request then takes the usual path: a key taken over from a dead
+ * process runs the operation again (which resumes its object), any other key held or used by
+ * another request answers. Answers undefined when it has answered.
+ */
+export async function claimingInTx<T extends Result<unknown>>(
+  req: FastifyRequest, reply: FastifyReply, run: (claim: IdempotencyClaim | undefined) => Promise<T>,
+): Promise<T | undefined> {
+  const late = req.idemLate;
+  if (!late) return run(undefined);
+  req.idemLate = undefined;
+  // Held from here: the answer is saved (or the claim released) as for a claim made first.
+  req.idem = late.claim;
+  let result: T | undefined;
+  try {
+    result = await run(late.claim);
+    // A success committed the claim with the object.
+    if (result.ok) return result;
+  } catch (err) {
+    if (!(err instanceof StoreConflict && err.constraint === IDEMPOTENCY_KEY_TAKEN)) throw err;
+  }
+  const claimed = await late.classic();
+  // Claimed now (the refusal came before any transaction), or this request's own claim.
+  if (result && (claimed.claimed || claimed.row.request_id === late.claim.request_id)) return result;
+  if (!claimed.claimed) {
+    req.idem = undefined;
+    answerFromKey(reply, late.claim, claimed.row);
+    return undefined;
+  }
+  return run(undefined);
 }
 
 /** Sends a core error in Stripe's shape; a parameter error also releases the idempotency claim. */
@@ -190,16 +239,18 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       const scope: IdempotencyScope = { account_id: key.account_id, livemode: key.livemode, key: idemKey };
       const path = req.url.split('?')[0]!;
       const hash = createHash('sha256').update(JSON.stringify([req.method, path, canonical(req.body ?? {})])).digest('hex');
-      const claim = await idempotency.claim(scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now());
-      if (claim.claimed) {
-        req.idem = scope;
+      const claim = idempotency.claimFor(scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now());
+      if (req.routeOptions.config.claimInTx) {
+        req.idemLate = { claim, classic: () => idempotency.claim(claim) };
+        return;
+      }
+      const claimed = await idempotency.claim(claim);
+      if (claimed.claimed) {
+        req.idem = claim;
         opts.core.crashPoint('after_idempotency_claim');
         return;
       }
-      if (claim.row.request_hash !== hash) return sendError(reply, apiErrors.idempotencyMismatch(idemKey));
-      if (claim.row.state === 'in_progress') return sendError(reply, apiErrors.idempotencyInProgress());
-      reply.header('Idempotent-Replayed', 'true').header('Content-Type', 'application/json; charset=utf-8');
-      return reply.code(claim.row.response_status ?? 200).send(claim.row.response_body ?? '{}');
+      return answerFromKey(reply, claim, claimed.row);
     });
 
     app.addHook('preSerialization', async (req, reply, payload) => {
@@ -219,14 +270,14 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
     });
 
     app.addHook('onSend', async (req, reply, payload) => {
-      const scope = req.idem;
-      if (!scope) return payload;
+      const claim = req.idem;
+      if (!claim) return payload;
       req.idem = undefined;
       // Saved: results of executed requests (2xx, and 4xx decided by core). Forgotten: bad
       // parameters (never executed) and 5xx (our operations are safe to run again).
       opts.core.crashPoint('before_idempotency_complete');
-      if (req.idemRelease || reply.statusCode >= 500) await idempotency.release(scope);
-      else await idempotency.complete(scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+      if (req.idemRelease || reply.statusCode >= 500) await idempotency.release(claim);
+      else await idempotency.complete(claim, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
       return payload;
     });
 

@@ -14,6 +14,8 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
   if (params.confirm && !connector) return fail(noConnector(ctx));
 
   const create = (resume: boolean) => inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
+    // The key's claim commits with the PaymentIntent; a key already claimed fails this commit.
+    if (ctx.idempotency_claim) await s.idempotencyKeys.claim(ctx.idempotency_claim);
     if (resume && ctx.idempotency_key) {
       // A retry after a crash between commit and response: the PaymentIntent already exists.
       const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
@@ -37,6 +39,7 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
     created = await create(true);
   }
   if (!created.ok) return created;
+  if (ctx.idempotency_claim) deps.crashPoint('after_idempotency_claim');
   deps.crashPoint('after_object_committed');
   const { pi, prepared } = created.value;
   if (!params.confirm) return ok(pi);

@@ -13,7 +13,7 @@ import * as P from '../params.js';
 import { paymentIntentClientView, renderPaymentIntent } from '../expand.js';
 import { invalid } from '../../../core/errors.js';
 import { apiErrors, fromCoreError } from '../errors.js';
-import { parseParams, scopeOf, sendError, sendFailure, sendResult } from '../plugin.js';
+import { claimingInTx, parseParams, scopeOf, sendError, sendFailure, sendResult } from '../plugin.js';
 import { listBody } from './list.js';
 
 export function requestContext(req: FastifyRequest): RequestContext {
@@ -39,11 +39,12 @@ export function paymentIntentRoutes(core: CoreDeps) {
       return sendResult(reply, result, (pi) => renderPaymentIntent(store, scope, pi, expand));
     }
 
-    app.post('/payment_intents', async (req, reply) => {
+    app.post('/payment_intents', { config: { claimInTx: true } }, async (req, reply) => {
       const parsed = parseParams(reply, P.createPaymentIntent, req.body, 'payment_intent');
       if (!parsed) return reply;
       const { params: p, expand } = parsed;
-      return respond(req, reply, await createPaymentIntent(core, requestContext(req), p), expand);
+      const result = await claimingInTx(req, reply, (claim) => createPaymentIntent(core, { ...requestContext(req), idempotency_claim: claim }, p));
+      return result ? respond(req, reply, result, expand) : reply;
     });
 
     app.get('/payment_intents', async (req, reply) => {
