@@ -11,7 +11,7 @@ export class Batcher<I, O> {
   /** `run` gets the waiting items in arrival order and answers one output per item, in that order. */
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly opts: { maxBatch?: number; concurrency?: number } = {},
+    private readonly opts: { maxBatch?: number; concurrency?: number; gather?: boolean } = {},
   ) {}
 
   add(item: I): Promise<O> {
@@ -21,7 +21,24 @@ export class Batcher<I, O> {
     });
   }
 
+  private gathering = false;
+
   private pump(): void {
+    const concurrency = this.opts.concurrency ?? 1;
+    if (this.opts.gather && this.running < concurrency && this.queue.length > 0 && !this.gathering) {
+      // A synchronous engine (PGlite) keeps the event loop while a statement runs, so nobody can
+      // join the queue meanwhile: let the requests that arrived be read first.
+      this.gathering = true;
+      setImmediate(() => {
+        this.gathering = false;
+        this.send();
+      });
+      return;
+    }
+    if (!this.gathering) this.send();
+  }
+
+  private send(): void {
     const concurrency = this.opts.concurrency ?? 1;
     while (this.running < concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.maxBatch ?? 500);

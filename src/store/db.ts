@@ -241,7 +241,7 @@ export async function openPglite(dataDir: string | undefined, as = 'a process', 
     return guarded(params, () => statements.query(sql, params) as Promise<T[]>);
   };
   // One connection: one shared statement at a time.
-  const group = new GroupCommit((w: Statement) => run(w.sql, w.params), 1);
+  const group = new GroupCommit((w: Statement) => run(w.sql, w.params), 1, true);
   return {
     kind: 'pglite',
     query: (sql, params) => run(sql, params),

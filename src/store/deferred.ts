@@ -83,7 +83,7 @@ export function combineWrites(writes: readonly Deferred[]): Statement {
 export class GroupCommit {
   private readonly batcher: Batcher<readonly Deferred[], { error?: unknown }>;
 
-  constructor(run: (s: Statement) => Promise<unknown>, concurrency: number) {
+  constructor(run: (s: Statement) => Promise<unknown>, concurrency: number, gather = false) {
     this.batcher = new Batcher(async (txs) => {
       if (txs.length > 1) {
         try {
@@ -94,7 +94,7 @@ export class GroupCommit {
         }
       }
       return Promise.all(txs.map((w) => run(combineWrites(w)).then(() => ({}), (error: unknown) => ({ error }))));
-    }, { concurrency, maxBatch: 64 });
+    }, { concurrency, maxBatch: 64, gather });
   }
 
   async commit(writes: readonly Deferred[]): Promise<void> {

@@ -63,6 +63,18 @@ describe('GroupCommit', () => {
     assert.equal(r.sent[1]!.params.length, 19 * 3);
   });
 
+  test('gathering (PGlite, which holds the event loop while a statement runs): transactions that finish in the same turn share even the first statement', async () => {
+    const alone = runner();
+    const g1 = new GroupCommit(alone.run, 1);
+    await Promise.all(Array.from({ length: 10 }, (_v, i) => g1.commit([insert('a', [`r${i}`, i, 0])])));
+    assert.equal(alone.sent.length, 2, 'without gathering the first goes alone');
+    const gathered = runner();
+    const g2 = new GroupCommit(gathered.run, 1, true);
+    await Promise.all(Array.from({ length: 10 }, (_v, i) => g2.commit([insert('a', [`r${i}`, i, 0])])));
+    assert.equal(gathered.sent.length, 1, 'all ten in one statement');
+    assert.equal(gathered.most(), 1);
+  });
+
   test('when the shared statement fails, each runs alone: only the culprit fails', async () => {
     const r = runner((s) => s.params.includes('bad'));
     const group = new GroupCommit(r.run, 1);
