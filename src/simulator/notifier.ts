@@ -4,6 +4,7 @@
  * (`FOR UPDATE SKIP LOCKED`), so any number of processes may run a worker over one PostgreSQL.
  */
 import { signatureHeader, signMessageAsync } from '../connectors/antom/signing.js';
+import { deadline } from '../connectors/antom/deadline.js';
 import { createContext, type SimContext, type SimulatorOptions } from './context.js';
 import { takeFault } from './faults.js';
 import { expireDuePayments } from './payments.js';
@@ -36,6 +37,7 @@ async function send(ctx: SimContext, n: NotificationRow): Promise<AttemptResult>
   const signature = await signMessageAsync({ method: 'POST', path: url.pathname + url.search, clientId: n.client_id, time, body: n.body }, ctx.antomKey);
   let res: Response;
   let text: string;
+  const limit = deadline(ATTEMPT_TIMEOUT_MS);
   try {
     res = await fetch(url, {
       method: 'POST',
@@ -46,13 +48,15 @@ async function send(ctx: SimContext, n: NotificationRow): Promise<AttemptResult>
         Signature: signatureHeader(signature),
       },
       body: n.body,
-      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+      signal: limit.signal,
       redirect: 'manual',
     });
     text = await res.text();
   } catch (err) {
     const e = err as Error;
     return { delivered: false, httpStatus: null, error: e.name === 'TimeoutError' ? 'timeout' : `transport: ${e.message}` };
+  } finally {
+    limit.clear();
   }
   if (res.status !== 200) return { delivered: false, httpStatus: res.status, error: `HTTP ${res.status}` };
   let ack: unknown;

@@ -11,6 +11,7 @@ import type {
 import type { AntomCredentials } from '../../config.js';
 import { toAntomAmount } from '../../core/money.js';
 import { parseSignatureHeader, privateKeyFromBase64, publicKeyFromBase64, signatureHeader, signMessageAsync, verifyMessage } from './signing.js';
+import { deadline } from './deadline.js';
 import { mapCancel, mapInquiryPayment, mapInquiryRefund, mapPay, mapRefund, type AntomResponse } from './mapping.js';
 
 export interface AntomClientOptions {
@@ -116,6 +117,7 @@ export class AntomClient implements PaymentConnector {
     const signature = await signMessageAsync({ method: 'POST', path, clientId: this.creds.clientId, time, body }, this.privateKey);
     let res: Response;
     let text: string;
+    const limit = deadline(this.opts.timeoutMs);
     try {
       res = await fetch(this.baseUrl + path, {
         method: 'POST',
@@ -126,7 +128,7 @@ export class AntomClient implements PaymentConnector {
           Signature: signatureHeader(signature),
         },
         body,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: limit.signal,
       });
       text = await res.text();
     } catch (err) {
@@ -134,6 +136,8 @@ export class AntomClient implements PaymentConnector {
       const e = err as Error & { cause?: { code?: unknown } };
       const why = e.name === 'TimeoutError' ? 'timeout' : typeof e.cause?.code === 'string' ? e.cause.code : e.message;
       return { ok: false, reason: `transport: ${why}` };
+    } finally {
+      limit.clear();
     }
     if (res.status !== 200) return { ok: false, reason: `HTTP ${res.status}` };
     const sig = parseSignatureHeader(res.headers.get('signature') ?? undefined);
