@@ -19,6 +19,12 @@ export interface RequestContext {
    * claimingInTx). Absent when the key was claimed before the operation, or there is none.
    */
   idempotency_claim?: IdempotencyClaim;
+  /**
+   * With a claim: the answer the request will send for an object, rendered in full, so that the
+   * claim is saved as done with it in the same commit (no second write after the answer is
+   * rendered). An operation that calls it sends exactly what it returned.
+   */
+  idempotency_answer?: (object: unknown) => string;
   /** Who acts: the hosted checkout page may confirm and cancel its own PaymentIntents; the API may not. */
   actor?: 'checkout';
   /** Set when the request came through the Trust Payments door: what core keeps of it (core/settlement/). */

@@ -276,10 +276,10 @@ export interface IdempotencyClaim {
 export interface IdempotencyKeyRepo {
   /**
    * Claims the key in this transaction, so that it is committed with the operation's first
-   * changes or not at all. A key already claimed or used fails the transaction's commit with
+   * changes or not at all; with its answer, the key is saved as done at once. A key already claimed or used fails the transaction's commit with
    * {@link StoreConflict} of {@link IDEMPOTENCY_KEY_TAKEN}.
    */
-  claim(c: IdempotencyClaim): Promise<void>;
+  claim(c: IdempotencyClaim, answer?: { status: number; body: string }): Promise<void>;
 }
 
 /** The constraint a claim of a key already there breaks. */

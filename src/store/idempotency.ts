@@ -68,9 +68,15 @@ export async function claimKey(
 const CLAIM_COLUMNS = ['account_id', 'livemode', 'key', 'request_hash', 'method', 'path', 'state', 'locked_at', 'created', 'request_id', 'owner'];
 const claimValues = (c: IdempotencyClaim) => [c.account_id, c.livemode, c.key, c.request_hash, c.method, c.path, 'in_progress', c.at, c.at, c.request_id, c.owner];
 
-/** The claim as a write of the operation's transaction (IdempotencyKeyRepo.claim): no ON CONFLICT, so a key already there fails it. */
-export function claimWrite(c: IdempotencyClaim): Deferred {
-  return { kind: 'insert', table: 'idempotency_keys', columns: CLAIM_COLUMNS, values: claimValues(c) };
+/**
+ * The claim as a write of the operation's transaction (IdempotencyKeyRepo.claim): no ON CONFLICT,
+ * so a key already there fails it. With the answer, a done key.
+ */
+export function claimWrite(c: IdempotencyClaim, answer?: { status: number; body: string }): Deferred {
+  if (!answer) return { kind: 'insert', table: 'idempotency_keys', columns: CLAIM_COLUMNS, values: claimValues(c) };
+  const values = claimValues(c);
+  values[6] = 'done';
+  return { kind: 'insert', table: 'idempotency_keys', columns: [...CLAIM_COLUMNS, 'response_status', 'response_body'], values: [...values, answer.status, answer.body] };
 }
 
 /**
@@ -79,10 +85,8 @@ export function claimWrite(c: IdempotencyClaim): Deferred {
  * holds now is left alone.
  */
 function completionWrite(c: IdempotencyClaim, status: number, body: string): Deferred {
-  const values = claimValues(c);
-  values[6] = 'done';
   return {
-    kind: 'insert', table: 'idempotency_keys', columns: [...CLAIM_COLUMNS, 'response_status', 'response_body'], values: [...values, status, body],
+    ...(claimWrite(c, { status, body }) as Extract<Deferred, { kind: 'insert' }>),
     conflict: `ON CONFLICT (account_id, livemode, key) DO UPDATE SET state = 'done', response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body
       WHERE idempotency_keys.request_id = EXCLUDED.request_id`,
   };

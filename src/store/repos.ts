@@ -651,7 +651,7 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
     checkoutSessions: checkoutSessionRepo(q),
     lineItems: lineItemRepo(q),
     tp: tpRepo(q),
-    idempotencyKeys: { claim: (c) => deferOrRun(q, claimWrite(c)) },
+    idempotencyKeys: { claim: (c, answer) => deferOrRun(q, claimWrite(c, answer)) },
   };
 }
 

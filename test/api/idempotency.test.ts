@@ -132,6 +132,27 @@ for (const { kind, skip } of await stores()) {
       }
     });
 
+    test('a plain create saves its answer with the PaymentIntent: the key is done when the answer arrives, byte for byte, in either dialect', async () => {
+      for (const [key, headers] of [['saved-seed', {}], ['saved-stripe', { 'Stripe-Version': '2024-06-20' }]] as const) {
+        const res = await fetch(`${g.url}/v1/payment_intents`, {
+          method: 'POST', body: JSON.stringify({ amount: 500, currency: 'CNY', metadata: { order: key } }),
+          headers: { Authorization: `Bearer ${g.secretKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': key, ...headers },
+        });
+        const text = await res.text();
+        assert.equal(res.status, 200, text);
+        assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+        const [row] = await g.gateway.db.query<{ state: string; response_status: number; response_body: string }>(
+          'SELECT state, response_status, response_body FROM idempotency_keys WHERE key = $1', [key]);
+        assert.deepEqual(row, { state: 'done', response_status: 200, response_body: text });
+        const replay = await fetch(`${g.url}/v1/payment_intents`, {
+          method: 'POST', body: JSON.stringify({ amount: 500, currency: 'CNY', metadata: { order: key } }),
+          headers: { Authorization: `Bearer ${g.secretKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': key, ...headers },
+        });
+        assert.equal(await replay.text(), text);
+        assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+      }
+    });
+
     test('keys longer than 255 characters are refused', async () => {
       const res = await g.api('POST', '/v1/payment_intents', { amount: 1, currency: 'CNY' }, { idempotencyKey: 'k'.repeat(256) });
       assert.equal(res.status, 400);

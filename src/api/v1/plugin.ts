@@ -63,6 +63,42 @@ export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
   return reply.code(e.status).send(e.body);
 }
 
+/**
+ * What every /v1 answer goes through before it is serialized (the preSerialization hook): errors
+ * get their doc_url, the log line its object or code, and Stripe's SDKs Stripe's dialect.
+ */
+function finishPayload(req: FastifyRequest, reply: FastifyReply, payload: unknown, publicUrl: string): unknown {
+  // Every error points at its code's reference, as Stripe's do (error-codes.ts).
+  const error = (payload as { error?: { code?: string; type?: string; doc_url?: string } } | null)?.error;
+  if (error && typeof error === 'object' && !error.doc_url) {
+    const code = error.code ?? (error.type === 'api_error' ? 'api_error' : undefined);
+    if (code) error.doc_url = docUrl(publicUrl, code);
+  }
+  // The request's log line names the object it touched or the error it answered with.
+  if (error && typeof error === 'object') req.logFields = { code: error.code ?? error.type };
+  else req.logFields = { object: loggableId((payload as { id?: unknown } | null)?.id) };
+  // Stripe's SDKs name a Stripe-Version: they get Stripe's conventions (dialect.ts).
+  if (dialectOfHeaders(req.headers) !== 'stripe') return payload;
+  reply.header('Stripe-Version', String(req.headers['stripe-version']));
+  return inDialect(payload, 'stripe');
+}
+
+/**
+ * A success's body as it will be sent, rendered before it is sent so that the operation can save
+ * it with its Idempotency-Key in its own transaction (core's `ctx.idempotency_answer`). Send it
+ * with {@link sendSaved}.
+ */
+export function successBody(req: FastifyRequest, reply: FastifyReply, payload: object): string {
+  return JSON.stringify(finishPayload(req, reply, payload, ''));
+}
+
+/** Sends a body {@link successBody} rendered and the operation saved with the request's key. */
+export function sendSaved(req: FastifyRequest, reply: FastifyReply, body: string): FastifyReply {
+  // Saved already: the answer is not saved again when it is sent.
+  req.idem = undefined;
+  return reply.code(200).type('application/json; charset=utf-8').send(body);
+}
+
 /** The answer to a request whose Idempotency-Key another request holds or has used. */
 function answerFromKey(reply: FastifyReply, claim: IdempotencyClaim, row: IdempotencyRow): FastifyReply {
   if (row.request_hash !== claim.request_hash) return sendError(reply, apiErrors.idempotencyMismatch(claim.key));
@@ -253,21 +289,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       return answerFromKey(reply, claim, claimed.row);
     });
 
-    app.addHook('preSerialization', async (req, reply, payload) => {
-      // Every error points at its code's reference, as Stripe's do (error-codes.ts).
-      const error = (payload as { error?: { code?: string; type?: string; doc_url?: string } } | null)?.error;
-      if (error && typeof error === 'object' && !error.doc_url) {
-        const code = error.code ?? (error.type === 'api_error' ? 'api_error' : undefined);
-        if (code) error.doc_url = docUrl(opts.publicUrl(), code);
-      }
-      // The request's log line names the object it touched or the error it answered with.
-      if (error && typeof error === 'object') req.logFields = { code: error.code ?? error.type };
-      else req.logFields = { object: loggableId((payload as { id?: unknown } | null)?.id) };
-      // Stripe's SDKs name a Stripe-Version: they get Stripe's conventions (dialect.ts).
-      if (dialectOfHeaders(req.headers) !== 'stripe') return payload;
-      reply.header('Stripe-Version', String(req.headers['stripe-version']));
-      return inDialect(payload, 'stripe');
-    });
+    app.addHook('preSerialization', async (req, reply, payload) => finishPayload(req, reply, payload, opts.publicUrl()));
 
     app.addHook('onSend', async (req, reply, payload) => {
       const claim = req.idem;

@@ -14,16 +14,23 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
   if (params.confirm && !connector) return fail(noConnector(ctx));
 
   const create = (resume: boolean) => inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
-    // The key's claim commits with the PaymentIntent; a key already claimed fails this commit.
-    if (ctx.idempotency_claim) await s.idempotencyKeys.claim(ctx.idempotency_claim);
+    // The key's claim commits with the PaymentIntent (a key already claimed fails this commit).
+    // When nothing follows the creation, with its answer: the key is saved as done at once.
+    const claim = ctx.idempotency_claim;
+    const answer = claim && !params.confirm ? ctx.idempotency_answer : undefined;
+    if (claim && !answer) await s.idempotencyKeys.claim(claim);
     if (resume && ctx.idempotency_key) {
       // A retry after a crash between commit and response: the PaymentIntent already exists.
       const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
-      if (existing) return ok({ pi: existing });
+      if (existing) {
+        if (answer) await s.idempotencyKeys.claim(claim!);
+        return ok({ pi: existing });
+      }
     }
     const inserted = await insertPaymentIntent(s, deps, ctx, params);
     if (!inserted.ok) return inserted;
     const pi = inserted.value;
+    if (answer) await s.idempotencyKeys.claim(claim!, { status: 200, body: answer(pi) });
     if (!params.confirm) return ok({ pi });
     // Confirmation is prepared in the same transaction: if it is refused, nothing was created.
     const prepared = await prepareConfirm(s, deps, ctx, pi, {});

@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreDeps, RequestContext } from '../../../core/context.js';
 import type { Result } from '../../../core/errors.js';
-import type { PaymentIntentRecord } from '../../../core/model.js';
+import { paymentIntentPublic, type PaymentIntentRecord } from '../../../core/model.js';
 import { createPaymentIntent } from '../../../core/payment-intents/create.js';
 import { updatePaymentIntent } from '../../../core/payment-intents/update.js';
 import { confirmPaymentIntent } from '../../../core/payment-intents/confirm.js';
@@ -13,7 +13,7 @@ import * as P from '../params.js';
 import { paymentIntentClientView, renderPaymentIntent } from '../expand.js';
 import { invalid } from '../../../core/errors.js';
 import { apiErrors, fromCoreError } from '../errors.js';
-import { claimingInTx, parseParams, scopeOf, sendError, sendFailure, sendResult } from '../plugin.js';
+import { claimingInTx, parseParams, scopeOf, sendError, sendFailure, sendResult, sendSaved, successBody } from '../plugin.js';
 import { listBody } from './list.js';
 
 export function requestContext(req: FastifyRequest): RequestContext {
@@ -43,8 +43,20 @@ export function paymentIntentRoutes(core: CoreDeps) {
       const parsed = parseParams(reply, P.createPaymentIntent, req.body, 'payment_intent');
       if (!parsed) return reply;
       const { params: p, expand } = parsed;
-      const result = await claimingInTx(req, reply, (claim) => createPaymentIntent(core, { ...requestContext(req), idempotency_claim: claim }, p));
-      return result ? respond(req, reply, result, expand) : reply;
+      // Without expand, the answer is the PaymentIntent alone: core saves it with the key as it
+      // makes it. The last one rendered is the one committed if it names the PaymentIntent made.
+      let saved: { id: string; body: string } | undefined;
+      const answer = expand.length === 0
+        ? (object: unknown) => {
+          const pi = object as PaymentIntentRecord;
+          saved = { id: pi.id, body: successBody(req, reply, paymentIntentPublic(pi)) };
+          return saved.body;
+        }
+        : undefined;
+      const result = await claimingInTx(req, reply, (claim) => createPaymentIntent(core, { ...requestContext(req), idempotency_claim: claim, idempotency_answer: claim && answer }, p));
+      if (!result) return reply;
+      if (result.ok && saved?.id === result.value.id) return sendSaved(req, reply, saved.body);
+      return respond(req, reply, result, expand);
     });
 
     app.get('/payment_intents', async (req, reply) => {
