@@ -305,19 +305,33 @@ export interface PostgresOptions {
  * connection and then only binds and executes it, and PostgreSQL keeps its plan. Data statements
  * only, and at most {@link StatementNames.MAX} texts, since a connection never forgets them (the
  * group commit's multi-row inserts come in many shapes: beyond the limit they go unnamed).
+ *
+ * A migration run by another process (a rolling deploy) can change a table under a prepared
+ * `SELECT *`. PostgreSQL then refuses that statement ({@link PLAN_CHANGED}), and inside a
+ * transaction it keeps refusing it on that connection: {@link StatementNames.forget} starts new
+ * names, prepared afresh.
  */
 class StatementNames {
   static readonly MAX = 300;
-  private readonly names = new Map<string, string>();
+  private names = new Map<string, string>();
+  private generation = 0;
 
   of(sql: string): string | undefined {
     const found = this.names.get(sql);
     if (found !== undefined || this.names.size >= StatementNames.MAX || !PREPARABLE.test(sql)) return found;
-    const name = `oc_${this.names.size}`;
+    const name = `oc_${this.generation}_${this.names.size}`;
     this.names.set(sql, name);
     return name;
   }
+
+  forget(): void {
+    this.names = new Map();
+    this.generation++;
+  }
 }
+
+/** PostgreSQL's "cached plan must not change result type". */
+const PLAN_CHANGED = '0A000';
 
 export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const pgmod = await import('pg');
@@ -341,11 +355,21 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     note(sql);
     return { text: sql, values: params as unknown[] | undefined, name: named.of(sql) };
   };
+  /** A statement on any connection of the pool; once more, prepared afresh, if its plan went stale. */
+  const onPool = (sql: string, params?: readonly unknown[]) => guarded(params, async () => {
+    try {
+      return (await pool.query(config(sql, params))).rows;
+    } catch (err) {
+      if ((err as { code?: string }).code !== PLAN_CHANGED) throw err;
+      named.forget();
+      return (await pool.query(config(sql, params))).rows;
+    }
+  });
   // A few shared statements at once, leaving the pool's other connections to everything else.
-  const group = new GroupCommit((w: Statement) => guarded(w.params, () => pool.query(config(w.sql, w.params))), Math.max(1, Math.floor((opts.max ?? 10) / 4)));
+  const group = new GroupCommit((w: Statement) => onPool(w.sql, w.params), Math.max(1, Math.floor((opts.max ?? 10) / 4)));
   return {
     kind: 'postgres',
-    query: (sql, params) => guarded(params, async () => (await pool.query(config(sql, params))).rows),
+    query: (sql, params) => onPool(sql, params),
     tx: async (fn) => {
       let client: PoolClient | undefined;
       const lazy = lazyTx(async () => {
@@ -363,6 +387,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         }
         return result;
       } catch (err) {
+        // The transaction fails once; what runs next prepares its statements afresh.
+        if ((err as { code?: string }).code === PLAN_CHANGED) named.forget();
         await client?.query('ROLLBACK').catch(() => undefined);
         throw statementError(err);
       } finally {

@@ -54,7 +54,7 @@ export class PgliteStatements {
   async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     if (!PREPARABLE.test(sql)) return (await this.pg.query<Row>(sql, params as unknown[])).rows;
     return this.pg._runExclusiveTransaction(() => this.pg._runExclusiveQuery(async () => {
-      const rows = await this.run(sql, params);
+      const rows = await this.run(sql, params, true);
       await this.pg.syncToFs();
       return rows;
     }));
@@ -63,15 +63,20 @@ export class PgliteStatements {
   /** A statement inside the transaction the caller holds (PGlite's `transaction()`). */
   async inTx(t: { query: PGlite['query'] }, sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     if (!PREPARABLE.test(sql)) return (await t.query<Row>(sql, params as unknown[])).rows;
-    return this.pg._runExclusiveQuery(() => this.run(sql, params));
+    return this.pg._runExclusiveQuery(() => this.run(sql, params, false));
   }
 
-  private async run(sql: string, params: readonly unknown[]): Promise<Row[]> {
+  /**
+   * A stale plan is prepared afresh; outside a transaction the statement then runs again, inside
+   * one the error has aborted it, so it fails once and the next one prepares afresh.
+   */
+  private async run(sql: string, params: readonly unknown[], again: boolean): Promise<Row[]> {
     try {
       return await this.execute(await this.prepare(sql), params);
     } catch (err) {
       if ((err as { code?: string }).code !== PLAN_CHANGED) throw err;
       this.forget(sql);
+      if (!again) throw err;
       return this.execute(await this.prepare(sql), params);
     }
   }

@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PGlite } from '@electric-sql/pglite';
 import { PgliteStatements } from '../../src/store/pglite-statements.js';
-import { openPglite, StatementError, type Db } from '../../src/store/db.js';
+import { openPglite, openPostgres, StatementError, type Db } from '../../src/store/db.js';
+import { randomToken } from '../../src/core/ids.js';
+import { dropSchema, stores, TEST_DATABASE_URL } from '../helpers/gateway.js';
 
 describe('PGlite prepared statements', () => {
   let pg: PGlite;
@@ -123,3 +125,35 @@ describe('PGlite store: a statement outside a transaction waits for the open one
     assert.deepEqual(await db.query('SELECT id FROM w ORDER BY id'), [{ id: 1 }]);
   });
 });
+
+for (const { kind, skip } of await stores()) {
+  describe(`prepared statements after another process changed a table [${kind}]`, { skip }, () => {
+    let db: Db;
+    let other: Db | undefined;
+    const schema = `t_${randomToken(10).toLowerCase()}`;
+    before(async () => {
+      db = kind === 'pglite' ? await openPglite(undefined) : await openPostgres({ connectionString: TEST_DATABASE_URL, schema, max: 1 });
+      // On PostgreSQL the change comes from another connection, as a migration run by another process would.
+      other = kind === 'postgres' ? await openPostgres({ connectionString: TEST_DATABASE_URL, schema }) : undefined;
+      await db.query('CREATE TABLE grown (id text PRIMARY KEY, n int)');
+      await db.query("INSERT INTO grown VALUES ('a', 1)");
+    });
+    after(async () => {
+      await db?.close();
+      await other?.close();
+      if (kind === 'postgres') await dropSchema(schema);
+    });
+
+    test('a SELECT * prepared before a column was added answers with the new column, outside and then inside a transaction', async () => {
+      for (let i = 0; i < 3; i++) assert.deepEqual(await db.query('SELECT * FROM grown WHERE id = $1', ['a']), [{ id: 'a', n: 1 }]);
+      await (other ?? db).query("ALTER TABLE grown ADD COLUMN note text DEFAULT 'x'");
+      assert.deepEqual(await db.query('SELECT * FROM grown WHERE id = $1', ['a']), [{ id: 'a', n: 1, note: 'x' }]);
+      await db.tx(async (q) => assert.deepEqual(await q.query('SELECT * FROM grown WHERE id = $1 FOR UPDATE', ['a']), [{ id: 'a', n: 1, note: 'x' }]));
+      await (other ?? db).query('ALTER TABLE grown ADD COLUMN more int DEFAULT 2');
+      // Inside a transaction a stale plan fails that transaction once; the next one prepares afresh.
+      const first = await db.tx(async (q) => q.query('SELECT * FROM grown WHERE id = $1 FOR UPDATE', ['a'])).catch((e: { code?: string }) => e.code);
+      if (first !== '0A000') assert.deepEqual(first, [{ id: 'a', n: 1, note: 'x', more: 2 }]);
+      await db.tx(async (q) => assert.deepEqual(await q.query('SELECT * FROM grown WHERE id = $1 FOR UPDATE', ['a']), [{ id: 'a', n: 1, note: 'x', more: 2 }]));
+    });
+  });
+}
