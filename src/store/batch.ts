@@ -24,8 +24,8 @@ export class Batcher<I, O> {
   private gathering = false;
 
   private pump(): void {
-    const concurrency = this.opts.concurrency ?? 1;
-    if (this.opts.gather && this.running < concurrency && this.queue.length > 0 && !this.gathering) {
+    if (this.gathering) return;
+    if (this.opts.gather && this.running < (this.opts.concurrency ?? 1) && this.queue.length > 0) {
       // A synchronous engine (PGlite) keeps the event loop while a statement runs, so nobody can
       // join the queue meanwhile: let the requests that arrived be read first.
       this.gathering = true;
@@ -35,7 +35,7 @@ export class Batcher<I, O> {
       });
       return;
     }
-    if (!this.gathering) this.send();
+    this.send();
   }
 
   private send(): void {

@@ -13,7 +13,7 @@
  */
 import type { IdempotencyClaim } from '../core/store.js';
 import type { Db, Queryable } from './db.js';
-import type { Deferred } from './deferred.js';
+import { combineWrites, type Deferred } from './deferred.js';
 import type { Presence } from './presence.js';
 import { Batcher } from './batch.js';
 
@@ -41,24 +41,21 @@ export type Claim = { claimed: true } | { claimed: false; row: IdempotencyRow };
  * Claims a key for this request, or returns what holds it. A claim held by a process that is gone
  * is taken over at once; one without an owner (written before owners were recorded) after `staleMs`.
  */
-export async function claimKey(
-  q: Queryable, s: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string },
-  now: number, staleMs: number, presence: Presence,
-): Promise<Claim> {
-  const inserted = await claimRow(q, s, req, now, presence.id);
+export async function claimKey(q: Queryable, c: IdempotencyClaim, staleMs: number, presence: Presence): Promise<Claim> {
+  const inserted = await claimRow(q, c);
   if (inserted.length === 1) return { claimed: true };
   const rows = await q.query<IdempotencyRow & Record<string, unknown>>(
     'SELECT request_hash, method, path, state, locked_at, owner, request_id, response_status, response_body FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3',
-    [s.account_id, s.livemode, s.key],
+    [c.account_id, c.livemode, c.key],
   );
   const row = rows[0];
-  if (!row) return claimKey(q, s, req, now, staleMs, presence); // released between our two statements
-  if (row.state === 'in_progress' && row.request_hash === req.hash && (await abandoned(row, now, staleMs, presence))) {
+  if (!row) return claimKey(q, c, staleMs, presence); // released between our two statements
+  if (row.state === 'in_progress' && row.request_hash === c.request_hash && (await abandoned(row, c.at, staleMs, presence))) {
     const taken = await q.query(
       `UPDATE idempotency_keys SET locked_at = $4, request_id = $6, owner = $7
         WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND locked_at = $5 AND owner IS NOT DISTINCT FROM $8
         RETURNING key`,
-      [s.account_id, s.livemode, s.key, now, row.locked_at, req.requestId, presence.id, row.owner],
+      [c.account_id, c.livemode, c.key, c.at, row.locked_at, c.request_id, c.owner, row.owner],
     );
     if (taken.length === 1) return { claimed: true };
   }
@@ -92,12 +89,10 @@ function completionWrite(c: IdempotencyClaim, status: number, body: string): Def
   };
 }
 
-function claimRow(q: Queryable, s: IdempotencyScope, req: { hash: string; method: string; path: string; requestId: string }, now: number, owner: string) {
-  return q.query(
-    `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id, owner)
-     VALUES ($1, $2, $3, $4, $5, $6, 'in_progress', $7, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING key`,
-    [s.account_id, s.livemode, s.key, req.hash, req.method, req.path, now, req.requestId, owner],
-  );
+/** The claim on its own: a key already there is left as it is (no row returned). */
+function claimRow(q: Queryable, c: IdempotencyClaim) {
+  const { sql, params } = combineWrites([{ ...(claimWrite(c) as Extract<Deferred, { kind: 'insert' }>), conflict: 'ON CONFLICT DO NOTHING RETURNING key' }]);
+  return q.query(sql, params);
 }
 
 async function abandoned(row: IdempotencyRow, now: number, staleMs: number, presence: Presence): Promise<boolean> {
@@ -126,8 +121,7 @@ export class IdempotencyKeys {
       const rows = [...first.values()].map((i) => items[i]!);
       // Alone, the plain statement: unnest() costs PGlite more to plan than it saves for one row.
       if (items.length === 1) {
-        const [c] = items as [IdempotencyClaim];
-        return [(await claimRow(db, c, { hash: c.request_hash, method: c.method, path: c.path, requestId: c.request_id }, c.at, c.owner)).length === 1];
+        return [(await claimRow(db, items[0]!)).length === 1];
       }
       const inserted = await db.query<{ account_id: string; livemode: boolean; key: string }>(
         `INSERT INTO idempotency_keys (account_id, livemode, key, request_hash, method, path, state, locked_at, created, request_id, owner)
@@ -149,7 +143,7 @@ export class IdempotencyKeys {
 
   async claim(c: IdempotencyClaim): Promise<Claim> {
     if (await this.claims.add(c)) return { claimed: true };
-    return claimKey(this.db, c, { hash: c.request_hash, method: c.method, path: c.path, requestId: c.request_id }, c.at, this.staleMs, this.presence);
+    return claimKey(this.db, c, this.staleMs, this.presence);
   }
 
   /** Saves the answer; resolves once it is committed (the answer is sent after). */
@@ -159,7 +153,7 @@ export class IdempotencyKeys {
 
   /** Forgets this request's claim. */
   release(c: IdempotencyClaim): Promise<void> {
-    return releaseKey(this.db, c, c.request_id);
+    return releaseKey(this.db, c);
   }
 }
 
@@ -171,10 +165,10 @@ function keyOf(s: { account_id: string; livemode: boolean; key: string }): strin
  * Forgets a request's claim: the request never started executing (bad parameters) or may safely
  * run again. Only that request's: another may hold the key by now.
  */
-export async function releaseKey(q: Queryable, s: IdempotencyScope, requestId: string): Promise<void> {
+export async function releaseKey(q: Queryable, c: IdempotencyClaim): Promise<void> {
   await q.query(
     `DELETE FROM idempotency_keys WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND request_id = $4`,
-    [s.account_id, s.livemode, s.key, requestId],
+    [c.account_id, c.livemode, c.key, c.request_id],
   );
 }
 

@@ -159,7 +159,7 @@ for (const { kind, skip } of await stores()) {
         ['checkout sessions due to expire', (s) => s.checkoutSessions.dueToExpire(at, 32), (r) => r.length > 0],
         ['GET /v1/checkout/sessions?payment_intent=', (s) => s.checkoutSessions.list(scope, { limit: 10, payment_intent: `pi_hot${COUNT / 2}` }), (r) => r.data.length === 1],
         ['a checkout session by id', (s) => s.checkoutSessions.findById(`cs_pi_hot${COUNT / 2}`), (r) => r?.id === `cs_pi_hot${COUNT / 2}`],
-        ['an Idempotency-Key already used', (_s, q) => claimKey(q, { ...scope, key: `key-${COUNT / 2}` }, { hash: 'h', method: 'POST', path: '/v1/payment_intents', requestId: 'req_1' }, now, 60_000, presence), (r) => r.claimed === false],
+        ['an Idempotency-Key already used', (_s, q) => claimKey(q, { ...scope, key: `key-${COUNT / 2}`, request_hash: 'h', method: 'POST', path: '/v1/payment_intents', request_id: 'req_1', owner: presence.id, at: now }, 60_000, presence), (r) => r.claimed === false],
         ['TP transactions due to settle', (s) => s.tx((t) => t.tp.claimDueToSettle(false, at, 32)), (r) => r.length > 0],
         ['TP transactions overdue', (s) => s.tx((t) => t.tp.claimOverdue(at, 32)), (r) => r.length > 0],
         ['the TP AUTH of a PaymentIntent', (s) => s.tp.authOf(`pi_hot${COUNT / 2 + 1}`), (r) => r !== undefined],

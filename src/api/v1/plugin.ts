@@ -89,6 +89,7 @@ function finishPayload(req: FastifyRequest, reply: FastifyReply, payload: unknow
  * with {@link sendSaved}.
  */
 export function successBody(req: FastifyRequest, reply: FastifyReply, payload: object): string {
+  // A success carries no error, so no doc_url and no need of the public URL.
   return JSON.stringify(finishPayload(req, reply, payload, ''));
 }
 

@@ -14,23 +14,24 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
   if (params.confirm && !connector) return fail(noConnector(ctx));
 
   const create = (resume: boolean) => inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
-    // The key's claim commits with the PaymentIntent (a key already claimed fails this commit).
-    // When nothing follows the creation, with its answer: the key is saved as done at once.
-    const claim = ctx.idempotency_claim;
-    const answer = claim && !params.confirm ? ctx.idempotency_answer : undefined;
-    if (claim && !answer) await s.idempotencyKeys.claim(claim);
+    // The key's claim commits with the PaymentIntent (a key already claimed fails this commit);
+    // with the answer when nothing follows the creation, so the key is saved as done at once.
+    const claimKey = async (answered?: PaymentIntentRecord) => {
+      const c = ctx.idempotency_claim;
+      if (c) await s.idempotencyKeys.claim(c, answered && ctx.idempotency_answer ? { status: 200, body: ctx.idempotency_answer(answered) } : undefined);
+    };
     if (resume && ctx.idempotency_key) {
       // A retry after a crash between commit and response: the PaymentIntent already exists.
       const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
       if (existing) {
-        if (answer) await s.idempotencyKeys.claim(claim!);
+        await claimKey();
         return ok({ pi: existing });
       }
     }
     const inserted = await insertPaymentIntent(s, deps, ctx, params);
     if (!inserted.ok) return inserted;
     const pi = inserted.value;
-    if (answer) await s.idempotencyKeys.claim(claim!, { status: 200, body: answer(pi) });
+    await claimKey(params.confirm ? undefined : pi);
     if (!params.confirm) return ok({ pi });
     // Confirmation is prepared in the same transaction: if it is refused, nothing was created.
     const prepared = await prepareConfirm(s, deps, ctx, pi, {});
