@@ -42,6 +42,12 @@ export interface PaymentIntentRepo {
   /** Unscoped, for upstream callbacks and shopper pages that name the payment and carry no API key. */
   findById(id: string): Promise<PaymentIntentRecord | undefined>;
   lockById(id: string): Promise<PaymentIntentRecord | undefined>;
+  /**
+   * In a transaction: act on the row as it was last seen, without reading it again. The commit
+   * locks it and checks that it is still exactly so before any write; when it changed, the
+   * transaction fails with {@link StoreStale} and writes nothing.
+   */
+  presume(pi: PaymentIntentRecord): void;
   findByIdempotencyKey(scope: Scope, key: string): Promise<PaymentIntentRecord | undefined>;
   insert(pi: PaymentIntentRecord): Promise<void>;
   update(pi: PaymentIntentRecord): Promise<void>;
@@ -52,6 +58,8 @@ export interface PaymentIntentRepo {
 export interface AttemptRepo {
   get(id: string): Promise<PaymentAttemptRecord | undefined>;
   lock(id: string): Promise<PaymentAttemptRecord | undefined>;
+  /** As {@link PaymentIntentRepo.presume}. */
+  presume(a: PaymentAttemptRecord): void;
   /** The attempt still in flight for a PaymentIntent (pending, redirected or processing), if any. */
   open(paymentIntentId: string): Promise<PaymentAttemptRecord | undefined>;
   insert(a: PaymentAttemptRecord): Promise<void>;
@@ -289,6 +297,16 @@ export const IDEMPOTENCY_KEY_TAKEN = 'idempotency_keys_pkey';
 export class StoreConflict extends Error {
   constructor(readonly constraint: string | undefined) {
     super(`unique constraint ${constraint ?? ''} violated`);
+  }
+}
+
+/**
+ * Thrown by a transaction whose presumed row changed before its commit (`presume`): nothing was
+ * written; do the work again reading under locks.
+ */
+export class StoreStale extends Error {
+  constructor() {
+    super('a presumed row changed since it was read');
   }
 }
 

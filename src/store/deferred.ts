@@ -17,6 +17,8 @@ export class SqlValue {
 
 export type Deferred =
   | { kind: 'sql'; sql: string; params: readonly unknown[] }
+  /** A SELECT of one row that checks (and raises) rather than writes: a presumed row's lock and check. */
+  | { kind: 'guard'; sql: string; params: readonly unknown[] }
   /** `conflict`: what follows the VALUES (an ON CONFLICT clause); inserts merge only with the same one. */
   | { kind: 'insert'; table: string; columns: readonly string[]; values: unknown[]; conflict?: string };
 
@@ -35,10 +37,10 @@ function renumber(sql: string, offset: number): string {
  * in the outer SELECT from left to right so the parts run in that order.
  */
 export function combineWrites(writes: readonly Deferred[]): Statement {
-  const parts: ({ kind: 'sql'; sql: string; params: readonly unknown[] } | { kind: 'insert'; table: string; columns: readonly string[]; conflict?: string; rows: (readonly unknown[])[] })[] = [];
+  const parts: ({ kind: 'sql' | 'guard'; sql: string; params: readonly unknown[] } | { kind: 'insert'; table: string; columns: readonly string[]; conflict?: string; rows: (readonly unknown[])[] })[] = [];
   const inserts = new Map<string, { rows: (readonly unknown[])[] }>();
   for (const w of writes) {
-    if (w.kind === 'sql') {
+    if (w.kind !== 'insert') {
       parts.push(w);
       continue;
     }
@@ -62,7 +64,7 @@ export function combineWrites(writes: readonly Deferred[]): Statement {
     return `$${params.length}`;
   };
   const sqls = parts.map((p) => {
-    if (p.kind === 'sql') {
+    if (p.kind !== 'insert') {
       const sql = renumber(p.sql, params.length);
       params.push(...p.params);
       return sql;
@@ -71,7 +73,7 @@ export function combineWrites(writes: readonly Deferred[]): Statement {
     return `INSERT INTO ${p.table} (${p.columns.join(', ')}) VALUES ${rows.join(', ')}${p.conflict ? ` ${p.conflict}` : ''}`;
   });
   if (sqls.length === 1) return { sql: sqls[0]!, params };
-  const ctes = sqls.map((sql, i) => `w${i} AS (${sql} RETURNING 1)`);
+  const ctes = sqls.map((sql, i) => `w${i} AS (${sql}${parts[i]!.kind === 'guard' ? '' : ' RETURNING 1'})`);
   return { sql: `WITH ${ctes.join(', ')} SELECT ${sqls.map((_s, i) => `(SELECT count(*) FROM w${i})`).join(' + ')} AS n`, params };
 }
 

@@ -17,6 +17,7 @@ import core0011 from './migrations/0011_webhook_resend.js';
 import core0012 from './migrations/0012_upstream_calls.js';
 import core0013 from './migrations/0013_webhook_claim.js';
 import core0014 from './migrations/0014_enqueue_deliveries.js';
+import core0015 from './migrations/0015_presumed_rows.js';
 
 export interface Migration {
   id: string;
@@ -38,6 +39,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0012_upstream_calls', sql: core0012 },
   { id: '0013_webhook_claim', sql: core0013 },
   { id: '0014_enqueue_deliveries', sql: core0014 },
+  { id: '0015_presumed_rows', sql: core0015 },
 ];
 
 const LOCK_KEY = 7_106_214_342; // any constant shared by all processes

@@ -7,7 +7,7 @@ import type {
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
   CheckoutSessionRepo, LineItemRepo, PriceRepo, ProductRepo,
 } from '../core/store.js';
-import { StoreConflict } from '../core/store.js';
+import { StoreConflict, StoreStale } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
@@ -161,6 +161,24 @@ function updateStatement<T>(t: Table<T>, record: T): { sql: string; params: unkn
   return { sql: `UPDATE ${t.name} SET ${sets} WHERE ${t.key} = $1`, params: [rec[t.key], ...cols.map((c) => toParam(c, rec))] };
 }
 
+/** SQLSTATE of oc_presumed's refusal (migration 0015). */
+const PRESUMPTION_FAILED = 'P0409';
+
+/**
+ * The check of a presumed row (migration 0015): lock it, and raise P0409 unless every column is
+ * what the record says.
+ */
+function presumeStatement<T>(t: Table<T>, record: T): { sql: string; params: unknown[] } {
+  const rec = record as Record<string, unknown>;
+  const cols = t.columns.filter((c) => c.col !== t.key);
+  const id = rec[t.key];
+  const seen = cols.map((c, i) => placeholder(c, i + 3)).join(', ');
+  return {
+    sql: `SELECT oc_presumed(count(*), $2) FROM (SELECT 1 FROM ${t.name} WHERE ${t.key} = $1 AND (${cols.map((c) => c.col).join(', ')}) IS NOT DISTINCT FROM (${seen}) FOR UPDATE) g`,
+    params: [id, `${t.name} ${String(id)}`, ...cols.map((c) => toParam(c, rec))],
+  };
+}
+
 export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Promise<void> {
   const { sql, params } = updateStatement(t, record);
   const rows = await q.query(`${sql} RETURNING ${t.key}`, params);
@@ -232,6 +250,7 @@ function paymentIntentRepo(q: Queryable, memo?: TxWrites): PaymentIntentRepo {
     ...base,
     lock: async (s, id) => lockedIn(memo, t, await base.lock(s, id)),
     lockById: async (id) => lockedIn(memo, t, await base.lockById(id)),
+    presume: (r) => presumeIn(memo, t, r),
     insert: (r) => (memo ? memo.insert(t, r) : insertDeferred(q, t, r)),
     update: async (r) => {
       if (!memo?.update(t, r)) await base.update(r);
@@ -247,6 +266,7 @@ function attemptRepo(q: Queryable, memo?: TxWrites): AttemptRepo {
   return {
     get: (id) => one(q, t, 'id = $1', [id]),
     lock: async (id) => lockedIn(memo, t, await one(q, t, 'id = $1', [id], 'FOR UPDATE')),
+    presume: (a) => presumeIn(memo, t, a),
     open: async (piId) => {
       // A PaymentIntent this transaction made has only the attempts it made.
       if (memo?.has(PAYMENT_INTENTS, piId)) return memo.inserted(t, (a) => a.payment_intent_id === piId && OPEN_ATTEMPT.includes(a.status));
@@ -616,6 +636,18 @@ class TxWrites {
     if (!this.records.has(k)) this.records.set(k, { record, write: undefined, inserted: false });
   }
 
+  /**
+   * A row as the caller last saw it: the check that locks it and finds it unchanged goes first
+   * with the writes (so presumed rows are locked in the order they were presumed, before anything
+   * is written), and its updates then wait like a locked row's.
+   */
+  presume<T>(t: Table<T>, record: T): void {
+    const k = `${t.name}:${(record as { id: string }).id}`;
+    if (this.records.has(k)) throw new Error(`${k} is already part of this transaction; presume a row before anything else touches it`);
+    this.q.defer({ kind: 'guard', ...presumeStatement(t, record) });
+    this.records.set(k, { record, write: undefined, inserted: false });
+  }
+
   /** Inserted here, so nothing but this transaction's own rows can refer to it yet. */
   has<T>(t: Table<T>, id: string): boolean {
     return this.records.get(`${t.name}:${id}`)?.inserted === true;
@@ -626,6 +658,11 @@ class TxWrites {
     for (const [k, v] of this.records) if (v.inserted && k.startsWith(prefix) && match(v.record as T)) return v.record as T;
     return undefined;
   }
+}
+
+function presumeIn<T>(memo: TxWrites | undefined, t: Table<T>, record: T): void {
+  if (!memo) throw new Error(`presuming a row of ${t.name} needs a transaction`);
+  memo.presume(t, record);
 }
 
 /** Notes a locked row in the transaction's memo (its updates may then wait); answers the row. */
@@ -664,6 +701,7 @@ export function sqlStore(db: Db): Store {
         return await db.tx((q) => fn(repos(q, hints)));
       } catch (err) {
         if (isUniqueViolation(err)) throw new StoreConflict((err as { constraint?: string }).constraint);
+        if ((err as { code?: string }).code === PRESUMPTION_FAILED) throw new StoreStale();
         throw err;
       }
     },

@@ -184,3 +184,52 @@ for (const { kind, skip } of await stores()) {
     });
   });
 }
+
+for (const { kind, skip } of await stores()) {
+  describe(`cancel racing confirm's own pay call [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    const lines: string[] = [];
+    before(async () => {
+      g = await startGateway({ store: kind, env: { LOG_LEVEL: 'debug' }, logStream: { write: (l) => void lines.push(l) } });
+    });
+    after(async () => g?.stop());
+
+    test(`POST …/cancel while Antom takes 60 ms to answer confirm's pay, ${RUNS} times: the PaymentIntent ends canceled and Antom agrees`, async () => {
+      const seen: Record<string, number> = {};
+      for (let i = 0; i < RUNS; i++) {
+        const pi = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, confirm: false })).body;
+        assert.equal(pi.status, 'requires_confirmation', JSON.stringify(pi));
+        // Processed at once, answered 60 ms later (well inside the gateway's timeout).
+        await fault(g, { api: 'pay', kind: 'timeout', times: 1, delay_ms: 60 });
+        const offset = [0, 5, 15, 30, 45, 60, 90][i % 7]!;
+        const [confirm, cancel] = await Promise.all([
+          g.api('POST', `/v1/payment_intents/${pi.id}/confirm`, {}),
+          pause(offset).then(() => g.api('POST', `/v1/payment_intents/${pi.id}/cancel`, {})),
+        ]);
+        await clearFaults(g);
+        const why = `run ${i} (cancel ${offset} ms after confirm): confirm ${confirm.status} ${JSON.stringify(confirm.body.status ?? confirm.body.error?.code)}, cancel ${cancel.status} ${JSON.stringify(cancel.body.error?.message ?? cancel.body.status)}`;
+        assert.ok([200, 400].includes(confirm.status), why);
+        assert.equal(cancel.status, 200, why);
+        const end = await eventually(async () => {
+          const now = (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body;
+          const [a] = await g.gateway.db.query<{ id: string; status: string }>('SELECT id, status FROM payment_attempts WHERE payment_intent_id = $1', [pi.id]);
+          if (!a) return now.status === 'canceled' ? { now, sim: undefined } : false;
+          if (['pending', 'redirected', 'processing'].includes(a.status)) return false;
+          const [sim] = await g.gateway.db.query<{ status: string }>('SELECT status FROM sim_payments WHERE payment_request_id = $1', [a.id]);
+          if (sim && sim.status !== 'CANCELLED') return false;
+          return { now, sim };
+        }, 20_000);
+        assert.equal(end.now.status, 'canceled', why);
+        const { events, charges } = await ledgerOf(g, pi.id);
+        assert.ok(!events.includes('payment_intent.succeeded'), why);
+        assert.equal(charges.filter((c) => c.status === 'succeeded').length, 0, why);
+        const way = confirm.status === 400 ? 'canceled before confirm' : `confirm answered ${confirm.body.status}`;
+        seen[way] = (seen[way] ?? 0) + 1;
+      }
+      const stale = lines.filter((l) => l.includes('the answer is applied under locks')).length;
+      console.log(`# ${kind}: ${JSON.stringify(seen)}; answers applied under locks after a cancel: ${stale}`);
+      assert.ok(stale > 0, 'some cancels landed while the pay answer was on its way, and the answer was applied under locks');
+    });
+  });
+}
+

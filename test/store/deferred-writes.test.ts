@@ -11,6 +11,7 @@ import { combineWrites, GroupCommit, SqlValue, type Deferred, type Statement } f
 import { isUniqueViolation, openPglite, openPostgres, type Db, type TxQueryable } from '../../src/store/db.js';
 import { CORE_MIGRATIONS, migrate } from '../../src/store/migrate.js';
 import { sqlStore } from '../../src/store/repos.js';
+import { StoreStale } from '../../src/core/store.js';
 import { randomToken } from '../../src/core/ids.js';
 import type { PaymentAttemptRecord, PaymentIntentRecord } from '../../src/core/model.js';
 import { dropSchema, stores, TEST_DATABASE_URL } from '../helpers/gateway.js';
@@ -222,7 +223,133 @@ for (const { kind, skip } of await stores()) {
       }), /changed my mind/);
       assert.equal((await sqlStore(db).paymentIntents.get(scope, pi.id))?.status, 'processing', 'a throw leaves the locked row as it was');
     });
+
+    describe('presumed rows: acting on rows as last seen, checked and locked at the commit', () => {
+      const scope = { account_id: 'acct_deferred', livemode: false };
+      const setup = async (n: string) => {
+        const pi: PaymentIntentRecord = { ...samplePaymentIntent(`pi_presumed${n}`), metadata: { order: n }, payment_method_options: { alipay: { terminal_type: 'WEB' } } };
+        const attempt = sampleAttempt(`pa_presumed${n}`, pi.id);
+        await sqlStore(db).tx(async (s) => {
+          await s.paymentIntents.insert(pi);
+          await s.attempts.insert(attempt);
+        });
+        return { pi, attempt };
+      };
+
+      test('unchanged: one statement, the checks first and in the order presumed, then the writes; committed', async () => {
+        const { pi, attempt } = await setup('1');
+        engine = [];
+        let sentSql = '';
+        const store = sqlStore({ ...db, tx: (fn) => db.tx((q) => fn({ ...q, query: q.query, defer: (w) => { sentSql += `${w.kind} `; q.defer(w); }, waiting: q.waiting })) } as Db);
+        await store.tx(async (s) => {
+          s.paymentIntents.presume(pi);
+          s.attempts.presume(attempt);
+          await s.attempts.update({ ...attempt, status: 'redirected' });
+          await s.paymentIntents.update({ ...pi, status: 'requires_action' });
+        });
+        assert.equal(sentSql.trim(), 'guard guard sql sql');
+        assert.deepEqual(engine, ['WITH w0 AS'], 'no BEGIN, no reads: one statement');
+        assert.equal((await sqlStore(db).paymentIntents.get(scope, pi.id))?.status, 'requires_action');
+        assert.equal((await sqlStore(db).attempts.get(attempt.id))?.status, 'redirected');
+      });
+
+      test('a row read back from the store can be presumed (what it reads is what the check compares)', async () => {
+        const { pi } = await setup('2');
+        const read = (await sqlStore(db).paymentIntents.get(scope, pi.id))!;
+        await sqlStore(db).tx(async (s) => {
+          s.paymentIntents.presume(read);
+          await s.paymentIntents.update({ ...read, description: 'from a read' });
+        });
+        assert.equal((await sqlStore(db).paymentIntents.get(scope, pi.id))?.description, 'from a read');
+      });
+
+      test('changed since: StoreStale, and nothing of the transaction is written', async () => {
+        const { pi, attempt } = await setup('3');
+        await sqlStore(db).tx(async (s) => {
+          const locked = (await s.paymentIntents.lockById(pi.id))!;
+          await s.paymentIntents.update({ ...locked, metadata: { order: '3', note: 'someone else' } });
+        });
+        await assert.rejects(sqlStore(db).tx(async (s) => {
+          s.paymentIntents.presume(pi);
+          s.attempts.presume(attempt);
+          await s.attempts.update({ ...attempt, status: 'redirected' });
+          await s.paymentIntents.update({ ...pi, status: 'requires_action' });
+        }), StoreStale);
+        assert.equal((await sqlStore(db).attempts.get(attempt.id))?.status, 'pending', 'the attempt was not written');
+        const now = (await sqlStore(db).paymentIntents.get(scope, pi.id))!;
+        assert.equal(now.status, 'requires_payment_method');
+        assert.deepEqual(now.metadata, { order: '3', note: 'someone else' }, 'the other writer\'s change stays');
+        // The same with a read in the transaction (it opens a real one: the checks go before the read).
+        await assert.rejects(sqlStore(db).tx(async (s) => {
+          s.paymentIntents.presume(pi);
+          await s.paymentIntents.update({ ...pi, status: 'requires_action' });
+          await s.paymentMethods.get(scope, 'pm_none');
+        }), StoreStale);
+        assert.equal((await sqlStore(db).paymentIntents.get(scope, pi.id))?.status, 'requires_payment_method');
+      });
+
+      test('committed together with 19 others (group commit): only the stale one fails', async () => {
+        const rows = await Promise.all(Array.from({ length: 20 }, (_v, i) => setup(`4-${i}`)));
+        await sqlStore(db).tx(async (s) => {
+          const locked = (await s.attempts.lock(rows[11]!.attempt.id))!;
+          await s.attempts.update({ ...locked, poll_count: 1 });
+        });
+        const results = await Promise.allSettled(rows.map(({ pi, attempt }, i) => db.tx(async (q) => {
+          q.defer(insert('deferred_rows', [`presumed4-${i}`, 4000 + i, 0]));
+        }).then(() => sqlStore(db).tx(async (s) => {
+          s.paymentIntents.presume(pi);
+          s.attempts.presume(attempt);
+          await s.attempts.update({ ...attempt, status: 'redirected' });
+        }))));
+        results.forEach((r, i) => {
+          if (i === 11) assert.ok(r.status === 'rejected' && r.reason instanceof StoreStale, `transaction ${i} fails stale`);
+          else assert.equal(r.status, 'fulfilled', `transaction ${i}`);
+        });
+        for (const [i, { attempt }] of rows.entries()) {
+          assert.equal((await sqlStore(db).attempts.get(attempt.id))?.status, i === 11 ? 'pending' : 'redirected', `attempt ${i}`);
+        }
+      });
+
+      test('raced 40 times against a writer that locks the same rows: each time exactly one order, never a deadlock, never both on a stale row', async () => {
+        const orders = { presumedFirst: 0, lockingFirst: 0 };
+        for (let i = 0; i < 40; i++) {
+          const { pi, attempt } = await setup(`5-${i}`);
+          const presumed = sqlStore(db).tx(async (s) => {
+            s.paymentIntents.presume(pi);
+            s.attempts.presume(attempt);
+            await s.attempts.update({ ...attempt, status: 'redirected', updated: 2 });
+            await s.paymentIntents.update({ ...pi, status: 'requires_action', updated: 2 });
+          });
+          // Started a few turns of the event loop later in some rounds, so that either may go first.
+          const locking = turns(i % 6).then(() => sqlStore(db).tx(async (s) => {
+            const p = (await s.paymentIntents.lockById(pi.id))!;
+            const a = (await s.attempts.lock(attempt.id))!;
+            await s.attempts.update({ ...a, cancel_requested_at: 3, updated: 3 });
+            await s.paymentIntents.update({ ...p, description: 'locked writer', updated: 3 });
+            return { sawPresumed: a.status === 'redirected' && p.status === 'requires_action' };
+          }));
+          const [pr, lr] = await Promise.allSettled([presumed, locking]);
+          assert.equal(lr.status, 'fulfilled', `round ${i}: the locking writer never fails`);
+          const { sawPresumed } = (lr as PromiseFulfilledResult<{ sawPresumed: boolean }>).value;
+          if (pr.status === 'fulfilled') {
+            assert.ok(sawPresumed, `round ${i}: the presumed writer committed first, so the locking one saw its rows`);
+          } else {
+            assert.ok(pr.reason instanceof StoreStale, `round ${i}: ${String(pr.reason)}`);
+            assert.ok(!sawPresumed, `round ${i}: the locking writer went first`);
+          }
+          const a = (await sqlStore(db).attempts.get(attempt.id))!;
+          assert.equal(a.cancel_requested_at, 3, `round ${i}: the locking writer\'s change is there`);
+          assert.equal(a.status, pr.status === 'fulfilled' ? 'redirected' : 'pending', `round ${i}`);
+          orders[pr.status === 'fulfilled' ? 'presumedFirst' : 'lockingFirst']++;
+        }
+        assert.ok(orders.presumedFirst > 0 && orders.lockingFirst > 0, `both orders happened: ${JSON.stringify(orders)}`);
+      });
+    });
   });
+}
+
+async function turns(n: number): Promise<void> {
+  for (let k = 0; k < n; k++) await new Promise((r) => setImmediate(r));
 }
 
 function sampleAttempt(id: string, piId: string): PaymentAttemptRecord {

@@ -11,7 +11,7 @@ import {
 } from '../model.js';
 import type { PaymentOutcome } from '../connector.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
-import type { StoreTx } from '../store.js';
+import { StoreStale, type StoreTx } from '../store.js';
 import { nextActionFor, transition } from './shared.js';
 import { completeCheckoutSession } from '../checkout/complete.js';
 import { transitionEvent, type PaymentIntentTransition } from './states.js';
@@ -20,12 +20,36 @@ import { recordReversal } from './reverse.js';
 export const OPEN_ATTEMPT: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
 const OPEN = OPEN_ATTEMPT;
 
-/** `paymentIntentId`, when the caller knows it, saves reading the attempt before locking. */
+/** The PaymentIntent and the attempt exactly as the caller committed them. */
+export interface Committed {
+  pi: PaymentIntentRecord;
+  attempt: PaymentAttemptRecord;
+}
+
+/**
+ * `known` saves reads. The PaymentIntent's id: the attempt need not be read before locking. Both
+ * rows as the caller committed them (confirm, before its first answer): the answer is applied to
+ * them as presumed (store.ts `presume`), which costs one statement; only when one of them changed
+ * meanwhile (a cancel, a notification that came first) is it applied again the ordinary way.
+ */
 export async function applyPaymentOutcome(
-  deps: CoreDeps, ctx: RequestContext, attemptId: string, outcome: PaymentOutcome, paymentIntentId?: string,
+  deps: CoreDeps, ctx: RequestContext, attemptId: string, outcome: PaymentOutcome, known?: string | Committed,
 ): Promise<Result<PaymentIntentRecord>> {
+  if (typeof known === 'object') {
+    try {
+      return await inTx(deps.store, async (s) => {
+        // Lock order everywhere: PaymentIntent, then attempt.
+        s.paymentIntents.presume(known.pi);
+        s.attempts.presume(known.attempt);
+        return ok(await applyLocked(s, deps, ctx, known.pi, known.attempt, outcome));
+      });
+    } catch (err) {
+      if (!(err instanceof StoreStale)) throw err;
+      deps.log.debug({ payment_intent: known.pi.id, attempt: attemptId }, 'the PaymentIntent changed while Antom answered; the answer is applied under locks');
+    }
+  }
   return inTx(deps.store, async (s) => {
-    const piId = paymentIntentId ?? (await s.attempts.get(attemptId))?.payment_intent_id;
+    const piId = typeof known === 'object' ? known.pi.id : known ?? (await s.attempts.get(attemptId))?.payment_intent_id;
     if (!piId) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
     // Lock order everywhere: PaymentIntent, then attempt.
     const pi = await s.paymentIntents.lockById(piId);

@@ -136,7 +136,7 @@ export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector
     deps.log.warn({ payment_intent: pi.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');
     return fail({ kind: 'upstream_unavailable', message: 'Alipay did not answer in time. Nothing was charged; confirm again with the same parameters to resume this payment.' });
   }
-  const applied = await applyPaymentOutcome(deps, ctx, attempt.id, outcome, pi.id);
+  const applied = await applyPaymentOutcome(deps, ctx, attempt.id, outcome, prepared);
   if (!applied.ok) return applied;
   if (outcome.status === 'failed') {
     return fail({ kind: 'payment_failed', code: 'payment_method_provider_decline', declineCode: outcome.code.toLowerCase(), message: outcome.message, paymentIntentId: pi.id });
