@@ -3,7 +3,7 @@
  * the answer object out (signing and faults are the route's job). Rules and codes follow
  * docs/antom-protocol.md §3–§8; idempotency is by (Client-Id, request id) with canonical-JSON comparison.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../core/ids.js';
 import { CURRENCIES, WALLETS, walletsFor, formatAmount } from '../core/money.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { SimContext } from './context.js';
@@ -172,7 +172,7 @@ const REFUND_ID_MARK = '19401090';
 function upstreamId(now: number, mark: string): string {
   let digits = '';
   while (digits.length < 40) {
-    for (const b of randomBytes(48)) if (b < 250 && digits.length < 40) digits += String(b % 10);
+    for (const b of randomBytesPooled(48)) if (b < 250 && digits.length < 40) digits += String(b % 10);
   }
   return `${gmt8Date(now)}${mark}${digits}`;
 }
@@ -195,7 +195,7 @@ async function pay(ctx: SimContext, clientId: string, body: Json): Promise<Json>
     [
       upstreamId(now, PAYMENT_ID_MARK), clientId, input.paymentRequestId, canonical,
       // 192 random bits: the code is the shopper's (and any script's) capability to pay this payment.
-      randomBytes(24).toString('base64url'),
+      randomBytesPooled(24).toString('base64url'),
       input.method, input.terminalType, input.currency, input.amount, input.referenceOrderId, input.description,
       input.redirectUrl, input.notifyUrl ?? null, input.userRegion ?? null, now, input.expiresAt ?? now + ctx.expiryMs,
     ],
