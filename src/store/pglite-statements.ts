@@ -5,8 +5,8 @@
  * Bind, Describe, Execute, Sync) and parses, analyses and plans the text every time. Measured on
  * this project's tables, a `SELECT *` of one PaymentIntent by id costs 358 µs that way and 88 µs
  * here; a PaymentIntent INSERT 369 µs and 240 µs. Here:
- * - the first run of a text prepares it under a name and describes it (its parameter and column
- *   types), in one call;
+ * - the first run of a text prepares it unnamed and describes it (its parameter and column types),
+ *   in one call; the second prepares it under a name, kept for the runs after;
  * - every run binds the values, executes and syncs, in one call;
  * - PostgreSQL keeps the plan: a generic one once it costs no more than the custom ones.
  *
@@ -28,6 +28,21 @@ interface Prepared {
 /** Prepared statements kept at once; the least recently used is closed beyond this. */
 const MAX_PREPARED = 400;
 
+/**
+ * Texts run once are remembered (by a hash) up to this many; a text is kept prepared only when it
+ * comes again. Group commits make one-off texts (one per mix of transactions, thousands of
+ * parameters each), and each plan kept lives in PGlite's memory, which never shrinks: keeping
+ * them all cost ~140 MB of it in a minute of confirms.
+ */
+const MAX_SEEN = 4000;
+
+/** FNV-1a over the UTF-16 units: which texts were seen before (a collision only keeps one more). */
+function textHash(sql: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sql.length; i++) h = Math.imul(h ^ sql.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** Texts worth preparing: data statements, which the program runs again and again. */
 export const PREPARABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
 
@@ -36,6 +51,7 @@ const PLAN_CHANGED = '0A000';
 
 export class PgliteStatements {
   private readonly prepared = new Map<string, Prepared>();
+  private readonly seen = new Set<number>();
   private next = 0;
   /** Names to close with the next call (evicted from {@link prepared}). */
   private closing: string[] = [];
@@ -89,7 +105,14 @@ export class PgliteStatements {
       this.prepared.set(sql, found);
       return found;
     }
-    const name = `oc_${this.next++}`;
+    // The first run of a text uses the unnamed statement, which the next one replaces.
+    const h = textHash(sql);
+    const keep = this.seen.delete(h);
+    if (!keep) {
+      this.seen.add(h);
+      if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value!);
+    }
+    const name = keep ? `oc_${this.next++}` : '';
     const S = protocol.serialize;
     const messages = await this.call([S.parse({ name, text: sql }), S.describe({ type: 'S', name })]);
     const description = messages.find((m) => m.name === 'parameterDescription') as { dataTypeIDs: number[] } | undefined;
@@ -99,6 +122,7 @@ export class PgliteStatements {
       paramTypes: description?.dataTypeIDs ?? [],
       fields: (rows?.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
     };
+    if (!keep) return p;
     this.prepared.set(sql, p);
     if (this.prepared.size > this.maxPrepared) this.forget(this.prepared.keys().next().value!);
     return p;

@@ -70,9 +70,24 @@ describe('PGlite prepared statements', () => {
     assert.equal(r!.extra, 'x');
   });
 
+  test('a text run once is not kept prepared (group commits make one-off texts); from its second run it is', async () => {
+    const before = statements.size;
+    const named = async () => (await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name <> ''")).rows[0]!.n;
+    const heldBefore = await named();
+    const text = `SELECT 'once ${randomToken(8)}' AS v, $1::int AS w`;
+    assert.deepEqual(await statements.query(text, [1]), [{ v: text.slice(8, 21), w: 1 }]);
+    assert.equal(statements.size, before, 'not kept after one run');
+    assert.equal(await named(), heldBefore, 'and PostgreSQL holds no named statement for it');
+    assert.deepEqual(await statements.query(text, [2]), [{ v: text.slice(8, 21), w: 2 }]);
+    assert.equal(statements.size, Math.min(before + 1, 5), 'kept from the second run');
+    assert.deepEqual(await statements.query(text, [3]), [{ v: text.slice(8, 21), w: 3 }]);
+  });
+
   test('beyond its limit the least recently used statement is closed, and runs again when asked', async () => {
-    for (let i = 0; i < 12; i++) assert.deepEqual(await statements.query(`SELECT ${i} AS v, $1::int AS w`, [i]), [{ v: i, w: i }]);
-    assert.ok(statements.size <= 5, `${statements.size} prepared`);
+    for (let i = 0; i < 12; i++) {
+      for (const run of [1, 2]) assert.deepEqual(await statements.query(`SELECT ${i} AS v, $1::int AS w`, [i * run]), [{ v: i, w: i * run }]);
+    }
+    assert.equal(statements.size, 5, `${statements.size} prepared`);
     const prepared = (await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0]!.n;
     assert.ok(prepared <= 6, `PostgreSQL holds ${prepared} prepared statements`);
     assert.deepEqual(await statements.query('SELECT 0 AS v, $1::int AS w', [0]), [{ v: 0, w: 0 }]);

@@ -17,14 +17,16 @@ export function failureReason(code: string): string {
   }
 }
 
-export async function applyRefundOutcome(deps: CoreDeps, ctx: RequestContext, refundId: string, outcome: RefundOutcome): Promise<Result<RefundRecord>> {
+/** `known`: the refund as any caller has it (a refund's charge never changes, so no read first). */
+export async function applyRefundOutcome(
+  deps: CoreDeps, ctx: RequestContext, known: Pick<RefundRecord, 'id' | 'charge_id'>, outcome: RefundOutcome,
+): Promise<Result<RefundRecord>> {
+  const refundId = known.id;
   return inTx(deps.store, async (s) => {
-    const peek = await s.refunds.findById(refundId);
-    if (!peek) return fail({ kind: 'not_found', resource: 'refund', id: refundId });
     // Lock order everywhere for refunds: charge, then refund.
-    const charge = await s.charges.lockById(peek.charge_id);
+    const charge = await s.charges.lockById(known.charge_id);
     const refund = await s.refunds.lockById(refundId);
-    if (!charge || !refund) return fail({ kind: 'not_found', resource: 'refund', id: refundId });
+    if (!charge || !refund || refund.charge_id !== charge.id) return fail({ kind: 'not_found', resource: 'refund', id: refundId });
     if (refund.status !== 'pending') return ok(refund);
     const now = deps.clock.now();
     const scoped = { ...ctx, scope: { account_id: refund.account_id, livemode: refund.livemode } };

@@ -103,7 +103,7 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
     deps.log.warn({ refund: refund.id, reason: outcome.reason }, 'refund without a usable answer; kept pending for retry');
     return ok(refund);
   }
-  return applyRefundOutcome(deps, ctx, refund.id, outcome);
+  return applyRefundOutcome(deps, ctx, refund, outcome);
 }
 
 export function refundRequestFor(deps: CoreDeps, r: RefundRecord, paymentId: string): RefundRequest {

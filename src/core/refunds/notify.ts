@@ -12,6 +12,6 @@ export async function applyRefundNotification(
   if (refund.amount !== n.amount.amount || refund.currency !== n.amount.currency) {
     return { ok: false, reason: `refund amount ${n.amount.currency} ${n.amount.amount} differs from the ${refund.currency} ${refund.amount} requested` };
   }
-  const applied = await applyRefundOutcome(deps, systemContext({ account_id: refund.account_id, livemode }), refund.id, n.outcome);
+  const applied = await applyRefundOutcome(deps, systemContext({ account_id: refund.account_id, livemode }), refund, n.outcome);
   return { ok: true, changed: applied.ok && applied.value.status !== refund.status };
 }

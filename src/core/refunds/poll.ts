@@ -18,7 +18,7 @@ export async function pollDueRefunds(deps: CoreDeps, limit = 20): Promise<number
       const attempt = charge && (await deps.store.attempts.get(charge.attempt_id));
       if (!connector || !attempt?.upstream_payment_id) continue;
       const outcome = await connector.refund(refundRequestFor(deps, r, attempt.upstream_payment_id));
-      if (outcome.status !== 'unknown') await applyRefundOutcome(deps, systemContext({ account_id: r.account_id, livemode: r.livemode }), r.id, outcome);
+      if (outcome.status !== 'unknown') await applyRefundOutcome(deps, systemContext({ account_id: r.account_id, livemode: r.livemode }), r, outcome);
       await deps.store.tx(async (s) => {
         const cur = await s.refunds.lockById(r.id);
         if (!cur || cur.status !== 'pending') return;
