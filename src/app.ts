@@ -11,7 +11,8 @@ import type { CoreDeps } from './core/context.js';
 import type { PaymentConnector } from './core/connector.js';
 import { randomToken } from './core/ids.js';
 import { openDb, type Db } from './store/db.js';
-import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
+import { CORE_MIGRATIONS, migrate, type Migration } from './store/migrate.js';
+import { StoreUnavailable } from './core/store.js';
 import { sqlStore } from './store/repos.js';
 import { openPresence } from './store/presence.js';
 import { callsFor, recordingConnector, StoreCallSink } from './store/upstream-calls.js';
@@ -92,7 +93,8 @@ function queryParser(qs: string): Record<string, unknown> {
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const db = await openDb({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: resolve(config.dataDir, 'pglite'), as: options.as ?? 'the gateway', poolSize: config.databasePoolSize });
-  await migrate(db, [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS]);
+  const migrations = [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS];
+  await migrate(db, migrations);
   const presence = await openPresence(db, config.databaseUrl ? { connectionString: config.databaseUrl, scope: config.databaseSchema } : undefined);
   const stopWatchingKeys = await watchKeyChanges(db, config.databaseUrl);
   const account = await bootstrapAccount(db, {
@@ -233,7 +235,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }));
   // The gateway's front page is the dashboard: a signed-out visitor is sent to sign in and learns nothing about the account.
   app.get('/', async (req, reply) => reply.redirect((await sessionOf(db, req, clock.now())) ? '/dashboard' : '/dashboard/login', 303));
+  // Liveness: the process answers. Readiness: it should be sent traffic (what a load balancer checks).
   app.get('/healthz', async () => ({ ok: true }));
+  let draining = false;
+  app.get('/readyz', async (_req, reply) => {
+    const reason = draining ? 'shutting down' : await storeProblem(db, migrations);
+    return reason === undefined ? { ready: true } : reply.code(503).header('Retry-After', '2').send({ ready: false, reason });
+  });
   // Outside every door: an API client that forgot /v1 gets the /v1 error shape and a hint; a browser a page.
   app.setNotFoundHandler(async (req, reply) => {
     if ((req.headers.accept ?? '').includes('text/html')) {
@@ -275,6 +283,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       }
     },
     async stop() {
+      draining = true;
       await worker.stop();
       await webhookWorker.stop();
       await urlNotifications.stop();
@@ -288,3 +297,29 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
   };
 }
+
+/** How long /readyz waits for the store before it calls it unreachable. */
+const READY_TIMEOUT_MS = 2_000;
+
+/**
+ * Why the store cannot serve requests now, or undefined when it can: it must answer within
+ * READY_TIMEOUT_MS, and the newest migration this build knows must be applied (another process may
+ * be the one migrating, during a rolling deploy).
+ */
+async function storeProblem(db: Db, migrations: readonly Migration[]): Promise<string | undefined> {
+  const newest = migrations[migrations.length - 1]!.id;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`the database did not answer within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+  });
+  const asked = db.query('SELECT 1 FROM schema_migrations WHERE id = $1', [newest]).then(
+    (rows) => (rows.length === 1 ? undefined : `migration ${newest} is not applied`),
+    (err: unknown) => (err instanceof StoreUnavailable ? err.reason : 'the database answered with an error'),
+  );
+  try {
+    return await Promise.race([asked, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+

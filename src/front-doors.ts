@@ -12,6 +12,7 @@ import { NOTIFY_PATH, upstreamErrorHandler } from './api/upstream.js';
 import { simulatorErrorHandler } from './simulator/routes.js';
 import { webservicesErrorHandler } from './api/webservices/plugin.js';
 import { dashboardErrorHandler } from './api/dashboard/session.js';
+import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from './api/failure.js';
 
 type ErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
@@ -29,7 +30,11 @@ const DOORS: readonly (readonly [prefix: string, handler: ErrorHandler])[] = [
 
 /** The root's own routes (`/`, `/healthz`) in Fastify's shape; a 500 says only the request id. */
 export async function lastResortErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  const status = failureStatus(err);
+  if (status === 503) {
+    unavailable(reply, err);
+    return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: UNAVAILABLE_MESSAGE });
+  }
   if (status === 500) {
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `internal error (request ${req.id})` });

@@ -21,6 +21,7 @@ import { resolveLocale } from '../pages/checkout/i18n.js';
 import { esc } from '../pages/html.js';
 import { FormError, parseForm } from './v1/form.js';
 import { parseJsonBody } from './input.js';
+import { failureStatus, unavailable } from './failure.js';
 
 export interface CheckoutPageOptions {
   core: CoreDeps;
@@ -66,10 +67,13 @@ function wantsJson(req: FastifyRequest): boolean {
 
 /** This door's last word: a request it could not read is a 4xx, anything else a 500 that says only the request id. */
 export async function checkoutErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  const status = failureStatus(err);
   if (status === 500) req.log.error({ err }, 'checkout page request failed');
+  else if (status === 503) unavailable(reply, err);
   else req.log.info({ code: (err as { code?: string }).code, status }, 'checkout page request refused');
-  const message = status < 500 ? 'The request could not be read.' : `Something went wrong on our side (request ${req.id}). Please go back and try again.`;
+  const message = status < 500 ? 'The request could not be read.'
+    : status === 503 ? 'Payments are briefly unavailable. Nothing was charged by this step; please try again in a few seconds.'
+      : `Something went wrong on our side (request ${req.id}). Please go back and try again.`;
   if (wantsJson(req)) return reply.code(status).send({ error: message });
   return reply.code(status).type('text/html; charset=utf-8')
     .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Checkout</title><main><h1>Something went wrong</h1><p>${esc(message)}</p></main></html>`);

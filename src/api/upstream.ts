@@ -9,6 +9,7 @@ import { syncAttempt } from '../core/payment-intents/sync.js';
 import { ACK_BODY, refusalBody, throttledBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
 import { esc } from '../pages/html.js';
 import { inspectInput } from './input.js';
+import { failureStatus, unavailable } from './failure.js';
 
 export const NOTIFY_PATH = '/antom/notify';
 
@@ -42,14 +43,18 @@ function jsonProblem(body: string): string | undefined {
  * a 500 says only "internal error" so Antom retries. A returning shopper reads a page.
  */
 export async function upstreamErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  const status = failureStatus(err);
   if (status === 500) req.log.error({ err }, 'upstream door request failed');
+  else if (status === 503) unavailable(reply, err);
   else req.log.warn({ code: (err as { code?: string }).code, status }, 'upstream door request refused');
   if (req.url.startsWith(NOTIFY_PATH)) {
     if (status < 500) return reply.code(status).send(refusalBody(err.message));
-    return reply.code(500).send({ result: { resultCode: 'UNKNOWN_EXCEPTION', resultStatus: 'U', resultMessage: `internal error (request ${req.id})` } });
+    // Not accepted: Antom sends the notification again on its schedule.
+    const said = status === 503 ? `temporarily unavailable (request ${req.id})` : `internal error (request ${req.id})`;
+    return reply.code(status).send({ result: { resultCode: 'UNKNOWN_EXCEPTION', resultStatus: 'U', resultMessage: said } });
   }
-  const message = status < 500 ? 'This link could not be read.' : `Something went wrong on our side (request ${req.id}).`;
+  const message = status < 500 ? 'This link could not be read.'
+    : status === 503 ? 'This page is briefly unavailable. Please reload it in a few seconds.' : `Something went wrong on our side (request ${req.id}).`;
   return reply.code(status).type('text/html; charset=utf-8').send(`<!doctype html><title>Payment</title><p>${esc(message)}</p>`);
 }
 

@@ -294,6 +294,18 @@ export interface IdempotencyKeyRepo {
 export const IDEMPOTENCY_KEY_TAKEN = 'idempotency_keys_pkey';
 
 /** Thrown by a transaction that hit a uniqueness rule (a concurrent twin got there first). */
+/**
+ * The store cannot be reached: the database is down, restarting, or dropped the connection. Nothing
+ * more of the request's work can be read or written; the doors answer 503, and retrying later is
+ * safe (what was committed before stays, what was not is not).
+ */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+  constructor(readonly reason: string) {
+    super(`the store is unavailable: ${reason}`);
+  }
+}
+
 export class StoreConflict extends Error {
   constructor(readonly constraint: string | undefined) {
     super(`unique constraint ${constraint ?? ''} violated`);

@@ -16,6 +16,7 @@ import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, ren
 import { findPayment, listAttempts, listNotifications, listRefunds, type PaymentRow } from './store.js';
 import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
 import { InputError, inspectInput, textProblem } from '../api/input.js';
+import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../api/failure.js';
 
 const BODY_LIMIT = 1024 * 1024;
 const API_PREFIXES = ['/ams/api/v1/payments/', '/ams/sandbox/api/v1/payments/'];
@@ -348,16 +349,18 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
  * never carries the error's own text, only the request id; the error goes to the log.
  */
 export async function simulatorErrorHandler(err: { statusCode?: number; code?: string; message: string }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  const status = failureStatus(err);
   if (status === 500) req.log.error({ err }, 'simulator request failed');
+  else if (status === 503) unavailable(reply, err);
   if (req.url.startsWith('/simulator/')) {
     return reply.code(status).send({
-      error: status === 500
-        ? { code: 'internal_error', message: `The simulator failed (request ${req.id}).` }
-        : { code: (err.code ?? 'bad_request').toLowerCase(), message: err.message },
+      error: status === 500 ? { code: 'internal_error', message: `The simulator failed (request ${req.id}).` }
+        : status === 503 ? { code: 'unavailable', message: UNAVAILABLE_MESSAGE }
+          : { code: (err.code ?? 'bad_request').toLowerCase(), message: err.message },
     });
   }
-  return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(status === 500 ? `Internal Server Error (request ${req.id})` : err.message);
+  const text = status === 500 ? `Internal Server Error (request ${req.id})` : status === 503 ? `Service Unavailable (request ${req.id})` : err.message;
+  return reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(text);
 }
 
 /** An encapsulated plugin (register it at the root, without prefix): it owns `/ams/…` and `/simulator/…`. */

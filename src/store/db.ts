@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PoolClient } from 'pg';
+import { StoreUnavailable } from '../core/store.js';
 import { lockDataFolder } from './data-lock.js';
 import { combineWrites, GroupCommit, type Deferred, type Statement } from './deferred.js';
 import { PgliteStatements, PREPARABLE } from './pglite-statements.js';
@@ -88,8 +89,36 @@ function paramText(p: unknown): string | undefined {
   return text !== undefined && text.length >= MIN_REDACTED_LENGTH ? text : undefined;
 }
 
-/** The store's view of an engine error: a {@link StatementError}, or the error itself when it did not come from a statement (a lost connection). */
+/** Node's errors for a connection that could not be made or was lost. */
+const CONNECTION_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+/**
+ * PostgreSQL's: class 08 (connection exception), the server shutting down or terminating the
+ * session (57P01–57P03), and too many connections (53300).
+ */
+const UNAVAILABLE_SQLSTATE = /^(?:08...|57P0[123]|53300)$/;
+/** `pg`'s own words for a connection it lost or could not get in time. */
+const PG_CONNECTION_MESSAGE = /^(?:Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/** Why the store cannot be reached, when that is what `err` says; undefined for any other error. */
+function unavailableReason(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (CONNECTION_ERRNO.has(code)) return `the database could not be reached (${code})`;
+  if (UNAVAILABLE_SQLSTATE.test(code)) return `the database refused or ended the session (SQLSTATE ${code})`;
+  if (PG_CONNECTION_MESSAGE.test(message)) return 'the connection to the database was lost or timed out';
+  return undefined;
+}
+
+/**
+ * The store's view of an engine error: {@link StoreUnavailable} when the database cannot be
+ * reached, a {@link StatementError} for a statement's failure, or the error itself otherwise.
+ */
 export function statementError(err: unknown, params?: readonly unknown[]): unknown {
+  if (err instanceof StoreUnavailable) return err;
+  const unavailable = unavailableReason(err);
+  if (unavailable) return new StoreUnavailable(unavailable);
   const e = err as { code?: unknown; message?: unknown; constraint?: unknown; table?: unknown; column?: unknown } | null;
   if (err instanceof StatementError || !e || typeof e !== 'object' || typeof e.code !== 'string' || !SQLSTATE.test(e.code)) return err;
   let message = typeof e.message === 'string' ? e.message : 'statement failed';
@@ -296,6 +325,8 @@ export interface PostgresOptions {
   /** Sets search_path for every connection; tests use one schema each. */
   schema?: string;
   max?: number;
+  /** How long getting a connection may take before the statement fails (default 5 s). */
+  connectTimeoutMs?: number;
   /** Told of every statement sent, BEGIN and COMMIT included (tests, diagnosis). */
   onStatement?: (sql: string) => void;
 }
@@ -343,6 +374,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.max ?? 10,
+    // A database that does not answer fails the request in this time instead of holding it.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     types: types as never,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
@@ -372,8 +405,15 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     query: (sql, params) => onPool(sql, params),
     tx: async (fn) => {
       let client: PoolClient | undefined;
+      // A connection lost while the transaction holds it (between statements) is an 'error' event
+      // nobody else listens to; noted here, the client is thrown away instead of pooled again.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => {
+        lost = err;
+      };
       const lazy = lazyTx(async () => {
         client = await pool.connect();
+        client.on('error', onLost);
         note('BEGIN');
         await client.query('BEGIN');
         const c = client;
@@ -389,10 +429,13 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
       } catch (err) {
         // The transaction fails once; what runs next prepares its statements afresh.
         if ((err as { code?: string }).code === PLAN_CHANGED) named.forget();
-        await client?.query('ROLLBACK').catch(() => undefined);
-        throw statementError(err);
+        const failed = statementError(err);
+        if (failed instanceof StoreUnavailable) lost ??= failed;
+        else await client?.query('ROLLBACK').catch(() => undefined);
+        throw failed;
       } finally {
-        client?.release();
+        client?.removeListener('error', onLost);
+        client?.release(lost);
       }
     },
     close: () => pool.end(),

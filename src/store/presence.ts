@@ -9,7 +9,7 @@
  *   machine — so "is its lock still held" is the liveness check, with no heartbeat to tune.
  */
 import { randomInt } from 'node:crypto';
-import type { Db } from './db.js';
+import { statementError, type Db } from './db.js';
 
 /** Advisory lock class of process presence (two-int form, so it cannot meet the migration lock). */
 const PRESENCE_CLASS = 0x4f43;
@@ -38,15 +38,60 @@ export async function openPresence(db: Db, pg?: { connectionString: string; scop
     return { id, alive: async (owner) => owner === id, exclusive: (_name, task) => task(), close: async () => undefined };
   }
   const pgmod = (await import('pg')).default;
-  const client = new pgmod.Client({ connectionString: pg.connectionString });
-  client.on('error', () => undefined);
-  await client.connect();
+  type Client = InstanceType<typeof pgmod.Client>;
   let objid = 0;
-  for (;;) {
-    objid = randomInt(1, 2 ** 31);
-    const [row] = (await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS got', [PRESENCE_CLASS, objid])).rows;
-    if (row?.got) break;
-  }
+  let client: Client | undefined;
+  let connecting: Promise<Client> | undefined;
+  let closed = false;
+  /**
+   * The presence connection, holding this process's lock. A lost connection (the database
+   * restarted) is made again on next use, and takes the same lock again, so the process keeps its
+   * id; while it was gone, others may have taken over its claims, as after a crash.
+   */
+  const open = async (): Promise<Client> => {
+    const c = new pgmod.Client({ connectionString: pg.connectionString, connectionTimeoutMillis: 5_000 });
+    const lost = () => {
+      if (client === c) client = undefined;
+    };
+    c.on('error', lost);
+    c.on('end', lost);
+    try {
+      await c.connect();
+      const lock = async (n: number) => (await c.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS got', [PRESENCE_CLASS, n])).rows[0]?.got === true;
+      if (objid !== 0) {
+        // Again after a lost connection: the same lock, so the process keeps its id.
+        if (await lock(objid)) return c;
+        throw new Error(`this process's presence lock (${objid}) is held by another session`);
+      }
+      // The first time: a number no live process holds.
+      for (;;) {
+        const n = randomInt(1, 2 ** 31);
+        if (await lock(n)) {
+          objid = n;
+          return c;
+        }
+      }
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw statementError(err);
+    }
+  };
+  const current = (): Promise<Client> => {
+    if (closed) return Promise.reject(new Error('presence is closed'));
+    if (client) return Promise.resolve(client);
+    connecting ??= open().then((c) => {
+      if (closed) {
+        void c.end().catch(() => undefined);
+        throw new Error('presence is closed');
+      }
+      client = c;
+      return c;
+    }).finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  };
+  await current();
   const id = `pg:${objid}`;
   return {
     id,
@@ -62,14 +107,20 @@ export async function openPresence(db: Db, pg?: { connectionString: string; scop
     },
     exclusive: async (name, task) => {
       const key = `${pg.scope ?? ''}:${name}`;
-      const [row] = (await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [EXCLUSIVE_CLASS, key])).rows;
+      const c = await current();
+      const [row] = (await c.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [EXCLUSIVE_CLASS, key]).catch((err: unknown) => {
+        throw statementError(err);
+      })).rows;
       if (!row?.got) return undefined;
       try {
         return await task();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [EXCLUSIVE_CLASS, key]).catch(() => undefined);
+        await c.query('SELECT pg_advisory_unlock($1, hashtext($2))', [EXCLUSIVE_CLASS, key]).catch(() => undefined);
       }
     },
-    close: () => client.end(),
+    close: async () => {
+      closed = true;
+      await client?.end().catch(() => undefined);
+    },
   };
 }

@@ -123,6 +123,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /': { door: 'root' },
   'GET /docs/errors': { door: 'root' },
   'GET /healthz': { door: 'root' },
+  'GET /readyz': { door: 'root' },
 };
 
 /**

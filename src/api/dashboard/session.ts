@@ -18,6 +18,7 @@ import type { PageContext } from '../../pages/dashboard/layout.js';
 import { forbiddenPage, loginPage, tooManyAttemptsPage } from '../../pages/dashboard/login.js';
 import { FormError, parseForm } from '../v1/form.js';
 import { InputError } from '../input.js';
+import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../failure.js';
 
 export const SESSION_COOKIE = 'oc_dashboard';
 const LOGIN_COOKIE = 'oc_dashboard_login';
@@ -129,13 +130,15 @@ function sameOrigin(req: FastifyRequest): boolean {
 
 /** This door's last word: a request it could not read is a 4xx page; anything else a 500 page naming only the request id. */
 export async function dashboardErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  const status = failureStatus(err);
   if (status === 500) req.log.error({ err }, 'dashboard request failed');
+  else if (status === 503) unavailable(reply, err);
   const nonce = newNonce();
   secureHeaders(reply, nonce);
   const message = status < 500
     ? `The request could not be read${err instanceof InputError ? `: ${err.message}` : '.'}`
-    : `Something went wrong on our side (request ${req.id}). Reload the page to see what was saved, then try again.`;
+    : status === 503 ? `${UNAVAILABLE_MESSAGE} Reload the page to see what was saved.`
+      : `Something went wrong on our side (request ${req.id}). Reload the page to see what was saved, then try again.`;
   return reply.code(status).type('text/html; charset=utf-8').send(forbiddenPage(nonce, message, status < 500 ? 'Request not understood' : 'Something went wrong'));
 }
 

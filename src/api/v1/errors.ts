@@ -3,6 +3,7 @@
  * statuses. Every core error and every front-door refusal is rendered here and nowhere else.
  */
 import type { CoreError } from '../../core/errors.js';
+import { RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../failure.js';
 
 export interface StripeErrorBody {
   error: {
@@ -143,6 +144,12 @@ export const apiErrors = {
     const hint = path.startsWith('/v1/') ? ` OpenCashier serves ${SERVED}.` : ` The API lives under /v1: did you mean /v1${path}?`;
     return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).${hint}` } } };
   },
+  /** The store cannot be reached (api/failure.ts): like Stripe's own 503s, an api_error that says to retry. */
+  unavailable: (): ApiError => ({
+    status: 503,
+    body: { error: { type: 'api_error', message: UNAVAILABLE_MESSAGE } },
+    headers: { 'Stripe-Should-Retry': 'true', 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  }),
   internal: (requestId: string): ApiError => ({
     status: 500,
     body: { error: { type: 'api_error', message: `Something went wrong on our side (request ${requestId}); it has been logged. Retrying is safe.` } },

@@ -28,6 +28,8 @@ import { refundRoutes } from './routes/refunds.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkout.js';
+import { StoreUnavailable } from '../../core/store.js';
+import { unavailable } from '../failure.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -223,6 +225,10 @@ export async function v1ErrorHandler(err: Error & { statusCode?: number; code?: 
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_')) {
     return sendError(reply, apiErrors.unreadable(err.statusCode, err.message));
   }
+  if (err instanceof StoreUnavailable) {
+    unavailable(reply, err);
+    return sendError(reply, apiErrors.unavailable());
+  }
   req.log.error({ err }, 'unhandled error in /v1');
   return sendError(reply, apiErrors.internal(req.id));
 }
@@ -299,7 +305,10 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       // Saved: results of executed requests (2xx, and 4xx decided by core). Forgotten: bad
       // parameters (never executed) and 5xx (our operations are safe to run again).
       opts.core.crashPoint('before_idempotency_complete');
-      if (req.idemRelease || reply.statusCode >= 500) await idempotency.release(claim);
+      if (req.idemRelease || reply.statusCode >= 500) {
+        // A store that is gone cannot release it either: a claim it holds goes stale and is taken over.
+        await idempotency.release(claim).catch((err: unknown) => req.log.warn({ err }, 'could not release an Idempotency-Key claim'));
+      }
       else await idempotency.complete(claim, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
       return payload;
     });

@@ -15,6 +15,7 @@ import { textProblem } from '../input.js';
 import { TP_MESSAGES } from './codes.js';
 import { handleItem, type Item, type ResponseItem } from './requests.js';
 import { parseRequestBlock, renderResponseBlock, type Envelope } from './xml.js';
+import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../failure.js';
 
 export const WEBSERVICES_PATHS = ['/json/', '/xml/'] as const;
 const BODY_LIMIT = 1_048_576;
@@ -104,13 +105,17 @@ function credentials(req: FastifyRequest): { username: string; password: string 
 
 /** This door's last word: whatever went wrong, the client gets an envelope it can read, never a stack. */
 export async function webservicesErrorHandler(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  const status = failureStatus(err);
   const door = doorOf(req);
   const answer = (item: ResponseItem) =>
     send(req, reply, door, { requestreference: requestReferenceOf(req), version: door === 'xml' ? '3.67' : '1.00', secrand: secrand(), response: [item] });
   if (status === 500) {
     req.log.error({ err }, 'webservices request failed');
     return answer(envelopeError('99999', [`request ${req.id}`]));
+  }
+  if (status === 503) {
+    unavailable(reply, err);
+    return answer(envelopeError('99999', [UNAVAILABLE_MESSAGE, `request ${req.id}`]));
   }
   req.log.warn({ status, code: (err as { code?: string }).code }, 'webservices request refused');
   return answer(envelopeError('10205', [status === 413 ? `The body is larger than ${BODY_LIMIT} bytes.` : err.message]));

@@ -1,0 +1,169 @@
+/**
+ * The database going away under a running gateway: every door answers at once, with a 503 in its
+ * own shape (never a hang, never a 500, never the database's words), `/readyz` says why, and when
+ * the database is back the gateway serves again by itself, without a restart. The outage is real
+ * for the gateway: its connections go through a TCP relay to PostgreSQL that the test cuts (every
+ * open connection dropped, new ones refused) and then restores.
+ *
+ * `/readyz` also answers 503 while the newest migration this build knows is not applied.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { eventually, startGateway, stores, TEST_DATABASE_URL, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_CHECKOUT, SEED_000_WEB } from '../helpers/seeds.js';
+import { CORE_MIGRATIONS } from '../../src/store/migrate.js';
+import { SIMULATOR_MIGRATIONS } from '../../src/simulator/index.js';
+
+/** A TCP relay to PostgreSQL on a port of its own, which can be cut and restored. */
+class Relay {
+  private server: net.Server | undefined;
+  private readonly open = new Set<net.Socket>();
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async listen(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.open.add(s);
+        s.on('close', () => this.open.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await this.cut();
+  }
+
+  /** Every connection dropped, and new ones refused, until {@link listen} again. */
+  async cut(): Promise<void> {
+    const server = this.server!;
+    this.server = undefined;
+    const closed = new Promise((resolve) => server.close(resolve));
+    for (const s of this.open) s.destroy();
+    await closed;
+  }
+}
+
+const NEWEST = [...CORE_MIGRATIONS, ...SIMULATOR_MIGRATIONS].at(-1)!.id;
+
+for (const { kind, skip } of await stores()) {
+  describe(`readiness [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    before(async () => {
+      g = await startGateway({ store: kind });
+    });
+    after(async () => g?.stop());
+
+    test('/readyz is 200 when the store answers and is migrated; 503 naming the migration when it is not, 200 again once it is', async () => {
+      const ready = await fetch(`${g.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { ready: true });
+      const [row] = await g.gateway.db.query<{ applied_at: number }>('SELECT applied_at FROM schema_migrations WHERE id = $1', [NEWEST]);
+      await g.gateway.db.query('DELETE FROM schema_migrations WHERE id = $1', [NEWEST]);
+      try {
+        const missing = await fetch(`${g.url}/readyz`);
+        assert.equal(missing.status, 503);
+        assert.equal(missing.headers.get('retry-after'), '2');
+        assert.deepEqual(await missing.json(), { ready: false, reason: `migration ${NEWEST} is not applied` });
+        assert.equal((await fetch(`${g.url}/healthz`)).status, 200, 'alive all the same');
+      } finally {
+        await g.gateway.db.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [NEWEST, row!.applied_at]);
+      }
+      assert.equal((await fetch(`${g.url}/readyz`)).status, 200);
+    });
+  });
+}
+
+const [, pg] = await stores();
+describe('PostgreSQL cut off under a running gateway, then back', { skip: pg!.skip }, () => {
+  let g: TestGateway;
+  let relay: Relay;
+  before(async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
+    await relay.listen();
+    const through = new URL(TEST_DATABASE_URL);
+    through.hostname = '127.0.0.1';
+    through.port = String(relay.port);
+    g = await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString() } });
+  });
+  after(async () => {
+    await g?.stop();
+    await relay?.close();
+  });
+
+  /** Status, elapsed ms and body text of a request. */
+  async function timed(path: string, init: RequestInit = {}): Promise<{ status: number; ms: number; text: string; headers: Headers }> {
+    const t0 = Date.now();
+    const res = await fetch(`${g.url}${path}`, { ...init, headers: { Authorization: `Bearer ${g.secretKey}`, ...(init.headers ?? {}) } });
+    const text = await res.text();
+    return { status: res.status, ms: Date.now() - t0, text, headers: res.headers };
+  }
+
+  test('every door answers 503 at once in its own shape while the database is away; all serve again when it returns', async () => {
+    const before = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+    assert.equal(before.status, 'requires_action');
+    assert.equal((await fetch(`${g.url}/readyz`)).status, 200);
+
+    await relay.cut();
+    const down = await eventually(async () => {
+      const r = await fetch(`${g.url}/readyz`);
+      return r.status === 503 ? (await r.json()) as { ready: boolean; reason: string } : false;
+    }, 10_000);
+    assert.equal(down.ready, false);
+    assert.match(down.reason, /database could not be reached|connection to the database was lost/);
+
+    const json = { 'Content-Type': 'application/json' };
+    const requests: [string, string, RequestInit][] = [
+      ['create', '/v1/payment_intents', { method: 'POST', headers: json, body: JSON.stringify(SEED_000_WEB) }],
+      ['create with a key', '/v1/payment_intents', { method: 'POST', headers: { ...json, 'Idempotency-Key': 'outage-1' }, body: JSON.stringify({ amount: 100, currency: 'CNY' }) }],
+      ['retrieve', `/v1/payment_intents/${before.id}`, {}],
+      ['list', '/v1/payment_intents?limit=3', {}],
+      ['refund', '/v1/refunds', { method: 'POST', headers: json, body: JSON.stringify({ payment_intent: before.id }) }],
+    ];
+    for (const [what, path, init] of requests) {
+      const r = await timed(path, init);
+      assert.equal(r.status, 503, `${what}: ${r.status} ${r.text}`);
+      assert.ok(r.ms < 6_000, `${what} answered in ${r.ms} ms`);
+      const body = JSON.parse(r.text);
+      assert.equal(body.error.type, 'api_error', what);
+      assert.match(body.error.message, /cannot reach its database/, what);
+      assert.doesNotMatch(r.text, /SQLSTATE|postgres|ECONN|relation|select|insert/i, `${what}: no database text`);
+      assert.equal(r.headers.get('retry-after'), '2', what);
+      assert.equal(r.headers.get('stripe-should-retry'), 'true', what);
+    }
+    // The other doors, each in its own shape.
+    const page = await timed(`/pay/${'cs_test_' + 'x'.repeat(24)}`, { headers: { Accept: 'text/html' } });
+    assert.equal(page.status, 503, page.text);
+    assert.match(page.text, /briefly unavailable/);
+    const sim = await timed('/simulator/v1/faults');
+    assert.equal(sim.status, 503, sim.text);
+    assert.equal(JSON.parse(sim.text).error.code, 'unavailable');
+    const dash = await timed('/dashboard', { headers: { Accept: 'text/html', Cookie: 'oc_session=nothing' } });
+    assert.ok([200, 303, 503].includes(dash.status), `dashboard: ${dash.status}`);
+    if (dash.status === 503) assert.match(dash.text, /cannot reach its database/);
+    assert.equal((await fetch(`${g.url}/healthz`)).status, 200, 'the process is alive throughout');
+
+    await relay.listen();
+    await eventually(async () => (await fetch(`${g.url}/readyz`)).status === 200, 20_000);
+    const again = await g.api('POST', '/v1/payment_intents', SEED_000_WEB);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal((await g.api('GET', `/v1/payment_intents/${before.id}`)).body.id, before.id);
+    const retried = await g.api('POST', '/v1/payment_intents', { amount: 100, currency: 'CNY' }, { idempotencyKey: 'outage-1' });
+    assert.equal(retried.status, 200, 'the key refused during the outage was never taken: its retry creates');
+    // Background work runs again: expiry is one process's at a time (a lock on the presence
+    // connection, which the outage dropped and the gateway made again).
+    const session = (await g.api('POST', '/v1/checkout/sessions', SEED_000_CHECKOUT)).body;
+    await g.gateway.db.query('UPDATE checkout_sessions SET expires_at = 1 WHERE id = $1', [session.id]);
+    await eventually(async () => (await g.api('GET', `/v1/checkout/sessions/${session.id}`)).body.status === 'expired', 20_000);
+  });
+});
