@@ -51,21 +51,46 @@ const KEYS_CHANNEL = 'opencashier_keys';
 export async function watchKeyChanges(db: Db, connectionString: string | undefined): Promise<() => Promise<void>> {
   if (db.kind !== 'postgres' || !connectionString) return async () => undefined;
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString });
+  let client: InstanceType<typeof pg.Client> | undefined;
   let closing = false;
-  // A lost connection may have missed a change: forget everything (the TTL covers the gap).
-  client.on('error', () => keysChanged(db));
-  client.on('end', () => {
-    if (!closing) keysChanged(db);
-  });
-  client.on('notification', () => keysChanged(db));
-  await client.connect();
-  await client.query(`LISTEN ${KEYS_CHANNEL}`);
+  let retry: NodeJS.Timeout | undefined;
+  const listen = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
+    let lost = false;
+    // A lost connection may have missed a change: forget everything (the TTL covers the gap), and
+    // listen again once the database is back.
+    const onLost = () => {
+      if (lost || closing) return;
+      lost = true;
+      keysChanged(db);
+      void c.end().catch(() => undefined);
+      retry = setTimeout(() => void listen().catch(() => undefined), KEYS_RELISTEN_MS);
+      retry.unref();
+    };
+    c.on('error', onLost);
+    c.on('end', onLost);
+    c.on('notification', () => keysChanged(db));
+    client = c;
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${KEYS_CHANNEL}`);
+    } catch (err) {
+      onLost();
+      throw err;
+    }
+    // Changes made while it was not listening.
+    keysChanged(db);
+  };
+  await listen();
   return async () => {
     closing = true;
-    await client.end().catch(() => undefined);
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => undefined);
   };
 }
+
+/** How soon a lost LISTEN connection is made again. */
+const KEYS_RELISTEN_MS = 1_000;
 
 /**
  * The keys every API request presents, remembered for `ttlMs`: authenticating is then no
