@@ -18,7 +18,7 @@ import type { StoreTx } from '../store.js';
 import type { ConfirmPaymentIntentParams } from './params.js';
 import { applyPaymentMethodParams, ownedByCheckout, transition, unexpectedState } from './shared.js';
 import { CONFIRMABLE } from './states.js';
-import { applyPaymentOutcome } from './apply-outcome.js';
+import { applyPaymentOutcome, type Committed } from './apply-outcome.js';
 
 export async function confirmPaymentIntent(
   deps: CoreDeps, ctx: RequestContext, id: string, params: ConfirmPaymentIntentParams,
@@ -34,10 +34,8 @@ export async function confirmPaymentIntent(
   return sendAttempt(deps, ctx, connector, prepared.value);
 }
 
-export interface Prepared {
-  pi: PaymentIntentRecord;
-  attempt: PaymentAttemptRecord;
-}
+/** What step 1 committed: exactly the rows step 3 applies Antom's answer to. */
+export type Prepared = Committed;
 
 export const noConnector = (ctx: RequestContext): CoreError => ({
   kind: 'upstream_unavailable',
