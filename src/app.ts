@@ -3,6 +3,8 @@
  * makes sure an account exists, wires core to the Antom connector (the real Antom or the built-in
  * simulator — configuration decides), and mounts the front doors.
  */
+import { createServer, type Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
@@ -39,6 +41,7 @@ import { checkWebhookUrl } from './delivery/url-guard.js';
 import { frameworkErrors, guardFrontDoors } from './front-doors.js';
 import { webservicesRoutes } from './api/webservices/plugin.js';
 import { loggerOptions, RouteLogController } from './logging.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import type { DestinationStream } from 'pino';
 
 /** Keys of the built-in simulator: generated on first start, kept in the store. */
@@ -65,9 +68,16 @@ export interface Gateway {
   /** The dashboard password in plain text when it was just generated or given; shown once. */
   dashboardPassword?: string;
   simulatorKeys?: SimulatorKeys;
+  metrics: Metrics;
   /** The base URL the gateway is reachable at (PUBLIC_URL, or the bound port). */
   publicUrl(): string;
   start(): Promise<void>;
+  /**
+   * Drains and closes: /readyz answers 503 at once, no new connection is accepted, requests under
+   * way finish (each answer says `Connection: close`) within SHUTDOWN_TIMEOUT_MS, after which their
+   * connections are cut; background work stops and hands back what it claimed and did not send;
+   * the store closes last. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -139,11 +149,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     // Only when the operator says a proxy is in front; otherwise X-Forwarded-For is anyone's to forge.
     trustProxy: config.behindProxy,
     frameworkErrors,
+    // While draining, requests already on an open connection are served (stop() explains).
+    return503OnClosing: false,
   });
+  let draining = false;
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
   });
+  // Draining: an answer sent now is its connection's last, so the client's next request goes elsewhere.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (draining) reply.header('Connection', 'close');
+    done(null, payload);
+  });
   guardFrontDoors(app);
+  const metrics = createMetrics({ db, now: () => clock.now(), token: config.metrics.token, open: config.metrics.open && !config.behindProxy });
+  metrics.register(app);
 
   let boundUrl = config.publicUrl;
   let internalUrl = `http://127.0.0.1:${config.port}`;
@@ -152,7 +172,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logAntom = (msg: string, fields: Record<string, unknown>) => app.log.warn(fields, msg);
   const connectorOptions = { timeoutMs: config.antom.timeoutMs, settlementCurrency: config.antom.settlementCurrency, log: logAntom };
   const upstreamCalls = new StoreCallSink(db, { log: app.log });
-  const recorded = (c: PaymentConnector, livemode: boolean) => recordingConnector(c, upstreamCalls, livemode, clock);
+  const callSink = {
+    record: (call: Parameters<StoreCallSink['record']>[0]) => {
+      upstreamCalls.record(call);
+      metrics.upstreamCall(call);
+    },
+  };
+  const recorded = (c: PaymentConnector, livemode: boolean) => recordingConnector(c, callSink, livemode, clock);
   if (config.antom.live) connectors.live = recorded(new AntomClient(config.antom.live, connectorOptions), true);
   if (config.antom.test) connectors.test = recorded(new AntomClient(config.antom.test, connectorOptions), false);
   const makeSimulatorConnector = () => {
@@ -192,6 +218,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       process.stderr.write(`OPENCASHIER_CRASH_AT=${step}: killing the process\n`);
       process.kill(process.pid, 'SIGKILL');
     },
+    observe: metrics.observer,
   };
   // Created right after core, which it serves; core only calls it once requests flow.
   const webhookWorker: WebhookWorker = new WebhookWorker(core, { ...config.webhooks, intervalMs: config.workerIntervalMs });
@@ -237,7 +264,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   app.get('/', async (req, reply) => reply.redirect((await sessionOf(db, req, clock.now())) ? '/dashboard' : '/dashboard/login', 303));
   // Liveness: the process answers. Readiness: it should be sent traffic (what a load balancer checks).
   app.get('/healthz', async () => ({ ok: true }));
-  let draining = false;
   app.get('/readyz', async (_req, reply) => {
     const reason = draining ? 'shutting down' : await storeProblem(db, migrations);
     return reason === undefined ? { ready: true } : reply.code(503).header('Retry-After', '2').send({ ready: false, reason });
@@ -253,6 +279,34 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const worker = new Worker(core, db, config.workerIntervalMs, { delayMs: config.tp.settleDelayMs }, (name, task) => presence.exclusive(name, task));
   const simWorker = simulatorOptions ? new SimulatorWorker(simulatorOptions) : undefined;
   const runWorkers = options.workers ?? true;
+  /**
+   * The built-in simulator is called over HTTP like the real Antom. Its calls go to a listener of
+   * their own (loopback, any port, the same routes), so that a request under way when stop()
+   * closes the public port still reaches it.
+   */
+  let internal: Server | undefined;
+  let stopping: Promise<void> | undefined;
+  // Requests under way on the public port (until their connection has the whole answer, or is gone).
+  let inFlight = 0;
+  const whenIdle = new Set<() => void>();
+  app.server.on('request', (_req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) for (const f of [...whenIdle]) f();
+    });
+  });
+  /** Resolves true once no request is under way, or false at `deadline` (ms since the epoch). */
+  const requestsDone = (deadline: number) => new Promise<boolean>((resolve) => {
+    if (inFlight === 0) return resolve(true);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      whenIdle.delete(onIdle);
+      resolve(ok);
+    };
+    const onIdle = () => done(true);
+    const timer = setTimeout(() => done(false), Math.max(0, deadline - Date.now()));
+    whenIdle.add(onIdle);
+  });
 
   return {
     config,
@@ -266,6 +320,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     tp,
     dashboardPassword,
     simulatorKeys,
+    metrics,
     publicUrl,
     async start() {
       await app.listen({ port: config.port, host: config.host });
@@ -274,6 +329,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
       internalUrl = `http://${host}:${port}`;
       if (config.publicUrlFromPort) boundUrl = `http://localhost:${port}`;
+      if (simulatorOptions && !config.antom.test) {
+        const server = createServer((req, res) => app.routing(req, res));
+        await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
+        internal = server;
+        internalUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      }
+      if (metrics.offReason) app.log.warn(`${metrics.offReason}; set it to let Prometheus scrape`);
       makeSimulatorConnector();
       if (runWorkers) {
         worker.start();
@@ -282,21 +344,44 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         simWorker?.start();
       }
     },
-    async stop() {
-      draining = true;
-      await worker.stop();
-      await webhookWorker.stop();
-      await urlNotifications.stop();
-      await simWorker?.stop();
-      await app.close();
-      // After every caller of the connector has stopped, before the store goes.
-      await upstreamCalls.stop();
-      await presence.close();
-      await stopWatchingKeys();
-      await db.close();
+    stop() {
+      stopping ??= (async () => {
+        draining = true;
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const background = Promise.all([worker.stop(), webhookWorker.stop(), urlNotifications.stop(), simWorker?.stop()]);
+        // 1. No new connection is accepted. The open ones stay (http.Server's own close() would
+        //    drop the idle ones at once, racing a request a client is sending on one right now):
+        //    each is served once more, answered with `Connection: close` (the onSend hook), so a
+        //    load balancer's health check on one reads /readyz's 503.
+        if (app.server.listening) NetServer.prototype.close.call(app.server);
+        // 2. The requests under way finish.
+        let finished = await requestsDone(deadline);
+        // 3. The connections nobody used meanwhile close; Fastify's own close runs its hooks.
+        await app.close();
+        finished = finished && (await requestsDone(deadline));
+        if (!finished) {
+          app.log.warn({ timeout_ms: config.shutdownTimeoutMs, requests: inFlight }, 'requests still under way at the shutdown timeout; their connections are cut');
+          app.server.closeAllConnections();
+        }
+        if (internal) {
+          const server = internal;
+          await new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          });
+        }
+        await background;
+        // After every caller of the connector has stopped, before the store goes.
+        await upstreamCalls.stop();
+        await presence.close();
+        await stopWatchingKeys();
+        await db.close();
+      })();
+      return stopping;
     },
   };
 }
+
 
 /** How long /readyz waits for the store before it calls it unreachable. */
 const READY_TIMEOUT_MS = 2_000;

@@ -132,7 +132,7 @@ async function serve(config: Config): Promise<void> {
     );
   }
   if (config.workers > 1 && !isClusterWorker()) {
-    process.exit(await runPrimary(config.workers, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }));
+    process.exit(await runPrimary(config.workers, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }, config.shutdownTimeoutMs + config.webhooks.timeoutMs + 10_000));
   }
   // On a terminal a person reads the log; anywhere else a machine does.
   const pretty = config.logFormat ? config.logFormat === 'pretty' : Boolean(process.stdout.isTTY);
@@ -156,8 +156,15 @@ async function serve(config: Config): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    gateway.app.log.info({ signal }, 'stopping');
+    gateway.app.log.info({ signal, timeout_ms: config.shutdownTimeoutMs }, 'stopping: finishing the requests under way');
+    // Requests get SHUTDOWN_TIMEOUT_MS; webhook sends under way their own timeout; then it is over.
+    const deadline = config.shutdownTimeoutMs + config.webhooks.timeoutMs + 5_000;
+    setTimeout(() => {
+      process.stderr.write(`opencashier: still stopping after ${deadline} ms; exiting anyway\n`);
+      process.exit(1);
+    }, deadline).unref();
     await gateway.stop();
+    gateway.app.log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -13,6 +13,7 @@
  * cluster is starting stops the whole start, with its exit code, instead of being retried forever.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { serveClusterMetrics } from './metrics.js';
 
 /** What a worker tells the primary once it listens. */
 export interface ReadyMessage {
@@ -25,8 +26,6 @@ export function isReadyMessage(m: unknown): m is ReadyMessage {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'opencashier:ready';
 }
 
-/** How long a stopping worker gets before it is killed. */
-const STOP_GRACE_MS = 30_000;
 /** A replacement for a dead worker starts after this, so a worker that keeps dying does not spin. */
 const RESTART_DELAY_MS = 1_000;
 
@@ -35,8 +34,12 @@ export interface PrimaryIo {
   err(text: string): void;
 }
 
-/** Runs the primary; resolves with the exit code once every worker has stopped. */
-export function runPrimary(workers: number, io: PrimaryIo): Promise<number> {
+/**
+ * Runs the primary; resolves with the exit code once every worker has stopped. A stopping worker
+ * gets `stopGraceMs` (its own shutdown timeouts and a margin) before it is killed.
+ */
+export function runPrimary(workers: number, io: PrimaryIo, stopGraceMs = 30_000): Promise<number> {
+  const metrics = serveClusterMetrics();
   return new Promise((resolvePrimary) => {
     const live = new Set<Worker>();
     const ready = new Set<Worker>();
@@ -58,7 +61,7 @@ export function runPrimary(workers: number, io: PrimaryIo): Promise<number> {
       for (const w of live) w.process.kill(signal);
       killTimer = setTimeout(() => {
         for (const w of live) w.process.kill('SIGKILL');
-      }, STOP_GRACE_MS);
+      }, stopGraceMs);
       killTimer.unref();
       finishIfDone();
     };
@@ -67,6 +70,7 @@ export function runPrimary(workers: number, io: PrimaryIo): Promise<number> {
       const w = cluster.fork();
       live.add(w);
       w.on('message', (m: unknown) => {
+        metrics(w, m);
         if (!isReadyMessage(m) || stopping) return;
         ready.add(w);
         if (first && !started) {

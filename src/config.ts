@@ -92,6 +92,11 @@ const envSchema = z.object({
   OPENCASHIER_DASHBOARD_PASSWORD: z.string().min(12, 'at least 12 characters').max(200).optional(),
   /** How long a dashboard sign-in lasts. */
   DASHBOARD_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+
+  /** `GET /metrics` asks for `Authorization: Bearer <this>`; unset, it answers on loopback only. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(200).optional(),
+  /** On SIGTERM, how long requests under way may take to finish before their connections are cut. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export interface AntomCredentials {
@@ -158,6 +163,13 @@ export interface Config {
     /** Cookies get `Secure` when the dashboard is served over https. */
     secureCookies: boolean;
   };
+  /**
+   * `GET /metrics` (metrics.ts): open on a loopback HOST; beyond loopback only with a token, and
+   * off without one.
+   */
+  metrics: { token?: string; open: boolean };
+  /** SIGTERM: requests under way get this long to finish (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
 }
 
 /** Antom's demo backs off 2 s … 512 s; we start later because a shopper needs time to scan. */
@@ -265,5 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sessionTtlMs: Math.round(e.DASHBOARD_SESSION_HOURS * 3_600_000),
       secureCookies: (e.PUBLIC_URL ?? '').startsWith('https:'),
     },
+    metrics: { token: e.METRICS_TOKEN, open: isLoopbackHost(e.HOST) },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

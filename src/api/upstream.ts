@@ -93,12 +93,14 @@ export function upstreamRoutes(opts: UpstreamOptions) {
       const hostile = jsonProblem(raw.body);
       if (hostile) {
         await refuseNotification(opts.core, raw, hostile);
+        opts.core.observe?.notification('refused', hostile);
         return reply.code(400).send(refusalBody(hostile));
       }
       const verified = opts.verifier().verify({ method: req.method, path: req.url, headers: req.headers, rawBody: raw.body });
       const verdict = verified.ok
         ? await acceptNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)
         : await refuseNotification(opts.core, raw, verified.reason);
+      opts.core.observe?.notification(verdict.verdict, verdict.verdict === 'refused' ? verdict.reason : undefined);
       if (verdict.verdict === 'throttled') return reply.code(429).send(throttledBody());
       if (verdict.verdict === 'refused') return reply.code(400).send(refusalBody(verdict.reason));
       return reply.code(200).send(ACK_BODY);

@@ -69,6 +69,18 @@ export interface CoreDeps {
    * A no-op unless the operator set OPENCASHIER_CRASH_AT (config.ts).
    */
   crashPoint(step: CrashStep): void;
+  /** Told what happened, for the operator's metrics (metrics.ts); absent, nobody is. Must not throw. */
+  observe?: Observer;
+}
+
+/** What core reports as it happens, for `GET /metrics`. */
+export interface Observer {
+  /** An event was recorded (in the transaction that makes the change). */
+  event(type: EventType, object: Record<string, unknown>): void;
+  /** A notification from Antom was answered with this verdict (and, for a refusal, why). */
+  notification(verdict: 'applied' | 'duplicate' | 'refused' | 'throttled', reason?: string): void;
+  /** A webhook send ended: delivered, to be retried, or failed for good. */
+  webhookDelivery(outcome: 'succeeded' | 'retry' | 'failed'): void;
 }
 
 /** The steps of a request where a crash test may kill the process (the gaps between two writes). */
@@ -90,7 +102,7 @@ export function systemContext(scope: Scope): RequestContext {
  * in the same statement, one delivery for every enabled endpoint that wants it (the outbox).
  */
 export async function recordEvent(
-  s: StoreTx, deps: Pick<CoreDeps, 'clock' | 'outboxChanged'>, ctx: RequestContext, type: EventType, object: { id: string } & Record<string, unknown>,
+  s: StoreTx, deps: Pick<CoreDeps, 'clock' | 'outboxChanged' | 'observe'>, ctx: RequestContext, type: EventType, object: { id: string } & Record<string, unknown>,
   previous_attributes?: Record<string, unknown>,
 ): Promise<void> {
   const now = deps.clock.now();
@@ -109,6 +121,7 @@ export async function recordEvent(
   // The Trust Payments view of the same change (settlestatus, URL notifications), in this transaction.
   const followed = await followEvent(s, deps, ctx, type, object);
   if (followed || (await s.webhookEndpoints.mayDeliver(ctx.scope))) deps.outboxChanged();
+  deps.observe?.event(type, object);
 }
 
 class Rollback {

@@ -131,6 +131,7 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
       outcome: ok ? 'succeeded' : delay === undefined ? 'failed' : 'retry',
       next_attempt_at: delay === undefined ? null : this.core.clock.now() + jitter(delay),
     });
+    this.core.observe?.webhookDelivery(ok ? 'succeeded' : delay === undefined ? 'failed' : 'retry');
     if (this.results.length >= RECORD_SOON) this.gathered?.();
     this.recording ??= this.record();
   }

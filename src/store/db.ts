@@ -51,6 +51,8 @@ export interface Db extends Queryable {
    */
   tx<T>(fn: (q: TxQueryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PostgreSQL: the connection pool as it is now (metrics.ts); PGlite has no pool. */
+  pool?(): { max: number; open: number; idle: number; waiting: number };
 }
 
 const INT8_OID = 20;
@@ -402,6 +404,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const group = new GroupCommit((w: Statement) => onPool(w.sql, w.params), Math.max(1, Math.floor((opts.max ?? 10) / 4)));
   return {
     kind: 'postgres',
+    pool: () => ({ max: opts.max ?? 10, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     query: (sql, params) => onPool(sql, params),
     tx: async (fn) => {
       let client: PoolClient | undefined;

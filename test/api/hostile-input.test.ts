@@ -124,6 +124,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /docs/errors': { door: 'root' },
   'GET /healthz': { door: 'root' },
   'GET /readyz': { door: 'root' },
+  'GET /metrics': { door: 'root' },
 };
 
 /**

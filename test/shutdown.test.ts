@@ -1,0 +1,171 @@
+/**
+ * SIGTERM under load (`opencashier serve` as a real process): the port stops taking connections,
+ * /readyz answers 503 on a connection that was open, the requests under way — confirms whose pay
+ * call Antom answers 1.5 s late — finish, no answer is cut short, the process exits 0, and nothing
+ * was done without its answer reaching the client: every PaymentIntent in the store is one a
+ * client got a 200 for. The webhook deliveries it had claimed (sends held open by the receiver,
+ * rows waiting their turn) are handed back or left to their leases, and the next process
+ * delivers every one of them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from './helpers/gateway.js';
+import { spawnGateway, startReceiver } from './helpers/processes.js';
+import { SEED_000_WEB } from './helpers/seeds.js';
+
+const SECRET = 'sk_test_ShutdownUnderLoad00000001';
+const CLIENTS = 12;
+const SLOW_PAYS = 6;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One request on `agent`. Rejects with `{ stage: 'before' }` when the connection failed before any
+ * answer began (refused, or closed before the request was read), `{ stage: 'during' }` when an
+ * answer began and was cut short.
+ */
+function send(base: string, agent: Agent, method: string, path: string, body?: unknown): Promise<Answer> {
+  const url = new URL(base + path);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent,
+      headers: { Authorization: `Bearer ${SECRET}`, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('aborted', () => reject(Object.assign(new Error('answer cut short'), { stage: 'during' })));
+      res.on('error', (err) => reject(Object.assign(err, { stage: 'during' })));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const length = res.headers['content-length'];
+        if (length !== undefined && Number(length) !== Buffer.byteLength(text)) {
+          reject(Object.assign(new Error(`answer cut short: ${Buffer.byteLength(text)} of ${length} bytes`), { stage: 'during' }));
+        } else resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+      });
+    });
+    req.on('error', (err) => reject(Object.assign(err, { stage: (err as { stage?: string }).stage ?? 'before' })));
+    req.end(payload);
+  });
+}
+
+test('SIGTERM under load: answers under way finish, nothing is cut, the next process delivers what was claimed', { timeout: 300_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-shutdown-'));
+  // The first deliveries are held open, so the process has sends under way and rows waiting at SIGTERM.
+  const receiver = await startReceiver(() => 'hold');
+  const env = {
+    DATA_DIR: dataDir, OPENCASHIER_TEST_SECRET_KEY: SECRET, RATE_LIMIT_PER_SECOND: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json',
+    SHUTDOWN_TIMEOUT_MS: '20000', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_PER_ENDPOINT: '2', WEBHOOK_RETRY_SCHEDULE_MS: '100,100,100,100,100',
+    POLL_SCHEDULE_MS: '600000',
+  };
+  const first = await spawnGateway(env);
+  let second: Awaited<ReturnType<typeof spawnGateway>> | undefined;
+  try {
+    const setup = new Agent({ keepAlive: true });
+    const endpoint = await send(first.url, setup, 'POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['payment_intent.created', 'payment_intent.requires_action'] });
+    assert.equal(endpoint.status, 200, endpoint.body);
+
+    // A connection opened before SIGTERM and idle at it, as a load balancer's health check keeps one.
+    const probe = new Agent({ keepAlive: true, maxSockets: 1 });
+    assert.equal((await send(first.url, probe, 'GET', '/readyz')).status, 200);
+
+    // Load: every client creates and confirms PaymentIntents on its own keep-alive connection until the process is gone.
+    const answered = new Set<string>();
+    const refusedBefore: string[] = [];
+    const cutShort: string[] = [];
+    const otherStatus: string[] = [];
+    let running = true;
+    // Answers sent while draining say so (Connection: close): the slow confirms are among them.
+    let drained = 0;
+    let sigtermAt = Infinity;
+    const clients = Array.from({ length: CLIENTS }, async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (running) {
+        try {
+          const r = await send(first.url, agent, 'POST', '/v1/payment_intents', SEED_000_WEB);
+          if (r.headers.connection === 'close') drained++;
+          if (r.status === 200) answered.add(JSON.parse(r.body).id);
+          else otherStatus.push(`${r.status} ${r.body}`);
+        } catch (err) {
+          const e = err as Error & { stage?: string; code?: string };
+          if (e.stage === 'during') cutShort.push(e.message);
+          else refusedBefore.push(e.code ?? e.message);
+          // Refused: the port is closed; this client's work is over.
+          if (e.code === 'ECONNREFUSED') return;
+        }
+      }
+    });
+
+    await eventually(async () => answered.size >= 30, 60_000);
+    // The next pay calls are answered 1.5 s late: they are under way when SIGTERM comes.
+    const fault = await fetch(`${first.url}/simulator/v1/faults`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'timeout', times: SLOW_PAYS, delay_ms: 1500 }),
+    });
+    assert.equal(fault.status, 200);
+    await eventually(async () => ((await (await fetch(`${first.url}/simulator/v1/faults`)).json()) as { faults: unknown[] }).faults.length === 0, 30_000, 10);
+    assert.ok(receiver.held().length > 0, 'the receiver holds sends open');
+
+    sigtermAt = Date.now();
+    first.proc.kill('SIGTERM');
+    await first.waitFor(/"msg":"stopping: finishing the requests under way"/);
+    // The open connection reads the drain; the port takes no new one.
+    const ready = await send(first.url, probe, 'GET', '/readyz');
+    assert.equal(ready.status, 503);
+    assert.equal(JSON.parse(ready.body).reason, 'shutting down');
+    assert.equal(ready.headers.connection, 'close');
+    await assert.rejects(send(first.url, new Agent(), 'GET', '/healthz'), (err: Error & { code?: string }) => err.code === 'ECONNREFUSED');
+
+    const code = await first.exited;
+    const stoppedIn = Date.now() - sigtermAt;
+    running = false;
+    await Promise.all(clients);
+    assert.equal(code, 0, first.output().slice(-2000));
+    // The slow confirms held the drain open: it took at least the rest of their 1.5 s.
+    assert.ok(stoppedIn >= 1_000 && stoppedIn < 20_000, `stopped in ${stoppedIn} ms`);
+    assert.deepEqual(cutShort, [], 'no answer was cut short');
+    assert.deepEqual(otherStatus, []);
+    assert.ok(refusedBefore.every((c) => c === 'ECONNREFUSED'), `failures before an answer: ${refusedBefore.join(', ')}`);
+    assert.ok(drained >= SLOW_PAYS, `${drained} answers were sent while draining`);
+    assert.match(first.output(), /"msg":"stopped"/);
+
+    // The next process: every PaymentIntent in the store is one a client was answered for, and
+    // every event the first process had claimed or queued reaches the receiver.
+    receiver.policy = () => 200;
+    second = await spawnGateway(env);
+    const stored: string[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await send(second.url, setup, 'GET', `/v1/payment_intents?limit=100${after ? `&starting_after=${after}` : ''}`);
+      const body = JSON.parse(page.body) as { data: { id: string }[]; has_more: boolean };
+      stored.push(...body.data.map((p) => p.id));
+      if (!body.has_more) break;
+      after = body.data[body.data.length - 1]!.id;
+    }
+    assert.deepEqual(new Set(stored), answered, 'the store holds exactly the PaymentIntents whose answers arrived');
+    assert.ok(stored.length >= 30 + SLOW_PAYS);
+
+    const events = new Set<string>();
+    for (let after: string | undefined; ;) {
+      const page = await send(second.url, setup, 'GET', `/v1/events?limit=100${after ? `&starting_after=${after}` : ''}`);
+      const body = JSON.parse(page.body) as { data: { id: string; type: string }[]; has_more: boolean };
+      for (const e of body.data) if (e.type === 'payment_intent.created' || e.type === 'payment_intent.requires_action') events.add(e.id);
+      if (!body.has_more) break;
+      after = body.data[body.data.length - 1]!.id;
+    }
+    assert.equal(events.size, stored.length * 2);
+    const delivered = () => new Set(receiver.received.filter((r) => r.status === 200).map((r) => (JSON.parse(r.body) as { id: string }).id));
+    await eventually(async () => [...events].every((id) => delivered().has(id)), 120_000, 100);
+  } finally {
+    first.proc.kill('SIGKILL');
+    await second?.stop('SIGTERM');
+    await receiver.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
