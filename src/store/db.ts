@@ -366,6 +366,9 @@ class StatementNames {
 /** PostgreSQL's "cached plan must not change result type". */
 const PLAN_CHANGED = '0A000';
 
+/** The advisory lock processes take turns under to create the schema and migrate it (any constant shared by all). */
+export const MIGRATION_LOCK_KEY = 7_106_214_342;
+
 export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   const pgmod = await import('pg');
   const pg = pgmod.default;
@@ -383,7 +386,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+  // IF NOT EXISTS is no guard against a twin: two processes starting at once on a new schema both
+  // find it missing and the second fails on pg_namespace's unique index. Under the migration lock
+  // (one simple query is one transaction, so the xact lock covers the CREATE) they take turns.
+  if (opts.schema) await pool.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY}); CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
   const named = new StatementNames();
   const note = opts.onStatement ?? (() => undefined);
   const config = (sql: string, params?: readonly unknown[]) => {

@@ -2,7 +2,7 @@
  * Versioned migrations, applied in order, each in its own transaction, under an advisory lock so
  * that several gateway processes starting at once against one PostgreSQL apply each exactly once.
  */
-import type { Db } from './db.js';
+import { MIGRATION_LOCK_KEY as LOCK_KEY, type Db } from './db.js';
 import core0001 from './migrations/0001_core.js';
 import core0002 from './migrations/0002_refunds_webhooks.js';
 import core0003 from './migrations/0003_checkout.js';
@@ -42,11 +42,14 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0015_presumed_rows', sql: core0015 },
 ];
 
-const LOCK_KEY = 7_106_214_342; // any constant shared by all processes
-
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {
   const applied: string[] = [];
-  await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at bigint NOT NULL)');
+  // Under the lock too: two processes starting at once on an empty schema would both find the
+  // table missing, and the second CREATE fail on pg_type's unique index (IF NOT EXISTS is no lock).
+  await db.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await q.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at bigint NOT NULL)');
+  });
   for (const m of migrations) {
     const done = await db.tx(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
