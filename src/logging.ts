@@ -22,9 +22,10 @@ export function loggableId(id: unknown): string | undefined {
   return typeof id === 'string' && /^[a-z]+_[A-Za-z0-9]+$/.test(id) && !/^(cs|pa)_/.test(id) ? id : undefined;
 }
 
-/** Requests a page or tool repeats every second or so: the checkout page's status, `opencashier listen`'s feed. */
+/** Requests repeated every few seconds: the checkout page's status, `opencashier listen`'s feed, health checks and scrapes. */
+const POLLED_ROUTES = new Set(['/pay/:id/status', '/healthz', '/readyz', '/metrics']);
 function isPolling(req: FastifyRequest): boolean {
-  return routeOf(req) === '/pay/:id/status' || req.headers['user-agent'] === 'opencashier-listen';
+  return POLLED_ROUTES.has(routeOf(req)) || req.headers['user-agent'] === 'opencashier-listen';
 }
 
 /** The route a request matched, as declared (`/v1/payment_intents/:id`), or a marker when none did. */

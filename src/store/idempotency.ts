@@ -6,6 +6,8 @@
  * A claim names the process that holds it (presence.ts). A live request keeps its key however long
  * it runs; a claim whose process died is taken over by the first retry, which then resumes the
  * work from the objects the dead request left (they carry the key: see core's create operations).
+ * So is a claim of this process whose request has ended without saving its answer or letting go of
+ * the key (the database went away at that moment): the process knows which of its requests run.
  *
  * Some operations claim the key in their own first transaction instead ({@link claimWrite}: the
  * claim commits with the object, one statement less); a key already there then fails that
@@ -41,7 +43,9 @@ export type Claim = { claimed: true } | { claimed: false; row: IdempotencyRow };
  * Claims a key for this request, or returns what holds it. A claim held by a process that is gone
  * is taken over at once; one without an owner (written before owners were recorded) after `staleMs`.
  */
-export async function claimKey(q: Queryable, c: IdempotencyClaim, staleMs: number, presence: Presence): Promise<Claim> {
+export async function claimKey(
+  q: Queryable, c: IdempotencyClaim, staleMs: number, presence: Presence, running: ReadonlySet<string> = new Set(),
+): Promise<Claim> {
   const inserted = await claimRow(q, c);
   if (inserted.length === 1) return { claimed: true };
   const rows = await q.query<IdempotencyRow & Record<string, unknown>>(
@@ -49,8 +53,8 @@ export async function claimKey(q: Queryable, c: IdempotencyClaim, staleMs: numbe
     [c.account_id, c.livemode, c.key],
   );
   const row = rows[0];
-  if (!row) return claimKey(q, c, staleMs, presence); // released between our two statements
-  if (row.state === 'in_progress' && row.request_hash === c.request_hash && (await abandoned(row, c.at, staleMs, presence))) {
+  if (!row) return claimKey(q, c, staleMs, presence, running); // released between our two statements
+  if (row.state === 'in_progress' && row.request_hash === c.request_hash && (await abandoned(row, c.at, staleMs, presence, running))) {
     const taken = await q.query(
       `UPDATE idempotency_keys SET locked_at = $4, request_id = $6, owner = $7
         WHERE account_id = $1 AND livemode = $2 AND key = $3 AND state = 'in_progress' AND locked_at = $5 AND owner IS NOT DISTINCT FROM $8
@@ -95,9 +99,10 @@ function claimRow(q: Queryable, c: IdempotencyClaim) {
   return q.query(sql, params);
 }
 
-async function abandoned(row: IdempotencyRow, now: number, staleMs: number, presence: Presence): Promise<boolean> {
+async function abandoned(row: IdempotencyRow, now: number, staleMs: number, presence: Presence, running: ReadonlySet<string>): Promise<boolean> {
   if (row.owner === null) return row.locked_at < now - staleMs;
-  return row.owner !== presence.id && !(await presence.alive(row.owner));
+  if (row.owner === presence.id) return row.request_id === null || !running.has(row.request_id);
+  return !(await presence.alive(row.owner));
 }
 
 /**
@@ -109,6 +114,8 @@ async function abandoned(row: IdempotencyRow, now: number, staleMs: number, pres
  */
 export class IdempotencyKeys {
   private readonly claims: Batcher<IdempotencyClaim, boolean>;
+  /** Request ids of this process's requests that hold a claim and have not yet answered. */
+  private readonly running = new Set<string>();
 
   constructor(private readonly db: Db, private readonly presence: Presence, private readonly staleMs: number) {
     this.claims = new Batcher(async (items) => {
@@ -141,9 +148,21 @@ export class IdempotencyKeys {
     return { ...scope, request_hash: req.hash, method: req.method, path: req.path, request_id: req.requestId, owner: this.presence.id, at: now };
   }
 
+  /** Claims the key for `c`'s request (the caller then holds it: {@link hold}). */
   async claim(c: IdempotencyClaim): Promise<Claim> {
     if (await this.claims.add(c)) return { claimed: true };
-    return claimKey(this.db, c, this.staleMs, this.presence);
+    return claimKey(this.db, c, this.staleMs, this.presence, this.running);
+  }
+
+  /**
+   * A request of this process holds (or may hold) `c` until `ended` fires: until then its claim is
+   * never taken over in this process; afterwards, one it left (its answer or release could not be
+   * written) is, by the request's retry.
+   */
+  hold(c: IdempotencyClaim, ended: { once(event: 'close', f: () => void): unknown }): void {
+    if (this.running.has(c.request_id)) return;
+    this.running.add(c.request_id);
+    ended.once('close', () => this.running.delete(c.request_id));
   }
 
   /** Saves the answer; resolves once it is committed (the answer is sent after). */

@@ -43,6 +43,11 @@ class Relay {
     if (this.server) await this.cut();
   }
 
+  /** Every open connection dropped, as pg_terminate_backend or a database restart does; new ones get through. */
+  drop(): void {
+    for (const s of this.open) s.destroy();
+  }
+
   /** Every connection dropped, and new ones refused, until {@link listen} again. */
   async cut(): Promise<void> {
     const server = this.server!;
@@ -165,5 +170,97 @@ describe('PostgreSQL cut off under a running gateway, then back', { skip: pg!.sk
     const session = (await g.api('POST', '/v1/checkout/sessions', SEED_000_CHECKOUT)).body;
     await g.gateway.db.query('UPDATE checkout_sessions SET expires_at = 1 WHERE id = $1', [session.id]);
     await eventually(async () => (await g.api('GET', `/v1/checkout/sessions/${session.id}`)).body.status === 'expired', 20_000);
+  });
+});
+
+describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.skip }, () => {
+  let g: TestGateway;
+  let relay: Relay;
+  before(async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
+    await relay.listen();
+    const through = new URL(TEST_DATABASE_URL);
+    through.hostname = '127.0.0.1';
+    through.port = String(relay.port);
+    // Polls soon after a pay, so that a payment whose answer from Antom could not be stored is found by asking.
+    g = await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString(), POLL_SCHEDULE_MS: '300,600,1200,2400' } });
+  });
+  after(async () => {
+    await g?.stop();
+    await relay?.close();
+  });
+
+  test('every answer is a 200 or a quick 503 in the API\'s shape; every retried key ends in one PaymentIntent; nothing is left half-done', { timeout: 240_000 }, async () => {
+    const CLIENTS = 8;
+    const created = new Map<string, string>(); // Idempotency-Key → PaymentIntent id
+    const refusedKeys = new Set<string>();
+    const wrong: string[] = [];
+    let ok = 0;
+    let unavailable = 0;
+    let slowest = 0;
+    let running = true;
+    const call = async (path: string, init: RequestInit) => {
+      const t0 = Date.now();
+      const res = await fetch(`${g.url}${path}`, { ...init, headers: { Authorization: `Bearer ${g.secretKey}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
+      const text = await res.text();
+      slowest = Math.max(slowest, Date.now() - t0);
+      if (res.status === 503) {
+        unavailable++;
+        const body = JSON.parse(text);
+        if (body.error?.type !== 'api_error' || res.headers.get('retry-after') !== '2' || /SQLSTATE|postgres|ECONN/i.test(text)) wrong.push(`503 ${text}`);
+      } else if (res.status === 200) ok++;
+      else wrong.push(`${res.status} ${text}`);
+      return { status: res.status, body: res.status === 200 ? JSON.parse(text) : undefined };
+    };
+    let n = 0;
+    const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+      while (running) {
+        const key = `load-${c}-${n++}`;
+        const r = await call('/v1/payment_intents', { method: 'POST', headers: { 'Idempotency-Key': key }, body: JSON.stringify(SEED_000_WEB) });
+        if (r.status === 200) {
+          created.set(key, r.body.id);
+          await call(`/v1/payment_intents/${r.body.id}`, {});
+        } else refusedKeys.add(key);
+      }
+    });
+    const oks = async (more: number) => {
+      const target = ok + more;
+      await eventually(async () => ok >= target, 60_000, 20);
+    };
+
+    await oks(40);
+    // Connections dropped mid-work (pg_terminate_backend, a failover): new ones get through at once.
+    for (let i = 0; i < 3; i++) {
+      relay.drop();
+      await oks(20);
+    }
+    // The database refusing connections for a while (a restart).
+    await relay.cut();
+    const seen = unavailable;
+    await eventually(async () => unavailable >= seen + 30, 60_000, 20);
+    await relay.listen();
+    await oks(40);
+    running = false;
+    await Promise.all(clients);
+
+    assert.deepEqual(wrong, [], 'only 200s and 503s in the API\'s shape');
+    assert.ok(slowest < 7_000, `the slowest answer took ${slowest} ms`);
+    assert.ok(refusedKeys.size > 0 && unavailable >= 30);
+
+    // A key refused during the outage, sent again: one PaymentIntent, whether or not the first try had made one.
+    for (const key of refusedKeys) {
+      const again = await call('/v1/payment_intents', { method: 'POST', headers: { 'Idempotency-Key': key }, body: JSON.stringify(SEED_000_WEB) });
+      assert.equal(again.status, 200, key);
+      created.set(key, again.body.id);
+    }
+    const [row] = await g.gateway.db.query<{ count: number }>('SELECT count(*)::int AS count FROM payment_intents');
+    assert.equal(row!.count, new Set(created.values()).size, 'one PaymentIntent per key, none without its key');
+    // Nothing half-done: every payment reaches the wallet's redirect (those whose answer from Antom
+    // could not be stored are found by the poller).
+    await eventually(async () => {
+      const rows = await g.gateway.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM payment_intents GROUP BY status');
+      return rows.length === 1 && rows[0]!.status === 'requires_action';
+    }, 60_000, 200);
   });
 });

@@ -284,11 +284,14 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       const hash = createHash('sha256').update(JSON.stringify([req.method, path, canonical(req.body ?? {})])).digest('hex');
       const claim = idempotency.claimFor(scope, { hash, method: req.method, path, requestId: req.id }, opts.core.clock.now());
       if (req.routeOptions.config.claimInTx) {
+        // Held from here on: the operation's transaction may commit the claim.
+        idempotency.hold(claim, reply.raw);
         req.idemLate = { claim, classic: () => idempotency.claim(claim) };
         return;
       }
       const claimed = await idempotency.claim(claim);
       if (claimed.claimed) {
+        idempotency.hold(claim, reply.raw);
         req.idem = claim;
         opts.core.crashPoint('after_idempotency_claim');
         return;
@@ -306,7 +309,8 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
       // parameters (never executed) and 5xx (our operations are safe to run again).
       opts.core.crashPoint('before_idempotency_complete');
       if (req.idemRelease || reply.statusCode >= 500) {
-        // A store that is gone cannot release it either: a claim it holds goes stale and is taken over.
+        // A store that is gone cannot release it either: the claim stays, and the request's retry
+        // takes it over (its request has ended: store/idempotency.ts).
         await idempotency.release(claim).catch((err: unknown) => req.log.warn({ err }, 'could not release an Idempotency-Key claim'));
       }
       else await idempotency.complete(claim, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
