@@ -89,17 +89,22 @@ for (const { kind, skip } of await stores()) {
 }
 
 const [, pg] = await stores();
+
+/** A gateway on PostgreSQL whose every connection goes through a relay the test can cut. */
+async function gatewayThroughRelay(env: Record<string, string>): Promise<{ g: TestGateway; relay: Relay }> {
+  const target = new URL(TEST_DATABASE_URL);
+  const relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
+  await relay.listen();
+  const through = new URL(TEST_DATABASE_URL);
+  through.hostname = '127.0.0.1';
+  through.port = String(relay.port);
+  return { g: await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString(), ...env } }), relay };
+}
 describe('PostgreSQL cut off under a running gateway, then back', { skip: pg!.skip }, () => {
   let g: TestGateway;
   let relay: Relay;
   before(async () => {
-    const target = new URL(TEST_DATABASE_URL);
-    relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
-    await relay.listen();
-    const through = new URL(TEST_DATABASE_URL);
-    through.hostname = '127.0.0.1';
-    through.port = String(relay.port);
-    g = await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString() } });
+    ({ g, relay } = await gatewayThroughRelay({}));
   });
   after(async () => {
     await g?.stop();
@@ -177,14 +182,8 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
   let g: TestGateway;
   let relay: Relay;
   before(async () => {
-    const target = new URL(TEST_DATABASE_URL);
-    relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
-    await relay.listen();
-    const through = new URL(TEST_DATABASE_URL);
-    through.hostname = '127.0.0.1';
-    through.port = String(relay.port);
     // Polls soon after a pay, so that a payment whose answer from Antom could not be stored is found by asking.
-    g = await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString(), POLL_SCHEDULE_MS: '300,600,1200,2400' } });
+    ({ g, relay } = await gatewayThroughRelay({ POLL_SCHEDULE_MS: '300,600,1200,2400' }));
   });
   after(async () => {
     await g?.stop();
