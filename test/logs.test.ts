@@ -1,14 +1,17 @@
 /**
  * Logs a person can read: on a terminal (LOG_FORMAT=pretty, the default there) one line per request
  * with method, route, status, time, the object touched or the error code; JSON lines for machines.
- * Polling (the checkout page's status, `opencashier listen`) stays out of the info level.
+ * Polling (the checkout page's status, `opencashier listen`, health checks) stays out of the info
+ * level. One payment can be followed through the log: the API's request, Antom's answer to it,
+ * Antom's notification, and the webhooks sent about it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnGateway } from './helpers/processes.js';
+import { spawnGateway, startReceiver } from './helpers/processes.js';
+import { SEED_000_WEB } from './helpers/seeds.js';
 import { eventually } from './helpers/gateway.js';
 import { formatLogLine } from '../src/logging.js';
 
@@ -51,6 +54,45 @@ test('the gateway logs readable lines with LOG_FORMAT=pretty, JSON lines otherwi
     assert.equal(parsed.object, pi.id);
     await json.stop();
   } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('one payment followed through the log: its request, Antom\'s answer, the notification, the webhooks', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-logs-'));
+  const receiver = await startReceiver();
+  const gw = await spawnGateway({ DATA_DIR: dataDir, OPENCASHIER_TEST_SECRET_KEY: SECRET, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', SIMULATOR_NOTIFY_SCHEDULE_MS: '0,200,400' });
+  try {
+    const auth = { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' };
+    await fetch(`${gw.url}/v1/webhook_endpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ url: receiver.url, enabled_events: ['*'] }) });
+    const pi = (await (await fetch(`${gw.url}/v1/payment_intents`, { method: 'POST', headers: auth, body: JSON.stringify(SEED_000_WEB) })).json()) as any;
+    const done = await fetch(`${gw.url}/simulator/v1/complete`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: pi.next_action.redirect_to_url.url, outcome: 'succeeded' }) });
+    assert.equal(done.status, 200);
+    const lines = () => gw.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+    const sent = (type: string) => lines().find((l) => l.msg === 'webhook sent' && l.object === pi.id && l.type === type && l.status === 200);
+    await eventually(async () => sent('payment_intent.succeeded'), 30_000);
+
+    // The API's line, and the request id it carries.
+    const api = lines().find((l) => l.msg === 'request completed' && l.route === '/v1/payment_intents' && l.object === pi.id)!;
+    assert.match(api.reqId, /^req_/);
+    // Antom's answer to that request's pay call, on a line with the same request id.
+    const answered = lines().find((l) => l.msg === 'antom answered' && l.payment_intent === pi.id);
+    assert.ok(answered, 'a line says what Antom answered');
+    assert.equal(answered.reqId, api.reqId);
+    assert.equal(answered.api, 'pay');
+    assert.equal(answered.outcome, 'action_required');
+    // Antom's notification: its request's line names the payment.
+    const notified = lines().find((l) => l.msg === 'request completed' && l.route === '/antom/notify' && l.object === pi.id);
+    assert.ok(notified, 'the notification\'s line names the PaymentIntent');
+    assert.match(notified.reqId, /^req_/);
+    // The webhooks about it: the one the API request caused names that request.
+    assert.equal(sent('payment_intent.created')!.request, api.reqId);
+    assert.ok(sent('payment_intent.succeeded'));
+    // Attempt ids lead to client secrets: none is on any line.
+    assert.doesNotMatch(gw.output(), /\bpa_[A-Za-z0-9]{8,}/);
+  } finally {
+    await gw.stop();
+    await receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -9,6 +9,7 @@ import { syncAttempt } from '../core/payment-intents/sync.js';
 import { ACK_BODY, refusalBody, throttledBody, type AntomNotificationVerifier } from '../connectors/antom/notify.js';
 import { esc } from '../pages/html.js';
 import { inspectInput } from './input.js';
+import { loggableId } from '../logging.js';
 import { failureStatus, unavailable } from './failure.js';
 
 export const NOTIFY_PATH = '/antom/notify';
@@ -101,6 +102,8 @@ export function upstreamRoutes(opts: UpstreamOptions) {
         ? await acceptNotification(opts.core, raw, verified.notification, verified.livemode, verified.fingerprint)
         : await refuseNotification(opts.core, raw, verified.reason);
       opts.core.observe?.notification(verdict.verdict, verdict.verdict === 'refused' ? verdict.reason : undefined);
+      // The request's log line names the payment it was about, as the API's lines do.
+      if (verdict.verdict === 'applied' || verdict.verdict === 'duplicate') req.logFields = { object: loggableId(verdict.object) };
       if (verdict.verdict === 'throttled') return reply.code(429).send(throttledBody());
       if (verdict.verdict === 'refused') return reply.code(400).send(refusalBody(verdict.reason));
       return reply.code(200).send(ACK_BODY);

@@ -31,6 +31,14 @@ export interface RequestContext {
   via?: WebservicesOrigin;
 }
 
+/**
+ * What ties a line core logs to the request it serves: the request id under the key the request's
+ * own line uses (`reqId`), so `grep req_…` finds the API line, Antom's answer and what core said.
+ */
+export function requestFields(ctx: Pick<RequestContext, 'request_id'>): { reqId?: string } {
+  return ctx.request_id ? { reqId: ctx.request_id } : {};
+}
+
 export interface Logger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;

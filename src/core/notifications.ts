@@ -18,7 +18,8 @@ export interface ReceivedNotification {
 }
 
 export type NotificationVerdict =
-  | { verdict: 'applied' | 'duplicate' }
+  /** With the PaymentIntent (or, for a refund's notification, the refund) it was about. */
+  | { verdict: 'applied' | 'duplicate'; object?: string }
   | { verdict: 'refused'; reason: string }
   /** Refused, and not kept: its source (or everyone together) sent too many refused ones lately. */
   | { verdict: 'throttled' };
@@ -102,5 +103,5 @@ export async function acceptNotification(
     // A twin of this signed message was recorded meanwhile; the refund rules already made it harmless.
     if (!(err instanceof StoreConflict)) throw err;
   }
-  return { verdict };
+  return { verdict, object: n.refundRequestId };
 }

@@ -21,6 +21,7 @@ import type { DeliveryResult, DueDelivery } from '../core/store.js';
 import { giveUpPending } from '../core/webhooks/endpoints.js';
 import { signatureHeader } from './signature.js';
 import { jitter, OutboxWorker, type SendResult } from './outbox.js';
+import { loggableId } from '../logging.js';
 
 export interface WebhookDeliveryOptions {
   timeoutMs: number;
@@ -132,6 +133,11 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
       next_attempt_at: delay === undefined ? null : this.core.clock.now() + jitter(delay),
     });
     this.core.observe?.webhookDelivery(ok ? 'succeeded' : delay === undefined ? 'failed' : 'retry');
+    // The event's object and the request that made the change: a payment's lines lead here.
+    this.core.log.debug({
+      event: d.event.id, type: d.event.type, object: loggableId(d.event.object_id), request: d.event.request_id ?? undefined,
+      endpoint: d.endpoint.id, attempt, status: r.status ?? undefined, error: r.error ?? undefined, ms: r.latencyMs,
+    }, 'webhook sent');
     if (this.results.length >= RECORD_SOON) this.gathered?.();
     this.recording ??= this.record();
   }

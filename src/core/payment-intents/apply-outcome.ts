@@ -10,7 +10,7 @@ import {
   type PaymentAttemptRecord, type PaymentIntentRecord,
 } from '../model.js';
 import type { PaymentOutcome } from '../connector.js';
-import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import { inTx, recordEvent, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import { StoreStale, type StoreTx } from '../store.js';
 import { nextActionFor, transition } from './shared.js';
 import { completeCheckoutSession } from '../checkout/complete.js';
@@ -45,7 +45,7 @@ export async function applyPaymentOutcome(
       });
     } catch (err) {
       if (!(err instanceof StoreStale)) throw err;
-      deps.log.debug({ payment_intent: known.pi.id, attempt: attemptId }, 'the PaymentIntent changed while Antom answered; the answer is applied under locks');
+      deps.log.debug({ ...requestFields(ctx), payment_intent: known.pi.id }, 'the PaymentIntent changed while Antom answered; the answer is applied under locks');
     }
   }
   return inTx(deps.store, async (s) => {
@@ -70,7 +70,7 @@ export async function applyLocked(
   }
   if (!OPEN.includes(attempt.status)) {
     if (attempt.status !== outcome.status && !(attempt.status === 'failed' && outcome.status === 'canceled')) {
-      deps.log.warn({ payment_intent: attempt.payment_intent_id, recorded: attempt.status, reported: outcome.status }, 'upstream reports another result for a settled attempt; kept the first');
+      deps.log.warn({ ...requestFields(ctx), payment_intent: attempt.payment_intent_id, recorded: attempt.status, reported: outcome.status }, 'upstream reports another result for a settled attempt; kept the first');
     }
     return pi;
   }
@@ -80,7 +80,7 @@ export async function applyLocked(
   const move = async (name: PaymentIntentTransition, changes: Partial<PaymentIntentRecord>) => {
     const moved = transition(next, name, name);
     if (!moved.ok) {
-      deps.log.warn({ payment_intent: pi.id, status: pi.status, transition: name }, 'upstream result does not fit the PaymentIntent state; attempt updated only');
+      deps.log.warn({ ...requestFields(ctx), payment_intent: pi.id, status: pi.status, transition: name }, 'upstream result does not fit the PaymentIntent state; attempt updated only');
       return false;
     }
     next = { ...moved.value, ...changes, updated: now };
@@ -198,7 +198,7 @@ async function whileCanceling(
   if (OPEN.includes(attempt.status)) {
     // Antom's answer to the cancel decides; until then a success is kept, not reported.
     if (outcome.status === 'succeeded') {
-      deps.log.info({ payment_intent: pi.id }, 'success reported while a cancel is on its way to Antom; held until Antom answers the cancel');
+      deps.log.info({ ...requestFields(ctx), payment_intent: pi.id }, 'success reported while a cancel is on its way to Antom; held until Antom answers the cancel');
       await s.attempts.update({ ...attempt, ...paidFacts, updated: now });
       return pi;
     }

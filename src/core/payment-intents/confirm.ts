@@ -12,7 +12,7 @@ import { fail, invalid, ok, type CoreError, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { METHODS } from '../money.js';
 import type { PaymentAttemptRecord, PaymentIntentRecord } from '../model.js';
-import { inTx, type CoreDeps, type RequestContext } from '../context.js';
+import { inTx, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import type { PaymentConnector, PayRequest } from '../connector.js';
 import type { StoreTx } from '../store.js';
 import type { ConfirmPaymentIntentParams } from './params.js';
@@ -130,8 +130,9 @@ export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector
   const { pi, attempt } = prepared;
   const outcome = await connector.pay(payRequestFor(deps, attempt));
   deps.crashPoint('after_antom_answer');
+  deps.log.debug({ ...requestFields(ctx), payment_intent: pi.id, api: 'pay', outcome: outcome.status }, 'antom answered');
   if (outcome.status === 'unknown') {
-    deps.log.warn({ payment_intent: pi.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');
+    deps.log.warn({ ...requestFields(ctx), payment_intent: pi.id, reason: outcome.reason }, 'pay without a usable answer; attempt kept for retry');
     return fail({ kind: 'upstream_unavailable', message: 'Alipay did not answer in time. Nothing was charged; confirm again with the same parameters to resume this payment.' });
   }
   const applied = await applyPaymentOutcome(deps, ctx, attempt.id, outcome, prepared);

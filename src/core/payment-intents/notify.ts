@@ -8,7 +8,7 @@ import { inTx, systemContext, type CoreDeps } from '../context.js';
 import { StoreConflict, type NotificationLog } from '../store.js';
 import { applyLocked } from './apply-outcome.js';
 
-type Checked = { ok: true; verdict: 'applied' | 'duplicate' } | { ok: false; reason: string };
+type Checked = { ok: true; verdict: 'applied' | 'duplicate'; pi: string } | { ok: false; reason: string };
 const refuse = (reason: string): Checked => ({ ok: false, reason });
 
 export async function acceptPaymentNotification(
@@ -38,7 +38,7 @@ export async function acceptPaymentNotification(
       const after = (await s.attempts.get(attempt.id))?.status;
       const verdict = before === after && n.outcome.status !== 'action_required' ? 'duplicate' : 'applied';
       await s.notifications.record(log(verdict));
-      return { ok: true, verdict };
+      return { ok: true, verdict, pi: pi.id };
     });
   } catch (err) {
     // Two copies of one signed message racing: the unique fingerprint lets only one through.
@@ -46,5 +46,5 @@ export async function acceptPaymentNotification(
     throw err;
   }
   if (!result.ok) return refuseNotification(deps, raw, result.reason, n.paymentRequestId);
-  return { verdict: result.verdict };
+  return { verdict: result.verdict, object: result.pi };
 }

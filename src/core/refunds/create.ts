@@ -12,7 +12,7 @@ import { fail, invalid, ok, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkWholeUnits, formatAmount } from '../money.js';
 import { refundPublic, type Metadata, type RefundReason, type RefundRecord } from '../model.js';
-import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import { inTx, recordEvent, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import type { RefundRequest } from '../connector.js';
 import { applyRefundOutcome } from './apply-outcome.js';
 
@@ -99,8 +99,9 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
   if (!request || refund.status !== 'pending') return ok(refund);
   const outcome = await connector.refund(request);
   deps.crashPoint('after_antom_answer');
+  deps.log.debug({ ...requestFields(ctx), refund: refund.id, payment_intent: refund.payment_intent_id, api: 'refund', outcome: outcome.status }, 'antom answered');
   if (outcome.status === 'unknown') {
-    deps.log.warn({ refund: refund.id, reason: outcome.reason }, 'refund without a usable answer; kept pending for retry');
+    deps.log.warn({ ...requestFields(ctx), refund: refund.id, reason: outcome.reason }, 'refund without a usable answer; kept pending for retry');
     return ok(refund);
   }
   return applyRefundOutcome(deps, ctx, refund, outcome);
