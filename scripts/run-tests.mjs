@@ -17,7 +17,8 @@ function find(dir) {
   return out;
 }
 let files = find(join(root, 'dist/test')).sort();
-if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+// Matched against the path from the repository, so a checkout's own folder name never matches.
+if (only.length) files = files.filter((f) => only.some((o) => f.slice(root.length).includes(o)));
 const args = [
   '--test',
   `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
