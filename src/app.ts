@@ -26,6 +26,7 @@ import { generateAntomKeyPair } from './connectors/antom/signing.js';
 import { sendError, v1Plugin } from './api/v1/plugin.js';
 import { apiErrors } from './api/v1/errors.js';
 import { errorCodesPage } from './api/v1/error-codes.js';
+import { apiReferenceRoutes } from './api/openapi.js';
 import { parseForm } from './api/v1/form.js';
 import { NOTIFY_PATH, upstreamRoutes } from './api/upstream.js';
 import { checkoutPageRoutes } from './api/checkout.js';
@@ -231,6 +232,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   await app.register(v1Plugin({ core, db, presence, publicUrl, rateLimitPerSecond: config.rateLimitPerSecond }), { prefix: '/v1' });
   app.get('/docs/errors', async (_req, reply) => reply.type('text/html; charset=utf-8').send(errorCodesPage()));
+  await app.register(apiReferenceRoutes({ simulator: Boolean(config.simulator) }));
   await app.register(upstreamRoutes({ core, verifier: () => verifier }));
   await app.register(webservicesRoutes({ core, db }));
   await app.register(checkoutPageRoutes({ core, merchantName: (id) => accountName(db, id) }));

@@ -223,7 +223,7 @@ function codeIn(url: string): string | undefined {
   return code !== undefined && textProblem(code) === undefined ? code : undefined;
 }
 
-const completeSchema = z.object({
+export const completeSchema = z.object({
   url: z.string().min(1).max(4096),
   outcome: z.enum(['succeeded', 'failed', 'processing']),
   wallet: z.string().regex(/^[A-Z0-9_]{2,40}$/).optional(),
@@ -231,7 +231,7 @@ const completeSchema = z.object({
   notify: z.boolean().optional(),
 }).strict();
 
-const faultSchema = z.object({
+export const faultSchema = z.object({
   api: z.enum(FAULT_APIS),
   kind: z.enum(FAULT_KINDS),
   code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/).optional(),

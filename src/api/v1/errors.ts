@@ -2,22 +2,26 @@
  * The v1 dialect of errors: Stripe's `{error:{type,code,param,message}}` with Stripe's HTTP
  * statuses. Every core error and every front-door refusal is rendered here and nowhere else.
  */
+import { z } from 'zod';
 import type { CoreError } from '../../core/errors.js';
 import { RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../failure.js';
 
-export interface StripeErrorBody {
-  error: {
-    type: 'invalid_request_error' | 'api_error' | 'card_error' | 'idempotency_error';
-    code?: string;
-    decline_code?: string;
-    param?: string;
-    message: string;
-    payment_intent?: unknown;
-    request_log_url?: string;
+/** The one shape of every /v1 error: typed here and documented in /openapi.json from the same schema. */
+export const stripeErrorBody = z.object({
+  error: z.object({
+    type: z.enum(['invalid_request_error', 'api_error', 'card_error', 'idempotency_error']),
+    code: z.string().optional(),
+    decline_code: z.string().optional(),
+    param: z.string().optional(),
+    message: z.string(),
+    /** The PaymentIntent a declined or refused payment left behind, as Stripe adds it. */
+    payment_intent: z.unknown().optional(),
+    request_log_url: z.string().optional(),
     /** This gateway's reference for the code (error-codes.ts), added when the error is sent. */
-    doc_url?: string;
-  };
-}
+    doc_url: z.string().optional(),
+  }),
+});
+export type StripeErrorBody = z.infer<typeof stripeErrorBody>;
 
 export interface ApiError {
   status: number;

@@ -111,6 +111,9 @@ export const cancelPaymentIntent = z.strictObject({
   expand,
 });
 
+/** POST /v1/checkout/sessions/:id/expire takes only expand. */
+export const expireCheckoutSession = cancelPaymentIntent.pick({ expand: true });
+
 export const retrieve = z.strictObject({ expand, client_secret: str(255).optional() });
 
 const createdFilter = z.union([

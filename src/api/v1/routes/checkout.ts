@@ -46,7 +46,7 @@ export function checkoutRoutes(core: CoreDeps) {
     });
 
     app.post<Id>('/checkout/sessions/:id/expire', async (req, reply) => {
-      const parsed = parseParams(reply, P.cancelPaymentIntent.pick({ expand: true }), req.body, 'checkout.session');
+      const parsed = parseParams(reply, P.expireCheckoutSession, req.body, 'checkout.session');
       if (!parsed) return reply;
       return sendResult(reply, await expireCheckoutSession(core, requestContext(req), req.params.id), (cs) => render(scopeOf(req), cs, parsed.expand));
     });
