@@ -60,6 +60,9 @@ test('first start creates a test account and prints its keys; a restart keeps ev
     assert.match(sk ?? '', /^sk_test_[A-Za-z0-9]{32}$/);
     assert.match(pk ?? '', /^pk_test_[A-Za-z0-9]{32}$/);
     assert.match(api ?? '', /^http:\/\/localhost:\d+\/v1$/);
+    const reference = field(first.out, 'API reference');
+    assert.equal(reference, api!.replace(/\/v1$/, '/docs'));
+    assert.equal((await fetch(reference!)).status, 200, 'the banner\'s API reference is served');
     const created = await fetch(`${api}/payment_intents`, {
       method: 'POST', headers: { Authorization: `Bearer ${sk}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ amount: 20, currency: 'CNY', confirm: true, payment_method_data: { type: 'alipay' }, return_url: 'https://x.example' }),
