@@ -245,6 +245,8 @@ const OTHER_ROUTES: readonly OtherRoute[] = [
   { method: 'GET', path: '/healthz', tag: 'Gateway', summary: 'Liveness: the process answers', responses: { 200: ['`{ok: true}`', JSON_TYPE] } },
   { method: 'GET', path: '/readyz', tag: 'Gateway', summary: 'Readiness: the store answers and is migrated (what a load balancer checks)',
     responses: { 200: ['`{ready: true}`', JSON_TYPE], 503: ['`{ready: false, reason}`, with Retry-After', JSON_TYPE] } },
+  { method: 'GET', path: '/metrics', tag: 'Gateway', summary: 'Prometheus metrics (src/metrics.ts): open on a loopback HOST, else with Authorization: Bearer METRICS_TOKEN, off without one',
+    responses: { 200: ['Prometheus text format 0.0.4', 'text/plain'], 401: ['METRICS_TOKEN is set and was not sent', 'text/plain'], 404: ['Off: beyond loopback without METRICS_TOKEN', 'text/plain'] } },
   { method: 'GET', path: '/openapi.json', tag: 'Gateway', summary: 'This document', responses: { 200: ['OpenAPI 3.1', JSON_TYPE] } },
   { method: 'GET', path: '/docs', tag: 'Gateway', summary: 'The API reference, rendered from this document', responses: { 200: ['The page', HTML] } },
   { method: 'GET', path: '/docs/errors', tag: 'Gateway', summary: 'Every /v1 error code, what it means and what to do (each error\'s doc_url points here)', responses: { 200: ['The page', HTML] } },
