@@ -23,6 +23,15 @@ function failed(code: string | undefined, message: string | undefined, paymentId
   return { status: 'failed', code: code ?? 'PROCESS_FAIL', message: message ?? 'The payment failed.', paymentId };
 }
 
+/**
+ * `REPEAT_REQ_INCONSISTENT` (F) says Antom already holds a request under this id, with another
+ * body (a resend built after PUBLIC_URL changed, say). It is no verdict on that request: the
+ * payment or refund under the id may still be paid or done, so it is no answer at all, and the
+ * poller's inquiry learns the truth. Taken as a failure, a payment the shopper then completes
+ * would find its attempt already failed, and the money no PaymentIntent.
+ */
+const INCONSISTENT = 'REPEAT_REQ_INCONSISTENT';
+
 export function parseTime(v: unknown): number | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   if (typeof v === 'number' || /^\d{10,16}$/.test(v)) return Number(v);
@@ -42,6 +51,7 @@ export function mapPay(r: AntomResponse): PaymentOutcome | UnknownOutcome {
     return { status: 'action_required', paymentId, redirect };
   }
   if (status === 'S') return { status: 'succeeded', paymentId, paidAt: parseTime(r.paymentTime) };
+  if (status === 'F' && code === INCONSISTENT) return unknown(r);
   if (status === 'F') return failed(code, r.result?.resultMessage, paymentId);
   return unknown(r);
 }
@@ -84,6 +94,7 @@ export function mapCancel(r: AntomResponse): CancelOutcome | UnknownOutcome {
 export function mapRefund(r: AntomResponse): RefundOutcome | UnknownOutcome {
   const status = r.result?.resultStatus;
   if (status === 'S') return { status: 'succeeded', refundId: str(r.refundId), refundedAt: parseTime(r.refundTime) };
+  if (status === 'F' && r.result?.resultCode === INCONSISTENT) return unknown(r);
   if (status === 'F') return { status: 'failed', code: r.result?.resultCode ?? 'PROCESS_FAIL', message: r.result?.resultMessage ?? 'Refund failed.' };
   if (status === 'U' && r.result?.resultCode === 'REFUND_IN_PROCESS') return { status: 'pending', refundId: str(r.refundId) };
   return unknown(r);

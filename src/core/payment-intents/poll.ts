@@ -53,9 +53,12 @@ async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promi
     await pollCancel(deps, claimed);
     return;
   }
-  const outcome = claimed.status === 'pending'
+  let outcome = claimed.status === 'pending'
     ? await connector.pay(payRequestFor(deps, claimed))
     : await connector.inquiryPayment(claimed.id);
+  // A resend without a usable answer (Antom may hold the first send under another body): ask
+  // what Antom has under the id instead.
+  if (outcome.status === 'unknown' && claimed.status === 'pending') outcome = await connector.inquiryPayment(claimed.id);
   if (outcome.status !== 'unknown') await applyPaymentOutcome(deps, ctx, claimed.id, outcome, claimed.payment_intent_id);
 
   await deps.store.tx(async (s) => {
