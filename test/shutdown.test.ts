@@ -57,7 +57,7 @@ function send(base: string, agent: Agent, method: string, path: string, body?: u
   });
 }
 
-test('SIGTERM under load: answers under way finish, nothing is cut, the next process delivers what was claimed', { timeout: 300_000 }, async () => {
+test('SIGTERM under load: answers under way finish, nothing is cut, the next process delivers what was claimed', { timeout: 300_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-shutdown-'));
   // The first deliveries are held open, so the process has sends under way and rows waiting at SIGTERM.
   const receiver = await startReceiver(() => 'hold');
@@ -133,6 +133,7 @@ test('SIGTERM under load: answers under way finish, nothing is cut, the next pro
     assert.deepEqual(cutShort, [], 'no answer was cut short');
     assert.deepEqual(otherStatus, []);
     assert.ok(refusedBefore.every((c) => c === 'ECONNREFUSED'), `failures before an answer: ${refusedBefore.join(', ')}`);
+    t.diagnostic(`stopped ${stoppedIn} ms after SIGTERM; ${answered.size} PaymentIntents answered, ${drained} of them while draining; ${refusedBefore.length} requests refused at connect`);
     assert.ok(drained >= SLOW_PAYS, `${drained} answers were sent while draining`);
     assert.match(first.output(), /"msg":"stopped"/);
 

@@ -190,7 +190,7 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
     await relay?.close();
   });
 
-  test('every answer is a 200 or a quick 503 in the API\'s shape; every retried key ends in one PaymentIntent; nothing is left half-done', { timeout: 240_000 }, async () => {
+  test('every answer is a 200 or a quick 503 in the API\'s shape; every retried key ends in one PaymentIntent; nothing is left half-done', { timeout: 240_000 }, async (t) => {
     const CLIENTS = 8;
     const created = new Map<string, string>(); // Idempotency-Key → PaymentIntent id
     const refusedKeys = new Set<string>();
@@ -243,6 +243,7 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
     running = false;
     await Promise.all(clients);
 
+    t.diagnostic(`${ok} answered 200, ${unavailable} answered 503 (${refusedKeys.size} creates), slowest answer ${slowest} ms`);
     assert.deepEqual(wrong, [], 'only 200s and 503s in the API\'s shape');
     assert.ok(slowest < 7_000, `the slowest answer took ${slowest} ms`);
     assert.ok(refusedKeys.size > 0 && unavailable >= 30);
