@@ -95,6 +95,7 @@ function banner(g: Gateway): string {
     `  Dashboard password   ${g.dashboardPassword ?? '(stored hashed; it was printed once, when made — set a new one: npm run cli -- dashboard password)'}`,
     `  API (Stripe-style)   ${u}/v1`,
     `  API reference        ${u}/docs  (OpenAPI 3.1: ${u}/openapi.json)`,
+    `  Health, metrics      ${u}/readyz  ${g.metrics.offReason ? '(/metrics off: set METRICS_TOKEN)' : `${u}/metrics${g.config.metrics.token ? ' (Bearer METRICS_TOKEN)' : ''}`}`,
     `  Antom notify URL     ${u}/antom/notify`,
     c.simulator && !c.antom.test ? `  Antom simulator      ${u}/ams/api/v1/payments/…  (cashier pages under ${u}/simulator/)`
       : c.antom.test ? `  Antom (test mode)    ${c.antom.test.baseUrl}` : '  Test mode            no upstream (set ANTOM_TEST_*, or SIMULATOR=on to mount the simulator beside live mode)',
