@@ -33,7 +33,12 @@ export type CoreError =
   /** Upstream gave no usable answer; the same request is safe to repeat. */
   | { kind: 'upstream_unavailable'; message: string }
   /** A Trust Payments settlement rule refused the request (core/settlement/): nothing changed. */
-  | { kind: 'settlement_refused'; reason: SettlementRefusal; message: string; param?: string };
+  | { kind: 'settlement_refused'; reason: SettlementRefusal; message: string; param?: string }
+  /**
+   * The account's business is on Alipay's prohibited list (core/catalog/prohibited-businesses.ts):
+   * no Alipay or Alipay+ payment is started, and nothing was stored.
+   */
+  | { kind: 'business_prohibited'; code: 'business_category_prohibited'; message: string };
 
 export type SettlementRefusal =
   | 'parent_missing'

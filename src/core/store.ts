@@ -9,6 +9,7 @@ import type {
   CheckoutSessionRecord, LineItemRecord, PriceRecord, ProductRecord,
 } from './model.js';
 import type { TpRepo } from './settlement/records.js';
+import type { BusinessProfile } from './catalog/prohibited-businesses.js';
 
 /** Whose data: every read and write is scoped to one account in one mode. */
 export interface Scope {
@@ -263,6 +264,12 @@ export interface StoreTx {
   /** The Trust Payments front door's transactions, sites and URL notifications (core/settlement/). */
   tp: TpRepo;
   idempotencyKeys: IdempotencyKeyRepo;
+  accounts: AccountRepo;
+}
+
+export interface AccountRepo {
+  /** What the merchant says its business is (core/catalog/prohibited-businesses.ts); empty when unset. */
+  businessProfile(accountId: string): Promise<BusinessProfile>;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Queryable } from './db.js';
 import { newId, randomToken } from '../core/ids.js';
+import { isMcc, type BusinessProfile } from '../core/catalog/prohibited-businesses.js';
 
 export interface ApiKeyRow {
   id: string;
@@ -263,4 +264,41 @@ export async function getSetting<T>(q: Queryable, key: string): Promise<T | unde
 export async function putSettingOnce<T>(q: Queryable, key: string, value: T): Promise<T> {
   await q.query('INSERT INTO settings (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(value)]);
   return (await getSetting<T>(q, key)) as T;
+}
+
+/** The account's business profile (core/catalog/prohibited-businesses.ts); empty when unset. */
+export async function businessProfile(q: Queryable, accountId: string): Promise<BusinessProfile> {
+  const rows = await q.query<{ business_mcc: string | null; business_category: string | null }>(
+    'SELECT business_mcc, business_category FROM accounts WHERE id = $1', [accountId],
+  );
+  return { mcc: rows[0]?.business_mcc ?? null, category: rows[0]?.business_category ?? null };
+}
+
+/** Why a business profile cannot be stored (the CLI and the dashboard say it as it is). */
+export class BusinessProfileError extends Error {
+  override readonly name = 'BusinessProfileError';
+}
+
+/**
+ * Sets what is given of the account's business profile (null clears that part; undefined keeps
+ * it) and answers the profile now stored. Payments read it in their own transaction, so the
+ * change holds for the next confirmation in every process.
+ */
+export async function setBusinessProfile(q: Queryable, accountId: string, change: Partial<BusinessProfile>): Promise<BusinessProfile> {
+  const mcc = change.mcc?.trim();
+  if (mcc !== undefined && mcc !== '' && !isMcc(mcc)) {
+    throw new BusinessProfileError(`"${mcc.slice(0, 40)}" is not a merchant category code: an MCC is four digits, such as 5411 (grocery stores).`);
+  }
+  const category = change.category?.trim();
+  if (category !== undefined && category.length > 200) throw new BusinessProfileError('A business category is at most 200 characters.');
+  if (category !== undefined && /[\u0000-\u001f\u007f]/.test(category)) throw new BusinessProfileError('A business category cannot contain control characters.');
+  const rows = await q.query<{ business_mcc: string | null; business_category: string | null }>(
+    `UPDATE accounts SET
+       business_mcc = CASE WHEN $2::boolean THEN $3 ELSE business_mcc END,
+       business_category = CASE WHEN $4::boolean THEN $5 ELSE business_category END
+     WHERE id = $1 RETURNING business_mcc, business_category`,
+    [accountId, change.mcc !== undefined, mcc || null, change.category !== undefined, category || null],
+  );
+  if (!rows[0]) throw new BusinessProfileError(`There is no account ${accountId}.`);
+  return { mcc: rows[0].business_mcc, category: rows[0].business_category };
 }

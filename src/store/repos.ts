@@ -9,6 +9,7 @@ import type {
 } from '../core/store.js';
 import { StoreConflict, StoreStale } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
+import { businessProfile } from './accounts.js';
 import type {
   ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -689,6 +690,7 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
     lineItems: lineItemRepo(q),
     tp: tpRepo(q),
     idempotencyKeys: { claim: (c, answer) => deferOrRun(q, claimWrite(c, answer)) },
+    accounts: { businessProfile: (accountId) => businessProfile(q, accountId) },
   };
 }
 

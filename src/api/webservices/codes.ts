@@ -64,6 +64,9 @@ export function fromCoreError(e: CoreError): TpError {
       return tpError('70000', [], e.message);
     case 'upstream_unavailable':
       return tpError('60010', [], e.message);
+    case 'business_prohibited':
+      // How Trust Payments refuses a payment type the site may not take: the field at fault.
+      return tpError('30000', ['paymenttypedescription'], e.message);
     case 'settlement_refused': {
       const code = {
         parent_missing: '20004',

@@ -11,6 +11,7 @@
 import { fail, invalid, ok, type CoreError, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { METHODS } from '../money.js';
+import { prohibitedMessage } from '../catalog/prohibited-businesses.js';
 import type { PaymentAttemptRecord, PaymentIntentRecord } from '../model.js';
 import { inTx, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import type { PaymentConnector, PayRequest } from '../connector.js';
@@ -52,6 +53,10 @@ export async function prepareConfirm(
 ): Promise<Result<Prepared>> {
   if (!CONFIRMABLE.includes(found.status)) return fail(unexpectedState(found, 'confirm'));
   if (found.checkout_session_id && ctx.actor !== 'checkout') return fail(ownedByCheckout(found, 'confirm'));
+  // Every method this gateway serves is Alipay or Alipay+, so a prohibited business may use none:
+  // refused before anything is attached, stored or sent to Antom.
+  const refused = prohibitedMessage(await s.accounts.businessProfile(found.account_id));
+  if (refused) return fail({ kind: 'business_prohibited', code: 'business_category_prohibited', message: refused });
   const applied = await applyPaymentMethodParams(s, deps, ctx, found, params);
   if (!applied.ok) return applied;
   let pi = applied.value.pi;

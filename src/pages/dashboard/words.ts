@@ -7,6 +7,7 @@ export function plainError(e: CoreError): string {
     case 'unexpected_state':
     case 'payment_failed':
     case 'settlement_refused':
+    case 'business_prohibited':
       return e.message;
     case 'not_found':
       return `There is no ${e.resource.replaceAll('_', ' ')} ${e.id} in this mode.`;
