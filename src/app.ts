@@ -18,7 +18,8 @@ import { StoreUnavailable } from './core/store.js';
 import { sqlStore } from './store/repos.js';
 import { openPresence } from './store/presence.js';
 import { callsFor, recordingConnector, StoreCallSink } from './store/upstream-calls.js';
-import { accountName, bootstrapAccount, getSetting, putSettingOnce, watchKeyChanges, type Bootstrap } from './store/accounts.js';
+import type { BusinessProfile } from './core/catalog/prohibited-businesses.js';
+import { accountName, bootstrapAccount, businessProfile, getSetting, putSettingOnce, watchKeyChanges, type Bootstrap } from './store/accounts.js';
 import { bootstrapTrustPayments, type TpBootstrap } from './store/tp-accounts.js';
 import { AntomClient } from './connectors/antom/client.js';
 import { AntomNotificationVerifier, type NotifySigner } from './connectors/antom/notify.js';
@@ -64,6 +65,8 @@ export interface Gateway {
   db: Db;
   core: CoreDeps;
   account: Bootstrap;
+  /** The account's business profile as it was at boot (the start banner warns when it is prohibited). */
+  business: BusinessProfile;
   /** The Trust Payments site and webservices user made (or found) at boot. */
   tp: TpBootstrap;
   /** The dashboard password in plain text when it was just generated or given; shown once. */
@@ -114,6 +117,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     publishableKey: config.bootstrap.testPublishableKey,
     now: clock.now(),
   });
+  const business = await businessProfile(db, account.accountId);
   const tp = await bootstrapTrustPayments(db, {
     accountId: account.accountId,
     merchantName: account.accountName,
@@ -320,6 +324,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     db,
     core,
     account,
+    business,
     tp,
     dashboardPassword,
     simulatorKeys,

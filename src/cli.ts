@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, reset, keys roll, tp, listen, trigger, seed. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, reset, keys roll, business, tp, listen, trigger, seed. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -24,6 +24,8 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 import { runSeed } from './cli/seed.js';
+import { runBusiness } from './cli/business.js';
+import { describeProfile, prohibitedMessage } from './core/catalog/prohibited-businesses.js';
 import { isClusterWorker, reportReady, runPrimary } from './cluster.js';
 
 const HELP = `OpenCashier — a self-hosted gateway for Alipay and Alipay+
@@ -47,6 +49,10 @@ Usage: opencashier [command]
   tp sites|users|rules …
                         Trust Payments sites, webservices users and URL-notification rules
                         (opencashier tp --help for every command)
+  business              show the account's business profile (merchant category code and category)
+  business set [--mcc <4 digits>] [--category <name>]
+                        set it ('' clears a part); a business on Alipay's prohibited list
+                        (business list-prohibited) cannot take Alipay or Alipay+ payments
   dashboard password [--generate]
                         set the dashboard password (read from stdin, or OPENCASHIER_DASHBOARD_PASSWORD;
                         --generate makes one and prints it); signs out password sessions
@@ -86,6 +92,7 @@ function banner(g: Gateway): string {
       accounttypedescription: 'ECOM', baseamount: '1050', currencyiso3a: 'EUR', returnurl: 'https://example.com/done',
     }],
   });
+  const prohibited = prohibitedMessage(g.business);
   const key = (plain: string | undefined, display: string) => plain ?? `${display}  (stored hashed; set it with the env variable or roll it: npm run cli -- keys roll)`;
   const lines = [
     '',
@@ -107,6 +114,8 @@ function banner(g: Gateway): string {
     `  Start over           npm run cli -- reset   (deletes the test data; --keep-keys keeps the keys)`,
     '',
     `  Account              ${a.accountName} (${a.accountId})`,
+    `  Business             ${describeProfile(g.business)}${g.business.mcc || g.business.category ? '' : '  (set it: npm run cli -- business set --mcc <code>)'}`,
+    ...(prohibited ? ['', `  WARNING: ${prohibited}`, '  Every Alipay and Alipay+ payment of this account is refused until it changes.'] : []),
     `  Test secret key      ${key(a.secretKey, a.secretDisplay)}`,
     `  Test publishable key ${key(a.publishableKey, a.publishableDisplay)}`,
     '',
@@ -242,6 +251,11 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(rest.includes('--generate')
         ? `New dashboard password (shown once; sessions signed in with the old one are closed):\n${password}\n`
         : 'Dashboard password changed; sessions signed in with the old one are closed.\n');
+      return;
+    }
+    if (command === 'business') {
+      const account = await bootstrapAccount(db, { name: config.bootstrap.accountName, now: Date.now() });
+      process.exitCode = await runBusiness(rest, { db, accountId: account.accountId, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
       return;
     }
     if (command === 'keys' && rest[0] === 'roll') {

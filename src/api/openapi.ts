@@ -105,7 +105,7 @@ function queryParams(schema: z.ZodType): Json[] {
 
 /** What each error status of /v1 means; the body is always the Error schema. */
 const ERROR_STATUSES: Record<number, string> = {
-  400: 'Bad parameters (`param` names the one), or an action the object\'s state does not allow.',
+  400: 'Bad parameters (`param` names the one), an action the object\'s state does not allow, or (`business_category_prohibited`) a business on Alipay\'s prohibited list.',
   401: 'No API key, a key that is not this gateway\'s, or a publishable key where a secret one is needed.',
   402: 'The wallet declined the payment (`card_error`, with `decline_code` and the PaymentIntent).',
   404: 'No such object in this account and mode.',
@@ -237,6 +237,7 @@ const OTHER_ROUTES: readonly OtherRoute[] = [
   { method: 'GET', path: '/dashboard/events/:id', tag: 'Dashboard', summary: 'Dashboard: one event and its deliveries', responses: PAGE('The page') },
   { method: 'POST', path: '/dashboard/events/:id/resend', tag: 'Dashboard', summary: 'Dashboard: send an event to an endpoint again', body: FORM, responses: PAGE('The page with the outcome') },
   { method: 'GET', path: '/dashboard/developers', tag: 'Dashboard', summary: 'Dashboard: API keys', responses: PAGE('The page') },
+  { method: 'POST', path: '/dashboard/developers/business', tag: 'Dashboard', summary: 'Dashboard: set the business profile (MCC, category)', body: FORM, responses: PAGE('The page with the outcome') },
   { method: 'POST', path: '/dashboard/developers/keys/roll', tag: 'Dashboard', summary: 'Dashboard: roll an API key', body: FORM, responses: PAGE('The page with the new key') },
   { method: 'GET', path: '/dashboard/trust-payments', tag: 'Dashboard', summary: 'Dashboard: Trust Payments sites and notification rules', responses: PAGE('The page') },
   { method: 'POST', path: '/dashboard/trust-payments/rules', tag: 'Dashboard', summary: 'Dashboard: add a Trust Payments URL notification rule', body: FORM, responses: PAGE('The page with the outcome') },

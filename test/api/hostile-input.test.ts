@@ -118,6 +118,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /dashboard/events/:id/resend': { door: 'dashboard', ids: (f) => [f.event] },
   'GET /dashboard/developers': { door: 'dashboard' },
   'POST /dashboard/developers/keys/roll': { door: 'dashboard' },
+  'POST /dashboard/developers/business': { door: 'dashboard' },
   'GET /dashboard/trust-payments': { door: 'dashboard' },
   'POST /dashboard/trust-payments/rules': { door: 'dashboard' },
   'POST /dashboard/trust-payments/rules/:id/remove': { door: 'dashboard' },

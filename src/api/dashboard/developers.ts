@@ -9,7 +9,7 @@ import { wantsEvent } from '../../core/events.js';
 import type { WebhookEndpointRecord } from '../../core/model.js';
 import { getEvent, listDeliveries } from '../../core/webhooks/read.js';
 import { resendEvent } from '../../core/webhooks/resend.js';
-import { listKeys, rollKey } from '../../store/accounts.js';
+import { businessProfile, BusinessProfileError, listKeys, rollKey, setBusinessProfile } from '../../store/accounts.js';
 import type { EventFilter } from '../../store/dashboard.js';
 import {
   addAccountRule, isNotificationTrigger, listRules, listSites, listUsers, NOTIFICATION_TRIGGERS, RECOMMENDED_FIELDS,
@@ -53,12 +53,14 @@ export function developerRoutes(o: DeveloperRoutesOptions) {
 
     // --- API keys and where things are -------------------------------------------------------
 
-    async function developers(reply: FastifyReply, s: Signed, extra: Pick<DevelopersView, 'rolled' | 'error'> = {}, status = 200) {
-      const keys = await listKeys(db, s.scope.account_id, s.scope.livemode);
+    async function developers(
+      reply: FastifyReply, s: Signed, extra: Pick<DevelopersView, 'rolled' | 'error' | 'businessForm' | 'businessError' | 'businessSaved'> = {}, status = 200,
+    ) {
+      const [keys, business] = await Promise.all([listKeys(db, s.scope.account_id, s.scope.livemode), businessProfile(db, s.scope.account_id)]);
       const publicUrl = kit.opts.publicUrl();
       return kit.html(reply, developersPage(s.ctx, {
         keys: keys.map((k) => ({ kind: k.kind, display: k.display, created: Number(k.created) })),
-        publicUrl, notifyUrl: `${publicUrl}${NOTIFY_PATH}`, simulator: o.simulator, ...extra,
+        publicUrl, notifyUrl: `${publicUrl}${NOTIFY_PATH}`, simulator: o.simulator, business, ...extra,
       }), status);
     }
 
@@ -71,6 +73,19 @@ export function developerRoutes(o: DeveloperRoutesOptions) {
       const key = await rollKey(db, s.scope.account_id, kind, s.scope.livemode, now());
       req.log.info({ route: '/dashboard/developers/keys/roll', kind, livemode: s.scope.livemode }, 'API key rolled from the dashboard');
       return developers(reply, s, { rolled: { kind, key } });
+    });
+
+    kit.post('/dashboard/developers/business', async (req, reply, s, body) => {
+      const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+      const form = { mcc: str(body.mcc).slice(0, 40), category: str(body.category).slice(0, 400) };
+      try {
+        const saved = await setBusinessProfile(db, s.scope.account_id, form);
+        req.log.info({ route: '/dashboard/developers/business', mcc: saved.mcc }, 'business profile changed from the dashboard');
+      } catch (err) {
+        if (err instanceof BusinessProfileError) return developers(reply, s, { businessForm: form, businessError: err.message }, 400);
+        throw err;
+      }
+      return developers(reply, s, { businessSaved: true });
     });
 
     // --- The event log and an event ----------------------------------------------------------

@@ -61,8 +61,8 @@ export function fromCoreError(e: CoreError): ApiError {
       // Only the Trust Payments door asks for these operations; a v1 caller would see a plain 400.
       return { status: 400, body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', param: e.param, message: e.message } } };
     case 'business_prohibited':
-      // 403: the request is well formed; this account may not make it until its profile changes.
-      return { status: 403, body: { error: { type: 'invalid_request_error', code: e.code, message: e.message } } };
+      // 400 as Stripe answers an account that may not take a payment method: nothing to retry.
+      return { status: 400, body: { error: { type: 'invalid_request_error', code: e.code, message: e.message } } };
   }
 }
 

@@ -13,6 +13,7 @@ import {
   actionButton, badge, code, csrfField, facts, notice, pager, page, table, when, type PageContext,
 } from './layout.js';
 import { attemptList } from './webhooks.js';
+import { PROHIBITED_BUSINESSES_SOURCE, prohibitedMessage, type BusinessProfile } from '../../core/catalog/prohibited-businesses.js';
 
 function cell(html: string): string {
   return `<div>${html}</div>`;
@@ -50,6 +51,29 @@ export interface DevelopersView {
   /** A key just rolled: shown this once. */
   rolled?: { kind: 'secret' | 'publishable'; key: string };
   error?: string;
+  /** The account's business profile, and what the form last said (core/catalog/prohibited-businesses.ts). */
+  business: BusinessProfile;
+  businessForm?: { mcc: string; category: string };
+  businessError?: string;
+  businessSaved?: boolean;
+}
+
+function businessSection(ctx: PageContext, v: DevelopersView): string {
+  const f = v.businessForm ?? { mcc: v.business.mcc ?? '', category: v.business.category ?? '' };
+  const refused = prohibitedMessage(v.business);
+  const invalid = v.businessError ? ' aria-invalid="true" aria-describedby="business-error"' : '';
+  const state = refused ? notice('error', `<strong>Alipay and Alipay+ payments are refused.</strong> ${esc(refused)}`)
+    : v.businessSaved ? notice('ok', 'Business profile saved. Alipay and Alipay+ may be used.') : '';
+  return `<h2 id="business">Business profile</h2>
+<p class="muted">What the business sells, as a merchant category code (MCC, four digits) or a category. Alipay does not serve businesses on its <a href="${esc(PROHIBITED_BUSINESSES_SOURCE.rule)}">prohibited list</a>: for those, every Alipay and Alipay+ payment is refused before it reaches Alipay. The same for both modes; the CLI sets it too (<code>opencashier business set</code>).</p>
+${state}
+<form method="post" action="/dashboard/developers/business" class="card stack">
+${v.businessError ? `<div class="notice notice-error" role="alert" id="business-error">${esc(v.businessError)}</div>` : ''}
+${csrfField(ctx)}
+<div class="field"><label for="business-mcc">Merchant category code <span class="muted">(optional)</span></label><input id="business-mcc" name="mcc" inputmode="numeric" maxlength="4" value="${esc(f.mcc)}" placeholder="5411"${invalid}></div>
+<div class="field"><label for="business-category">Category <span class="muted">(optional)</span></label><input id="business-category" name="category" class="wide" maxlength="200" value="${esc(f.category)}" placeholder="Grocery"></div>
+<div><button type="submit" class="btn btn-primary">Save business profile</button></div>
+</form>`;
 }
 
 const KIND_LABEL = { secret: 'Secret key', publishable: 'Publishable key' } as const;
@@ -99,6 +123,7 @@ export function developersPage(ctx: PageContext, v: DevelopersView): string {
 <p class="muted">Secret keys are kept only as a hash: the full key is shown once, when it is made. Point the official <code>stripe</code> SDK at ${code(`${u}/v1`)} with the secret key.</p>
 ${keys}
 <h2>Where things are</h2>${where}
+${businessSection(ctx, v)}
 <h2>Take a first payment</h2>
 <p class="muted">${v.rolled?.kind === 'secret' ? 'With your new secret key:' : `Put your full secret key in place of ${code(secretDisplay)}:`}</p>
 ${curl}
