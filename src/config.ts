@@ -29,7 +29,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   /** A PostgreSQL schema to keep our tables in (search_path); default: the user's default. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a plain lower-case schema name').optional(),
-  /** Connections each gateway process keeps open to PostgreSQL (plus one for its presence lock). */
+  /** Connections each gateway process keeps open to PostgreSQL (plus two: its presence lock, its LISTEN for key changes). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Gateway processes `serve` runs side by side on one port (PostgreSQL only). */
   WORKERS: z.coerce.number().int().min(1).max(256).default(1),
