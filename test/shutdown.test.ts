@@ -5,7 +5,7 @@
  * was done without its answer reaching the client: every PaymentIntent in the store is one a
  * client got a 200 for. The webhook deliveries it had claimed (sends held open by the receiver,
  * rows waiting their turn) are handed back or left to their leases, and the next process
- * delivers every one of them.
+ * delivers every one of them. Polls claimed and not yet made when it stops are handed back too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,8 @@ import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from './helpers/gateway.js';
+import { eventually, startGateway } from './helpers/gateway.js';
+import { pollDueAttempts } from '../src/core/payment-intents/poll.js';
 import { spawnGateway, startReceiver } from './helpers/processes.js';
 import { SEED_000_WEB } from './helpers/seeds.js';
 
@@ -168,5 +169,28 @@ test('SIGTERM under load: answers under way finish, nothing is cut, the next pro
     await second?.stop('SIGTERM');
     await receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('stopping mid-pass hands the claimed polls back: due at once for the next process, not after their lease', async () => {
+  const g = await startGateway({ store: 'pglite', workers: false, env: { POLL_SCHEDULE_MS: '600000,600000,600000,600000' } });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body.id);
+    await g.gateway.db.query('UPDATE payment_attempts SET next_poll_at = 0');
+    let asked = 0;
+    // The process starts stopping after the first attempt's poll.
+    assert.equal(await pollDueAttempts(g.gateway.core, 20, () => asked++ >= 1), 1);
+    await g.gateway.upstreamCalls.flush();
+    const [inquiries] = await g.gateway.db.query<{ n: number }>("SELECT count(*)::int AS n FROM upstream_calls WHERE api = 'inquiryPayment'");
+    assert.equal(inquiries!.n, 1);
+    const rows = await g.gateway.db.query<{ next_poll_at: number }>('SELECT next_poll_at FROM payment_attempts ORDER BY next_poll_at');
+    const now = Date.now();
+    assert.equal(rows.filter((r) => r.next_poll_at <= now).length, 2, `handed back: due now (${JSON.stringify(rows)})`);
+    assert.equal(rows.filter((r) => r.next_poll_at > now + 60_000).length, 1, 'the polled one is scheduled on');
+    // The next pass (another process, or this one restarted) polls the two at once.
+    assert.equal(await pollDueAttempts(g.gateway.core), 2);
+  } finally {
+    await g.stop();
   }
 });

@@ -75,7 +75,8 @@ export class Worker {
     }
     let total = ((await this.exclusive('expire-sessions', () => expireDueSessions(this.core))) ?? 0) + (await settleDue(this.core, this.settlement));
     for (;;) {
-      const n = (await pollDueAttempts(this.core)) + (await pollDueRefunds(this.core));
+      const stopping = () => this.stopped;
+      const n = (await pollDueAttempts(this.core, 20, stopping)) + (await pollDueRefunds(this.core, 20, stopping));
       total += n;
       if (n === 0 || this.stopped) return total;
     }

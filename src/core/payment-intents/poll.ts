@@ -16,10 +16,18 @@ import { CANCEL_RETRY_MS, requestCancel, settleCancel } from './cancel.js';
 const LEASE_MS = 60_000;
 const OPEN = ['pending', 'redirected', 'processing'];
 
-/** Polls what is due; returns how many attempts were looked at. */
-export async function pollDueAttempts(deps: CoreDeps, limit = 20): Promise<number> {
+/**
+ * Polls what is due; returns how many attempts were looked at. Once `stopping` says so (the
+ * process is shutting down), the claimed attempts not yet polled are handed back, due at once for
+ * whichever process polls next, instead of waiting out their lease.
+ */
+export async function pollDueAttempts(deps: CoreDeps, limit = 20, stopping: () => boolean = () => false): Promise<number> {
   const due = await deps.store.tx((s) => s.attempts.claimDue(deps.clock.now(), limit, LEASE_MS));
-  for (const attempt of due) {
+  for (const [i, attempt] of due.entries()) {
+    if (stopping()) {
+      await handBack(deps, due.slice(i));
+      return i;
+    }
     try {
       await pollAttempt(deps, attempt);
     } catch (err) {
@@ -27,6 +35,16 @@ export async function pollDueAttempts(deps: CoreDeps, limit = 20): Promise<numbe
     }
   }
   return due.length;
+}
+
+/** Claimed and not polled: due again now, unless something has moved the attempt on meanwhile. */
+async function handBack(deps: CoreDeps, claimed: readonly PaymentAttemptRecord[]): Promise<void> {
+  await deps.store.tx(async (s) => {
+    for (const a of claimed) {
+      const cur = await s.attempts.lock(a.id);
+      if (cur && cur.next_poll_at === a.next_poll_at) await s.attempts.update({ ...cur, next_poll_at: deps.clock.now() });
+    }
+  });
 }
 
 async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promise<void> {

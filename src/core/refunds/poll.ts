@@ -9,9 +9,19 @@ const LEASE_MS = 60_000;
  * Pending refunds whose answer never came: send the very same refund request again (Antom
  * deduplicates on refundRequestId and answers with the refund's current result).
  */
-export async function pollDueRefunds(deps: CoreDeps, limit = 20): Promise<number> {
+export async function pollDueRefunds(deps: CoreDeps, limit = 20, stopping: () => boolean = () => false): Promise<number> {
   const due = await deps.store.tx((s) => s.refunds.claimDue(deps.clock.now(), limit, LEASE_MS));
-  for (const r of due) {
+  for (const [i, r] of due.entries()) {
+    if (stopping()) {
+      // Shutting down: the rest are due again now, for whichever process polls next.
+      await deps.store.tx(async (s) => {
+        for (const left of due.slice(i)) {
+          const cur = await s.refunds.lockById(left.id);
+          if (cur && cur.status === 'pending' && cur.next_poll_at === left.next_poll_at) await s.refunds.update({ ...cur, next_poll_at: deps.clock.now() });
+        }
+      });
+      return i;
+    }
     try {
       const connector = deps.connector(r.livemode);
       const charge = await deps.store.charges.get({ account_id: r.account_id, livemode: r.livemode }, r.charge_id);
