@@ -13,7 +13,7 @@ import { z } from 'zod';
 import * as P from './v1/params.js';
 import { stripeErrorBody } from './v1/errors.js';
 import { NOTIFY_PATH } from './upstream.js';
-import { completeSchema, faultSchema } from '../simulator/routes.js';
+import { completeSchema, faultSchema, judgeDisputeSchema, openDisputeSchema } from '../simulator/routes.js';
 import { OBJECT_SCHEMAS } from './openapi-objects.js';
 
 type Json = Record<string, unknown>;
@@ -212,6 +212,12 @@ const OTHER_ROUTES: readonly OtherRoute[] = [
     responses: { 200: ['The simulator\'s view of the payment', JSON_TYPE], 400: ['No usable url', JSON_TYPE, simError], 404: ['Unknown payment', JSON_TYPE, simError] } },
   { method: 'GET', path: '/simulator/v1/payments/:paymentId', tag: 'Simulator', simulator: true, summary: 'Script API: a payment by Antom\'s paymentId',
     responses: { 200: ['The simulator\'s view of the payment', JSON_TYPE], 404: ['Unknown payment', JSON_TYPE, simError] } },
+  { method: 'POST', path: '/simulator/v1/disputes', tag: 'Simulator', simulator: true, summary: 'Script API: the buyer disputes a paid payment; Antom sends notifyDispute DISPUTE_CREATED',
+    body: { type: JSON_TYPE, schema: openDisputeSchema }, responses: { 200: ['The simulator\'s view of the dispute, with its notifications', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError], 404: ['Unknown payment', JSON_TYPE, simError], 409: ['Not paid, or already disputed', JSON_TYPE, simError] } },
+  { method: 'GET', path: '/simulator/v1/disputes/:disputeId', tag: 'Simulator', simulator: true, summary: 'Script API: a dispute by Antom\'s disputeId',
+    responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 404: ['Unknown dispute', JSON_TYPE, simError] } },
+  { method: 'POST', path: '/simulator/v1/disputes/:disputeId/judge', tag: 'Simulator', simulator: true, summary: 'Script API: Antom judges an open dispute; sends notifyDispute DISPUTE_JUDGED',
+    body: { type: JSON_TYPE, schema: judgeDisputeSchema }, responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError], 404: ['Unknown dispute', JSON_TYPE, simError], 409: ['Already judged', JSON_TYPE, simError] } },
   { method: 'POST', path: '/simulator/v1/faults', tag: 'Simulator', simulator: true, summary: 'Script API: make the next Antom calls fail, time out or answer late',
     body: { type: JSON_TYPE, schema: faultSchema }, responses: { 200: ['`{fault}`', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError] } },
   { method: 'GET', path: '/simulator/v1/faults', tag: 'Simulator', simulator: true, summary: 'Script API: the faults still pending', responses: { 200: ['`{faults: […]}`', JSON_TYPE] } },

@@ -169,7 +169,7 @@ const REFUND_ID_MARK = '19401090';
  * characters, Antom allows 64). `/simulator/v1/payments/:paymentId` answers without auth and
  * leads to the return URL, which leads to the client secret, so no id may be guessed from another.
  */
-function upstreamId(now: number, mark: string): string {
+export function upstreamId(now: number, mark: string): string {
   let digits = '';
   while (digits.length < 40) {
     for (const b of randomBytesPooled(48)) if (b < 250 && digits.length < 40) digits += String(b % 10);

@@ -110,5 +110,31 @@ DROP SEQUENCE IF EXISTS sim_payment_seq;
 DROP SEQUENCE IF EXISTS sim_refund_seq;
 `;
 
+// Disputes (antom.md §9b): a buyer's chargeback on a paid payment, announced by notifyDispute.
+const SIM_0003 = /* sql */ `
+CREATE TABLE sim_disputes (
+  dispute_id text PRIMARY KEY,
+  client_id text NOT NULL,
+  payment_id text NOT NULL REFERENCES sim_payments (payment_id),
+  currency text NOT NULL,
+  amount bigint NOT NULL CHECK (amount > 0),
+  reason_msg text NOT NULL,
+  status text NOT NULL CHECK (status IN ('OPEN', 'JUDGED', 'CANCELLED')),
+  judged_result text CHECK (judged_result IN ('ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT')),
+  created_at bigint NOT NULL,
+  defense_due_at bigint NOT NULL,
+  judged_at bigint,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX sim_disputes_payment ON sim_disputes (payment_id);
+CREATE UNIQUE INDEX sim_disputes_one_open ON sim_disputes (payment_id) WHERE status = 'OPEN';
+
+ALTER TABLE sim_notifications DROP CONSTRAINT sim_notifications_kind_check;
+ALTER TABLE sim_notifications ADD CONSTRAINT sim_notifications_kind_check CHECK (kind IN ('notifyPayment', 'notifyRefund', 'notifyDispute'));
+ALTER TABLE sim_notifications ADD COLUMN dispute_id text REFERENCES sim_disputes (dispute_id);
+`;
+
 /** Apply with `migrate(db, SIMULATOR_MIGRATIONS)`, beside (not instead of) the core migrations. */
-export const SIMULATOR_MIGRATIONS: Migration[] = [{ id: 'sim_0001', sql: SIM_0001 }, { id: 'sim_0002', sql: SIM_0002 }];
+export const SIMULATOR_MIGRATIONS: Migration[] = [
+  { id: 'sim_0001', sql: SIM_0001 }, { id: 'sim_0002', sql: SIM_0002 }, { id: 'sim_0003', sql: SIM_0003 },
+];

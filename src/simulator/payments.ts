@@ -90,10 +90,11 @@ export function paymentFields(p: PaymentRow): Json {
 
 export interface OutboxItem {
   clientId: string;
-  kind: 'notifyPayment' | 'notifyRefund';
+  kind: 'notifyPayment' | 'notifyRefund' | 'notifyDispute';
   notifyType: string;
   paymentId: string;
   refundId?: string;
+  disputeId?: string;
   url: string;
   body: Json;
 }
@@ -102,9 +103,9 @@ export interface OutboxItem {
 export async function enqueueNotification(tx: Tx, ctx: SimContext, n: OutboxItem): Promise<void> {
   const now = ctx.clock.now();
   await tx.q.query(
-    `INSERT INTO sim_notifications (client_id, kind, notify_type, payment_id, refund_id, url, body, created_at, next_attempt_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [n.clientId, n.kind, n.notifyType, n.paymentId, n.refundId ?? null, n.url, JSON.stringify(n.body), now, now + ctx.schedule[0]!],
+    `INSERT INTO sim_notifications (client_id, kind, notify_type, payment_id, refund_id, dispute_id, url, body, created_at, next_attempt_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [n.clientId, n.kind, n.notifyType, n.paymentId, n.refundId ?? null, n.disputeId ?? null, n.url, JSON.stringify(n.body), now, now + ctx.schedule[0]!],
   );
   tx.wakeWorkers = true;
 }

@@ -13,7 +13,8 @@ import { createContext, type SimContext, type SimulatorOptions } from './context
 import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KINDS, faultAllowed, pendingFaults, takeFault, type Fault } from './faults.js';
 import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from './payments.js';
 import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
-import { findPayment, listAttempts, listNotifications, listRefunds, type PaymentRow } from './store.js';
+import { findPayment, listAttempts, listNotifications, listRefunds, type DisputeRow, type NotificationRow, type PaymentRow } from './store.js';
+import { findDispute, judgeDispute, openDispute, paidPaymentOfOrder } from './disputes.js';
 import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
 import { InputError, inspectInput, textProblem } from '../api/input.js';
 import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../api/failure.js';
@@ -239,6 +240,18 @@ export const faultSchema = z.object({
   delay_ms: z.number().int().min(0).max(600_000).optional(),
 }).strict();
 
+export const openDisputeSchema = z.object({
+  payment_intent: z.string().min(1).max(255).optional().describe('The gateway\'s PaymentIntent id (Antom\'s referenceOrderId) of a paid payment.'),
+  url: z.string().min(1).max(4096).optional().describe('Or a URL the simulator handed out for the payment.'),
+  amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe('In minor units; the whole payment by default.'),
+  reason: z.string().min(1).max(256).optional().describe('Antom\'s disputeReasonMsg.'),
+  defense_window_seconds: z.number().int().min(1).max(365 * 86_400).optional().describe('Until defenseDueTime; 7 days by default.'),
+}).strict();
+
+export const judgeDisputeSchema = z.object({
+  result: z.enum(['ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT']).describe('ACCEPT_BY_CUSTOMER: the buyer bears it (the merchant wins); ACCEPT_BY_MERCHANT: the merchant bears it.'),
+}).strict();
+
 function zodMessage(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 }
@@ -282,6 +295,27 @@ async function paymentJson(ctx: SimContext, p: PaymentRow): Promise<Json> {
   };
 }
 
+async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
+  const notifications = await ctx.db.query<NotificationRow>('SELECT * FROM sim_notifications WHERE dispute_id = $1 ORDER BY id', [d.dispute_id]);
+  return {
+    dispute_id: d.dispute_id,
+    payment_id: d.payment_id,
+    client_id: d.client_id,
+    status: d.status,
+    judged_result: d.judged_result,
+    amount: d.amount,
+    currency: d.currency,
+    reason: d.reason_msg,
+    created_at: d.created_at,
+    defense_due_at: d.defense_due_at,
+    judged_at: d.judged_at,
+    notifications: notifications.map((n) => ({
+      id: n.id, notify_type: n.notify_type, body: JSON.parse(n.body) as unknown, attempts: n.attempts,
+      last_status: n.last_status, last_error: n.last_error, delivered_at: n.delivered_at, gave_up_at: n.gave_up_at,
+    })),
+  };
+}
+
 function faultJson(f: Fault): Json {
   return { id: f.id, api: f.api, kind: f.kind, code: f.code, remaining: f.remaining, delay_ms: f.delay_ms };
 }
@@ -319,6 +353,51 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
     const p = await loadPayment(ctx, { paymentId });
     if (!p) return apiError(reply, 404, 'payment_not_found', `No payment ${paymentId}.`);
     return reply.send(await paymentJson(ctx, p));
+  });
+
+  app.post('/simulator/v1/disputes', async (req, reply) => {
+    const parsed = parseJson(req);
+    if (!parsed.ok) return apiError(reply, 400, parsed.code, parsed.message);
+    const input = openDisputeSchema.safeParse(parsed.value);
+    if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
+    const { payment_intent, url } = input.data;
+    if ((payment_intent === undefined) === (url === undefined)) return apiError(reply, 400, 'invalid_request', 'Name the payment with payment_intent or url (one of them).');
+    let p: PaymentRow | undefined;
+    if (url !== undefined) {
+      const codeValue = codeIn(url);
+      if (!codeValue) return apiError(reply, 400, 'invalid_url', 'url must be a URL the simulator handed out (normalUrl, applinkUrl or schemeUrl).');
+      p = await findPayment(ctx.db, { codeValue });
+    } else {
+      const why = textProblem(payment_intent!);
+      if (why) return apiError(reply, 400, 'invalid_request', `payment_intent ${why}.`);
+      p = await paidPaymentOfOrder(ctx, payment_intent!);
+    }
+    if (!p) return apiError(reply, 404, 'payment_not_found', 'No payment matches.');
+    const opened = await openDispute(ctx, p.payment_id, {
+      ...(input.data.amount !== undefined ? { amount: input.data.amount } : {}),
+      ...(input.data.reason !== undefined ? { reason: input.data.reason } : {}),
+      ...(input.data.defense_window_seconds !== undefined ? { defenseWindowMs: input.data.defense_window_seconds * 1000 } : {}),
+    });
+    if (!opened.ok) return apiError(reply, opened.httpStatus, opened.code, opened.message);
+    return reply.send(await disputeJson(ctx, opened.dispute));
+  });
+
+  app.get('/simulator/v1/disputes/:disputeId', async (req, reply) => {
+    const { disputeId } = req.params as { disputeId: string };
+    const d = await findDispute(ctx, disputeId);
+    if (!d) return apiError(reply, 404, 'dispute_not_found', `No dispute ${disputeId}.`);
+    return reply.send(await disputeJson(ctx, d));
+  });
+
+  app.post('/simulator/v1/disputes/:disputeId/judge', async (req, reply) => {
+    const { disputeId } = req.params as { disputeId: string };
+    const parsed = parseJson(req);
+    if (!parsed.ok) return apiError(reply, 400, parsed.code, parsed.message);
+    const input = judgeDisputeSchema.safeParse(parsed.value);
+    if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
+    const judged = await judgeDispute(ctx, disputeId, input.data.result);
+    if (!judged.ok) return apiError(reply, judged.httpStatus, judged.code, judged.message);
+    return reply.send(await disputeJson(ctx, judged.dispute));
   });
 
   app.post('/simulator/v1/faults', async (req, reply) => {

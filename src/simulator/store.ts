@@ -56,10 +56,11 @@ export interface NotificationRow {
   [column: string]: unknown;
   id: number;
   client_id: string;
-  kind: 'notifyPayment' | 'notifyRefund';
+  kind: 'notifyPayment' | 'notifyRefund' | 'notifyDispute';
   notify_type: string;
   payment_id: string;
   refund_id: string | null;
+  dispute_id: string | null;
   url: string;
   body: string;
   created_at: number;
@@ -70,6 +71,25 @@ export interface NotificationRow {
   last_error: string | null;
   delivered_at: number | null;
   gave_up_at: number | null;
+}
+
+export type DisputeStatus = 'OPEN' | 'JUDGED' | 'CANCELLED';
+export type DisputeJudgedResult = 'ACCEPT_BY_CUSTOMER' | 'ACCEPT_BY_MERCHANT';
+
+export interface DisputeRow {
+  [column: string]: unknown;
+  dispute_id: string;
+  client_id: string;
+  payment_id: string;
+  currency: string;
+  amount: number;
+  reason_msg: string;
+  status: DisputeStatus;
+  judged_result: DisputeJudgedResult | null;
+  created_at: number;
+  defense_due_at: number;
+  judged_at: number | null;
+  updated_at: number;
 }
 
 export interface AttemptRow {

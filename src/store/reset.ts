@@ -38,6 +38,7 @@ const STEPS: readonly (readonly [table: string, sql: string])[] = [
   ['sim_notification_attempts', 'DELETE FROM sim_notification_attempts'],
   ['sim_notifications', 'DELETE FROM sim_notifications'],
   ['sim_refunds', 'DELETE FROM sim_refunds'],
+  ['sim_disputes', 'DELETE FROM sim_disputes'],
   ['sim_payments', 'DELETE FROM sim_payments'],
   ['sim_faults', 'DELETE FROM sim_faults'],
 ];

@@ -91,6 +91,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /simulator/v1/complete': { door: 'simulator' },
   'GET /simulator/v1/payments': { door: 'simulator' },
   'GET /simulator/v1/payments/:paymentId': { door: 'simulator', ids: (f) => [f.simPayment] },
+  'POST /simulator/v1/disputes': { door: 'simulator' },
+  'GET /simulator/v1/disputes/:disputeId': { door: 'simulator', ids: (f) => [f.simDispute] },
+  'POST /simulator/v1/disputes/:disputeId/judge': { door: 'simulator', ids: (f) => [f.simDispute] },
   'POST /simulator/v1/faults': { door: 'simulator' },
   'GET /simulator/v1/faults': { door: 'simulator' },
   'DELETE /simulator/v1/faults': { door: 'simulator' },
@@ -165,6 +168,8 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'POST /simulator/v1/complete': (f) => ({ url: f.cashierUrl, outcome: 'failed' }),
   'GET /simulator/v1/payments': (f) => ({ url: f.cashierUrl }),
   'POST /simulator/v1/faults': () => ({ api: 'inquiryRefund', kind: 'fail', times: 1 }),
+  'POST /simulator/v1/disputes': (f) => ({ payment_intent: f.paidPi, amount: 1, reason: 'fuzz' }),
+  'POST /simulator/v1/disputes/:disputeId/judge': () => ({ result: 'ACCEPT_BY_CUSTOMER' }),
   // The dashboard: forms as its pages post them (the CSRF token is added per request).
   'GET /dashboard/payments': () => ({ q: 'ORD-1', status: 'succeeded', currency: 'CNY', from: '2026-01-01', to: '2026-12-31' }),
   'POST /dashboard/payments/:id/refund': () => ({ amount: '0.01', reason: 'duplicate', form_token: 'fuzz-form-token-0001' }),
@@ -186,7 +191,7 @@ TEMPLATES['GET /simulator/result'] = TEMPLATES['GET /simulator/cashier']!;
 const TABLES = [
   'settings', 'accounts', 'api_keys', 'payment_methods', 'payment_intents', 'payment_attempts', 'charges', 'events',
   'idempotency_keys', 'refunds', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
-  'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
+  'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_disputes', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
   'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
   'dashboard_sessions',
   'upstream_calls',
@@ -223,6 +228,7 @@ const KNOWN_KEYS = [...new Set([
   'price', 'price_data', 'product_data', 'quantity', 'unit_amount', 'interval', '0', '1', '',
   // checkout page, simulator, Antom
   'method', 'wallet', 'codeValue', 'view', 'action', 'outcome', 'failure_code', 'notify', 'api', 'kind', 'code', 'times', 'delay_ms',
+  'url', 'reason', 'defense_window_seconds', 'disputeId', 'disputeNotificationType', 'disputeAmount', 'defenseDueTime',
   'paymentRequestId', 'paymentId', 'notifyType', 'result', 'resultStatus', 'resultCode', 'paymentAmount', 'value', 'refundRequestId',
   'refundId', 'refundAmount', 'refundStatus', 'productCode', 'order', 'env', 'paymentMethod', 'paymentMethodType', 'settlementStrategy',
 ])];
@@ -635,7 +641,12 @@ async function buildFixture(g: TestGateway) {
   const delivery = (ok(await g.api('GET', '/v1/webhook_deliveries?limit=1'), 'deliveries') as any).data[0].id as string;
   const [simPay] = await g.gateway.db.query<{ payment_id: string; redirect_url: string }>('SELECT payment_id, redirect_url FROM sim_payments WHERE reference_order_id = $1', [pi.id]);
   const dashboard = await dashboardSession(g);
+  // Workers are off: the dispute stays in the simulator (its notifyDispute queued, not sent).
+  const simDispute = ok(await fetch(`${g.url}/simulator/v1/disputes`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: paid.id, amount: 1 }),
+  }).then(async (r) => ({ status: r.status, body: await r.json() })), 'dispute') as any;
   return {
+    simDispute: simDispute.dispute_id as string,
     dashboard,
     pi: pi.id as string, paidPi: paid.id as string, charge: paidNow.latest_charge as string, refund: refund.id as string,
     product: product.id as string, price: price.id as string, session: session.id as string, endpoint: endpoint.id as string,

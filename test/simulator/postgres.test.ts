@@ -27,7 +27,7 @@ test('the migrations run on PostgreSQL and a second run applies nothing', { skip
   const tables = await h.db.query<{ table_name: string }>(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'sim_%' ORDER BY 1",
   );
-  assert.deepEqual(tables.map((t) => t.table_name), ['sim_faults', 'sim_notification_attempts', 'sim_notifications', 'sim_payments', 'sim_refunds']);
+  assert.deepEqual(tables.map((t) => t.table_name), ['sim_disputes', 'sim_faults', 'sim_notification_attempts', 'sim_notifications', 'sim_payments', 'sim_refunds']);
 });
 
 test('ten concurrent refunds on separate connections never exceed the payment amount', { skip }, async () => {
