@@ -94,4 +94,32 @@ export interface RefundNotification {
   amount: { currency: string; amount: number };
 }
 
-export type UpstreamNotification = PaymentNotification | RefundNotification;
+/** Antom's disputeNotificationType (antom.md §9b). */
+export type DisputeNotificationType =
+  | 'DISPUTE_CREATED' | 'DISPUTE_JUDGED' | 'DISPUTE_CANCELLED' | 'DEFENSE_SUPPLIED' | 'DEFENSE_DUE_ALERT' | 'RDR_RESOLVED';
+
+export const DISPUTE_NOTIFICATION_TYPES: readonly DisputeNotificationType[] = [
+  'DISPUTE_CREATED', 'DISPUTE_JUDGED', 'DISPUTE_CANCELLED', 'DEFENSE_SUPPLIED', 'DEFENSE_DUE_ALERT', 'RDR_RESOLVED',
+];
+
+export type DisputeJudgedResult = 'ACCEPT_BY_CUSTOMER' | 'ACCEPT_BY_MERCHANT' | 'VALIDATE_SUCCESS' | 'VALIDATE_FAIL';
+
+/** notifyDispute: a buyer disputes a payment (Antom freezes its funds), or what became of it. */
+export interface DisputeNotification {
+  kind: 'dispute';
+  /** Our attempt id, as for notifyPayment. */
+  paymentRequestId: string;
+  paymentId?: string;
+  /** Antom's disputeId. */
+  disputeId: string;
+  type: DisputeNotificationType;
+  amount: { currency: string; amount: number };
+  reasonMessage?: string;
+  disputedAt?: number;
+  defenseDueAt?: number;
+  /** With DISPUTE_JUDGED. */
+  judgedResult?: DisputeJudgedResult;
+  judgedAt?: number;
+}
+
+export type UpstreamNotification = PaymentNotification | RefundNotification | DisputeNotification;

@@ -32,6 +32,8 @@ export type CoreError =
   | { kind: 'payment_failed'; code: string; declineCode: string; message: string; paymentIntentId: string }
   /** Upstream gave no usable answer; the same request is safe to repeat. */
   | { kind: 'upstream_unavailable'; message: string }
+  /** The charge has an open dispute (chargeback): Antom holds its funds until it is judged, so it cannot be refunded. */
+  | { kind: 'charge_disputed'; disputeId: string; message: string; param?: string }
   /** A Trust Payments settlement rule refused the request (core/settlement/): nothing changed. */
   | { kind: 'settlement_refused'; reason: SettlementRefusal; message: string; param?: string }
   /**

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   paymentMethod: 'pm',
   charge: 'ch',
   refund: 're',
+  dispute: 'dp',
   checkoutSession: 'cs',
   lineItem: 'li',
   price: 'price',

@@ -140,6 +140,8 @@ export interface ChargeRecord {
   payment_method_details: Record<string, unknown>;
   description: string | null;
   metadata: Metadata;
+  /** Antom told of a dispute (chargeback) of this charge; stays true once set, as Stripe's does. */
+  disputed: boolean;
 }
 
 export interface EventRecord {
@@ -249,7 +251,7 @@ export function chargePublic(ch: ChargeRecord) {
     paid: succeeded,
     captured: succeeded,
     refunded: succeeded && ch.amount_refunded >= ch.amount,
-    disputed: false,
+    disputed: ch.disputed,
     livemode: ch.livemode,
     payment_intent: ch.payment_intent_id as string | Record<string, unknown>,
     payment_method: ch.payment_method_id as string | PaymentMethodPublic | null,
@@ -349,6 +351,78 @@ export function refundPublic(r: RefundRecord) {
     receipt_number: null,
     source_transfer_reversal: null,
     transfer_reversal: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disputes (chargebacks), as Antom's notifyDispute tells them (core/disputes/)
+
+export type DisputeStatus =
+  | 'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost';
+
+/** Stripe's dispute reasons (the subset a wallet payment can have). */
+export type DisputeReason = 'fraudulent' | 'duplicate' | 'product_not_received' | 'product_unacceptable' | 'credit_not_processed' | 'unrecognized' | 'general';
+
+export interface DisputeRecord {
+  id: string;
+  account_id: string;
+  livemode: boolean;
+  created: number;
+  updated: number;
+  payment_intent_id: string;
+  charge_id: string;
+  amount: number;
+  currency: string;
+  reason: DisputeReason;
+  /** Antom's disputeReasonMsg, as the buyer's side gave it. */
+  reason_message: string | null;
+  status: DisputeStatus;
+  /** Antom's defenseDueTime (ms): evidence_details.due_by. */
+  due_by: number | null;
+  metadata: Metadata;
+  /** Antom's disputeId. */
+  upstream_dispute_id: string;
+  /** Antom's disputeJudgedResult, once judged. */
+  judged_result: string | null;
+  closed_at: number | null;
+}
+
+const EMPTY_EVIDENCE = {
+  access_activity_log: null, billing_address: null, cancellation_policy: null, cancellation_policy_disclosure: null,
+  cancellation_rebuttal: null, customer_communication: null, customer_email_address: null, customer_name: null,
+  customer_purchase_ip: null, customer_signature: null, duplicate_charge_documentation: null, duplicate_charge_explanation: null,
+  duplicate_charge_id: null, product_description: null, receipt: null, refund_policy: null, refund_policy_disclosure: null,
+  refund_refusal_explanation: null, service_date: null, service_documentation: null, shipping_address: null, shipping_carrier: null,
+  shipping_date: null, shipping_documentation: null, shipping_tracking_number: null, uncategorized_file: null, uncategorized_text: null,
+};
+
+/** Whether the dispute is still open: funds frozen, refunds refused. */
+export function disputeOpen(status: DisputeStatus): boolean {
+  return status === 'needs_response' || status === 'under_review' || status === 'warning_needs_response' || status === 'warning_under_review';
+}
+
+export function disputePublic(d: DisputeRecord, now: number) {
+  return {
+    id: d.id,
+    object: 'dispute' as const,
+    amount: d.amount,
+    balance_transactions: [] as unknown[],
+    charge: d.charge_id as string | Record<string, unknown>,
+    created: d.created,
+    currency: d.currency,
+    evidence: EMPTY_EVIDENCE,
+    evidence_details: {
+      due_by: d.due_by,
+      has_evidence: false,
+      past_due: d.due_by !== null && disputeOpen(d.status) && now > d.due_by,
+      submission_count: 0,
+    },
+    is_charge_refundable: false,
+    livemode: d.livemode,
+    metadata: d.metadata,
+    payment_intent: d.payment_intent_id as string | Record<string, unknown>,
+    reason: d.reason,
+    status: d.status,
   };
 }
 

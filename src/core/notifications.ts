@@ -1,6 +1,6 @@
 /**
  * Upstream notifications, already verified by the connector (signature, freshness, shape): each
- * goes to the rules of what it names (payments, refunds), is applied at most once, and is kept
+ * goes to the rules of what it names (payments, refunds, disputes), is applied at most once, and is kept
  * with its verdict whatever happens — the audit trail of everything Antom, or anyone, sent us.
  */
 import type { UpstreamNotification } from './connector.js';
@@ -8,6 +8,7 @@ import type { CoreDeps } from './context.js';
 import { StoreConflict } from './store.js';
 import { acceptPaymentNotification } from './payment-intents/notify.js';
 import { applyRefundNotification } from './refunds/notify.js';
+import { acceptDisputeNotification } from './disputes/notify.js';
 
 export interface ReceivedNotification {
   path: string;
@@ -18,7 +19,7 @@ export interface ReceivedNotification {
 }
 
 export type NotificationVerdict =
-  /** With the PaymentIntent (or, for a refund's notification, the refund) it was about. */
+  /** With the PaymentIntent (or, for a refund's or dispute's notification, the refund or dispute) it was about. */
   | { verdict: 'applied' | 'duplicate'; object?: string }
   | { verdict: 'refused'; reason: string }
   /** Refused, and not kept: its source (or everyone together) sent too many refused ones lately. */
@@ -88,11 +89,12 @@ export async function refuseNotification(deps: CoreDeps, raw: ReceivedNotificati
   return { verdict: 'refused', reason: why };
 }
 
-/** Any verified notification: payments and refunds each go to their own rules. */
+/** Any verified notification: payments, refunds and disputes each go to their own rules. */
 export async function acceptNotification(
   deps: CoreDeps, raw: ReceivedNotification, n: UpstreamNotification, livemode: boolean, fingerprint: string,
 ): Promise<NotificationVerdict> {
   if (n.kind === 'payment') return acceptPaymentNotification(deps, raw, n, livemode, fingerprint);
+  if (n.kind === 'dispute') return acceptDisputeNotification(deps, raw, n, livemode, fingerprint);
   if (await deps.store.notifications.seen(fingerprint)) return refuseNotification(deps, raw, 'replayed notification (same signed message seen before)', n.refundRequestId);
   const applied = await applyRefundNotification(deps, n, livemode);
   if (!applied.ok) return refuseNotification(deps, raw, applied.reason, n.refundRequestId);

@@ -4,7 +4,7 @@
  * emits commit together or not at all.
  */
 import type {
-  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
+  ChargeRecord, DisputeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
   CheckoutSessionRecord, LineItemRecord, PriceRecord, ProductRecord,
 } from './model.js';
@@ -155,6 +155,17 @@ export interface RefundRepo {
   claimDue(now: number, limit: number, leaseMs: number): Promise<RefundRecord[]>;
 }
 
+export interface DisputeRepo {
+  get(scope: Scope, id: string): Promise<DisputeRecord | undefined>;
+  /** Unscoped, for notifyDispute: Antom's disputeId in one mode; locks the row. */
+  lockByUpstreamId(livemode: boolean, upstreamDisputeId: string): Promise<DisputeRecord | undefined>;
+  /** The charge's dispute that is still open (funds frozen), if any. */
+  openFor(chargeId: string): Promise<DisputeRecord | undefined>;
+  insert(d: DisputeRecord): Promise<void>;
+  update(d: DisputeRecord): Promise<void>;
+  list(scope: Scope, q: ListQuery & { payment_intent?: string; charge?: string }): Promise<Page<DisputeRecord> | undefined>;
+}
+
 export interface WebhookEndpointRepo {
   get(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
   lock(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
@@ -255,6 +266,7 @@ export interface StoreTx {
   events: EventRepo;
   notifications: NotificationRepo;
   refunds: RefundRepo;
+  disputes: DisputeRepo;
   webhookEndpoints: WebhookEndpointRepo;
   deliveries: DeliveryRepo;
   products: ProductRepo;

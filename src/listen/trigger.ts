@@ -399,6 +399,35 @@ const NOT_TRIGGERABLE: Record<string, { why: string; instead: string }> = {
       + 'nothing answers at (url http://localhost:9/, enabled_events ["*"]) and trigger any event: its second failed delivery, '
       + 'a second later, disables it.',
   },
+  'charge.dispute.created': {
+    why: 'recorded only when Alipay (or the simulator) tells of a dispute with notifyDispute',
+    instead: 'With the built-in simulator: pay a PaymentIntent, then POST /simulator/v1/disputes {"payment_intent": "pi_…"} '
+      + '(charge.dispute.created, .funds_withdrawn) and POST /simulator/v1/disputes/<dispute_id>/judge {"result": "ACCEPT_BY_CUSTOMER"} '
+      + '(.closed, .funds_reinstated) or "ACCEPT_BY_MERCHANT" (.closed); see the README, "Disputes".',
+  },
+  'charge.dispute.updated': {
+    why: 'recorded when Alipay tells that the merchant\'s defence was supplied (notifyDispute DEFENSE_SUPPLIED)',
+    instead: 'The built-in simulator does not send DEFENSE_SUPPLIED yet (submitting evidence through POST /v1/disputes/:id is still to come); '
+      + 'a live Antom account sends it after a defence is uploaded.',
+  },
+  'charge.dispute.closed': {
+    why: 'recorded only when Alipay (or the simulator) tells of a dispute with notifyDispute',
+    instead: 'With the built-in simulator: pay a PaymentIntent, then POST /simulator/v1/disputes {"payment_intent": "pi_…"} '
+      + '(charge.dispute.created, .funds_withdrawn) and POST /simulator/v1/disputes/<dispute_id>/judge {"result": "ACCEPT_BY_CUSTOMER"} '
+      + '(.closed, .funds_reinstated) or "ACCEPT_BY_MERCHANT" (.closed); see the README, "Disputes".',
+  },
+  'charge.dispute.funds_withdrawn': {
+    why: 'recorded only when Alipay (or the simulator) tells of a dispute with notifyDispute',
+    instead: 'With the built-in simulator: pay a PaymentIntent, then POST /simulator/v1/disputes {"payment_intent": "pi_…"} '
+      + '(charge.dispute.created, .funds_withdrawn) and POST /simulator/v1/disputes/<dispute_id>/judge {"result": "ACCEPT_BY_CUSTOMER"} '
+      + '(.closed, .funds_reinstated) or "ACCEPT_BY_MERCHANT" (.closed); see the README, "Disputes".',
+  },
+  'charge.dispute.funds_reinstated': {
+    why: 'recorded only when Alipay (or the simulator) tells of a dispute with notifyDispute',
+    instead: 'With the built-in simulator: pay a PaymentIntent, then POST /simulator/v1/disputes {"payment_intent": "pi_…"} '
+      + '(charge.dispute.created, .funds_withdrawn) and POST /simulator/v1/disputes/<dispute_id>/judge {"result": "ACCEPT_BY_CUSTOMER"} '
+      + '(.closed, .funds_reinstated) or "ACCEPT_BY_MERCHANT" (.closed); see the README, "Disputes".',
+  },
 };
 
 /** The events `trigger` can make, in the order --list shows them. */

@@ -18,6 +18,7 @@ import core0012 from './migrations/0012_upstream_calls.js';
 import core0013 from './migrations/0013_webhook_claim.js';
 import core0014 from './migrations/0014_enqueue_deliveries.js';
 import core0015 from './migrations/0015_presumed_rows.js';
+import core0016 from './migrations/0016_disputes.js';
 import core0017 from './migrations/0017_business_profile.js';
 
 export interface Migration {
@@ -41,6 +42,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0013_webhook_claim', sql: core0013 },
   { id: '0014_enqueue_deliveries', sql: core0014 },
   { id: '0015_presumed_rows', sql: core0015 },
+  { id: '0016_disputes', sql: core0016 },
   { id: '0017_business_profile', sql: core0017 },
 ];
 

@@ -3,7 +3,7 @@ import { claimWrite } from './idempotency.js';
 import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row, type TxQueryable } from './db.js';
 import { SqlValue, type Deferred } from './deferred.js';
 import type {
-  AttemptRepo, ChargeRepo, DeliveryRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
+  AttemptRepo, ChargeRepo, DeliveryRepo, DisputeRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
   CheckoutSessionRepo, LineItemRepo, PriceRepo, ProductRepo,
 } from '../core/store.js';
@@ -11,7 +11,7 @@ import { StoreConflict, StoreStale } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
 import { businessProfile } from './accounts.js';
 import type {
-  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
+  ChargeRecord, DisputeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
   CheckoutSessionRecord, LineItemRecord, PriceRecord, ProductRecord,
 } from '../core/model.js';
@@ -64,7 +64,12 @@ export const PAYMENT_METHODS = table<PaymentMethodRecord>('payment_methods', [
 export const CHARGES = table<ChargeRecord>('charges', [
   'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'payment_method_id', 'attempt_id', 'amount',
   'currency', 'status', 'amount_refunded', 'failure_code', 'failure_message', { json: 'payment_method_details' },
-  'description', { json: 'metadata' },
+  'description', { json: 'metadata' }, 'disputed',
+]);
+
+export const DISPUTES = table<DisputeRecord>('disputes', [
+  'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'charge_id', 'amount', 'currency', 'reason',
+  'reason_message', 'status', 'due_by', { json: 'metadata' }, 'upstream_dispute_id', 'judged_result', 'closed_at',
 ]);
 
 export const EVENTS = table<EventRecord>('events', [
@@ -408,6 +413,24 @@ function refundRepo(q: Queryable): RefundRepo {
   };
 }
 
+function disputeRepo(q: Queryable): DisputeRepo {
+  const t = DISPUTES;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    lockByUpstreamId: (livemode, upstreamId) => one(q, t, 'livemode = $1 AND upstream_dispute_id = $2', [livemode, upstreamId], 'FOR UPDATE'),
+    openFor: (chargeId) => one(q, t,
+      "charge_id = $1 AND status IN ('needs_response', 'under_review', 'warning_needs_response', 'warning_under_review')", [chargeId]),
+    insert: (d) => insertRecord(q, t, d),
+    update: (d) => updateRecord(q, t, d),
+    list: (s, query) => {
+      const extra: { sql: string; value: unknown }[] = [];
+      if (query.payment_intent) extra.push({ sql: 'payment_intent_id = ?', value: query.payment_intent });
+      if (query.charge) extra.push({ sql: 'charge_id = ?', value: query.charge });
+      return listPage(q, t, s, query, extra);
+    },
+  };
+}
+
 /**
  * Which scopes have an enabled endpoint, remembered for a second: the hint that wakes the delivery
  * worker after an event (recordEvent). Changes made through this process clear it at once; another
@@ -682,6 +705,7 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
     events: eventRepo(q),
     notifications: notificationRepo(q),
     refunds: refundRepo(q),
+    disputes: disputeRepo(q),
     webhookEndpoints: webhookEndpointRepo(q, hints),
     deliveries: deliveryRepo(q),
     products: productRepo(q),

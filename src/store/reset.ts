@@ -1,7 +1,7 @@
 /**
  * `opencashier reset`: forget every test-mode object — payments, refunds, checkout sessions,
  * products, webhook endpoints, events, the log of calls to Antom, the simulator's payments, Trust
- * Payments transactions and their notifications — and keep everything live (and every Trust
+ * Payments transactions and their notifications, disputes — and keep everything live (and every Trust
  * Payments site, user and rule). The account stays; its test keys are replaced unless asked to keep them.
  */
 import type { Db } from './db.js';
@@ -20,6 +20,7 @@ const STEPS: readonly (readonly [table: string, sql: string])[] = [
   ['checkout_line_items', 'DELETE FROM checkout_line_items WHERE session_id IN (SELECT id FROM checkout_sessions WHERE NOT livemode)'],
   ['checkout_sessions', 'DELETE FROM checkout_sessions WHERE NOT livemode'],
   ['refunds', 'DELETE FROM refunds WHERE NOT livemode'],
+  ['disputes', 'DELETE FROM disputes WHERE NOT livemode'],
   ['charges', 'DELETE FROM charges WHERE NOT livemode'],
   // Antom's notifications about test payments; refused ones name no payment of ours and go too.
   ['upstream_notifications', `DELETE FROM upstream_notifications WHERE verdict = 'refused'

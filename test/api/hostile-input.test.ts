@@ -66,6 +66,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/refunds': { door: 'v1' },
   'GET /v1/refunds/:id': { door: 'v1', ids: (f) => [f.refund] },
   'POST /v1/refunds/:id': { door: 'v1', ids: (f) => [f.refund] },
+  'GET /v1/disputes': { door: 'v1' },
+  'GET /v1/disputes/:id': { door: 'v1' },
   'POST /v1/webhook_endpoints': { door: 'v1' },
   'GET /v1/webhook_endpoints': { door: 'v1' },
   'GET /v1/webhook_endpoints/:id': { door: 'v1', ids: (f) => [f.endpoint] },
@@ -151,6 +153,7 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'POST /v1/webhook_endpoints': () => ({ url: 'http://localhost:9/hook', enabled_events: ['*'] }),
   'GET /v1/charges': (f) => ({ payment_intent: f.paidPi, limit: 3 }),
   'GET /v1/events': () => ({ type: 'payment_intent.created', limit: 3 }),
+  'GET /v1/disputes': (f) => ({ charge: f.charge, payment_intent: f.paidPi, limit: 3 }),
   'POST /antom/notify': (f) => ({
     notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
     paymentRequestId: f.attempt, paymentId: f.simPayment, paymentAmount: { currency: 'CNY', value: '20' }, paymentTime: new Date().toISOString(),
@@ -190,7 +193,7 @@ TEMPLATES['GET /simulator/result'] = TEMPLATES['GET /simulator/cashier']!;
 
 const TABLES = [
   'settings', 'accounts', 'api_keys', 'payment_methods', 'payment_intents', 'payment_attempts', 'charges', 'events',
-  'idempotency_keys', 'refunds', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
+  'idempotency_keys', 'refunds', 'disputes', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
   'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_disputes', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
   'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
   'dashboard_sessions',

@@ -34,7 +34,7 @@ function conventions(path: string, value: unknown) {
   if (value === null || typeof value !== 'object') return;
   for (const [k, v] of Object.entries(value)) {
     if (k === 'metadata') continue;
-    if (['created', 'expires_at', 'canceled_at'].includes(k) && typeof v === 'number') assert.ok(v < 1e11, `${path}.${k} = ${v} is not in seconds`);
+    if (['created', 'expires_at', 'canceled_at', 'due_by'].includes(k) && typeof v === 'number') assert.ok(v < 1e11, `${path}.${k} = ${v} is not in seconds`);
     if (k === 'currency' && typeof v === 'string') assert.equal(v, v.toLowerCase(), `${path}.currency`);
     conventions(`${path}.${k}`, v);
   }
@@ -110,6 +110,32 @@ describe('objects validate against Stripe\'s OpenAPI schemas', () => {
     const events = (await api('GET', '/v1/events?limit=100&type=checkout.session.expired')).body.data;
     assert.ok(events.length >= 2);
     for (const e of events) check('event', e);
+  });
+
+  test('a dispute, its list, the disputed charge and the dispute events', async () => {
+    const pi = await api('POST', '/v1/payment_intents', SEED_000_WEB);
+    await g.complete(pi.body.next_action.redirect_to_url.url, 'succeeded');
+    await eventually(async () => (await api('GET', `/v1/payment_intents/${pi.body.id}`)).body.status === 'succeeded');
+    const opened = await fetch(`${g.url}/simulator/v1/disputes`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: pi.body.id }) });
+    assert.equal(opened.status, 200);
+    const dispute = await eventually(async () => (await api('GET', `/v1/disputes?payment_intent=${pi.body.id}`)).body.data[0]);
+    // Stripe's fixture keeps only the dispute's id and object (pruned): the fields are checked by name here.
+    check('dispute', dispute);
+    const fields = ['id', 'object', 'amount', 'balance_transactions', 'charge', 'created', 'currency', 'evidence', 'evidence_details',
+      'is_charge_refundable', 'livemode', 'metadata', 'payment_intent', 'reason', 'status'];
+    for (const f of fields) assert.ok(f in dispute, `dispute.${f}`);
+    assert.ok(['warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost'].includes(dispute.status));
+    assert.deepEqual(Object.keys(dispute.evidence_details).sort(), ['due_by', 'has_evidence', 'past_due', 'submission_count']);
+    check('dispute', (await api('GET', `/v1/disputes/${dispute.id}`)).body);
+    const charge = (await api('GET', `/v1/charges/${dispute.charge}`)).body;
+    check('charge', charge);
+    assert.equal(charge.disputed, true);
+    const events = (await api('GET', `/v1/events?limit=10&types[]=charge.dispute.created&types[]=charge.dispute.funds_withdrawn`)).body.data;
+    assert.equal(events.length, 2);
+    for (const e of events) {
+      check('event', e);
+      check('dispute', e.data.object);
+    }
   });
 
   test('without a Stripe-Version the seeds\' conventions hold: milliseconds, upper-case currency, failure_reason null', async () => {

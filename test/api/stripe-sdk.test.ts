@@ -58,6 +58,31 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await stripe.charges.retrieve(charge.id)).amount, 2000);
     });
 
+    test('stripe.disputes.list and retrieve read a dispute the simulator opened', async () => {
+      const created = await stripe.paymentIntents.create(params({ amount: 1500, currency: 'cny', payment_method_types: ['alipay'], payment_method_options: alipayWeb }));
+      const confirmed = await stripe.paymentIntents.confirm(created.id, { payment_method_data: { type: 'alipay' }, return_url: 'https://shop.example/return' });
+      await g.complete(confirmed.next_action!.redirect_to_url!.url!, 'succeeded');
+      await eventually(async () => (await stripe.paymentIntents.retrieve(created.id)).status === 'succeeded');
+      const opened = await fetch(`${g.url}/simulator/v1/disputes`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: created.id, amount: 500 }),
+      });
+      assert.equal(opened.status, 200);
+      const listed = await eventually(async () => {
+        const page = await stripe.disputes.list({ payment_intent: created.id });
+        return page.data.length === 1 ? page : undefined;
+      });
+      const d = listed.data[0]!;
+      assert.match(d.id, /^dp_/);
+      assert.equal(d.status, 'needs_response');
+      assert.equal(d.amount, 500);
+      assert.equal(d.currency, 'cny');
+      assert.ok(d.evidence_details.due_by! < 1e11, 'due_by in seconds');
+      const one = await stripe.disputes.retrieve(d.id, { expand: ['charge'] });
+      assert.equal((one.charge as Stripe.Charge).disputed, true);
+      const byCharge = await stripe.disputes.list({ charge: (one.charge as Stripe.Charge).id });
+      assert.deepEqual(byCharge.data.map((x) => x.id), [d.id]);
+    });
+
     test('a failed payment surfaces as requires_payment_method with last_payment_error', async () => {
       const pi = await stripe.paymentIntents.create(params({
         amount: 500, currency: 'hkd', confirm: true, payment_method_types: ['alipay'],

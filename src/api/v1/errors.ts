@@ -34,6 +34,7 @@ const resourceNames: Record<string, string> = {
   payment_method: 'PaymentMethod',
   charge: 'charge',
   refund: 'refund',
+  dispute: 'dispute',
   webhook_endpoint: 'webhook_endpoint',
   webhook_delivery: 'webhook delivery',
   event: 'event',
@@ -57,6 +58,8 @@ export function fromCoreError(e: CoreError): ApiError {
     case 'upstream_unavailable':
       // 502 and not 500: our code is fine, the network upstream is not. Safe to retry.
       return { status: 502, body: { error: { type: 'api_error', code: 'upstream_unavailable', message: e.message } }, headers: { 'Stripe-Should-Retry': 'true' } };
+    case 'charge_disputed':
+      return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_disputed', param: e.param, message: e.message } } };
     case 'settlement_refused':
       // Only the Trust Payments door asks for these operations; a v1 caller would see a plain 400.
       return { status: 400, body: { error: { type: 'invalid_request_error', code: 'parameter_invalid', param: e.param, message: e.message } } };
@@ -66,7 +69,7 @@ export function fromCoreError(e: CoreError): ApiError {
   }
 }
 
-const SERVED = 'payment_intents, charges, refunds, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
+const SERVED = 'payment_intents, charges, refunds, disputes, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
 
 /** Stripe resources a Stripe integration may call that OpenCashier does not serve, by path segment. */
 const STRIPE_ONLY: Readonly<Record<string, string>> = {
@@ -75,7 +78,7 @@ const STRIPE_ONLY: Readonly<Record<string, string>> = {
   setup_attempts: 'SetupAttempts', payment_links: 'Payment Links', coupons: 'Coupons', promotion_codes: 'Promotion codes',
   tax_rates: 'Tax rates', tax: 'Stripe Tax', balance: 'Balance', balance_transactions: 'Balance transactions', payouts: 'Payouts',
   transfers: 'Transfers', accounts: 'Connect accounts', account: 'Account', application_fees: 'Application fees',
-  disputes: 'Disputes', sources: 'Sources', tokens: 'Tokens', issuing: 'Issuing', terminal: 'Terminal', radar: 'Radar',
+  sources: 'Sources', tokens: 'Tokens', issuing: 'Issuing', terminal: 'Terminal', radar: 'Radar',
   reporting: 'Reporting', sigma: 'Sigma', quotes: 'Quotes', credit_notes: 'Credit notes', billing_portal: 'Billing portal',
   shipping_rates: 'Shipping rates', files: 'Files', file_links: 'File links', mandates: 'Mandates', reviews: 'Reviews',
   topups: 'Top-ups', identity: 'Identity', financial_connections: 'Financial Connections', treasury: 'Treasury',

@@ -4,7 +4,8 @@
  */
 import { fail, invalid, ok, type Result } from '../../core/errors.js';
 import {
-  chargePublic, paymentIntentPublic, paymentMethodPublic, refundPublic, type ChargeRecord, type PaymentIntentRecord, type RefundRecord,
+  chargePublic, disputePublic, paymentIntentPublic, paymentMethodPublic, refundPublic,
+  type ChargeRecord, type DisputeRecord, type PaymentIntentRecord, type RefundRecord,
 } from '../../core/model.js';
 import type { Scope, Store } from '../../core/store.js';
 
@@ -12,6 +13,7 @@ const EXPANDABLE = {
   payment_intent: ['latest_charge', 'payment_method', 'latest_charge.payment_method'],
   charge: ['payment_intent', 'payment_method'],
   refund: ['charge', 'payment_intent'],
+  dispute: ['charge', 'payment_intent'],
   price: ['product'],
   product: ['default_price'],
   'checkout.session': ['payment_intent', 'line_items'],
@@ -104,6 +106,19 @@ export async function renderRefund(store: Store, scope: Scope, r: RefundRecord, 
   }
   if (expand.includes('payment_intent')) {
     const pi = await store.paymentIntents.get(scope, r.payment_intent_id);
+    if (pi) out.payment_intent = paymentIntentPublic(pi);
+  }
+  return out;
+}
+
+export async function renderDispute(store: Store, scope: Scope, d: DisputeRecord, expand: readonly string[], now: number) {
+  const out = disputePublic(d, now);
+  if (expand.includes('charge')) {
+    const ch = await store.charges.get(scope, d.charge_id);
+    if (ch) out.charge = chargePublic(ch);
+  }
+  if (expand.includes('payment_intent')) {
+    const pi = await store.paymentIntents.get(scope, d.payment_intent_id);
     if (pi) out.payment_intent = paymentIntentPublic(pi);
   }
   return out;

@@ -67,6 +67,9 @@ export function fromCoreError(e: CoreError): TpError {
     case 'business_prohibited':
       // How Trust Payments refuses a payment type the site may not take: the field at fault.
       return tpError('30000', ['paymenttypedescription'], e.message);
+    case 'charge_disputed':
+      // "Refund cannot be processed": the AUTH has an open chargeback.
+      return tpError('40001', [], e.message);
     case 'settlement_refused': {
       const code = {
         parent_missing: '20004',

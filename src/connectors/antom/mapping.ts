@@ -1,6 +1,7 @@
 /** Antom wire ↔ core outcomes. Nothing here decides a payment's state; it only translates. */
 import type { CancelOutcome, PaymentOutcome, RefundOutcome, UnknownOutcome } from '../../core/connector.js';
 import { fromAntomAmount } from '../../core/money.js';
+import { DISPUTE_NOTIFICATION_TYPES, type DisputeJudgedResult, type DisputeNotification, type DisputeNotificationType } from '../../core/connector.js';
 
 export interface AntomResult {
   resultCode?: string;
@@ -151,4 +152,32 @@ export function mapRefundNotification(body: AntomResponse): { refundRequestId: s
     return { refundRequestId, amount, outcome: { status: 'failed', code: code ?? 'REFUND_FAILED', message: body.result?.resultMessage ?? 'The refund failed.' } };
   }
   return undefined;
+}
+
+const JUDGED_RESULTS: readonly DisputeJudgedResult[] = ['ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT', 'VALIDATE_SUCCESS', 'VALIDATE_FAIL'];
+
+/** notifyDispute (antom.md §9b): told apart by its disputeNotificationType; a judgement must say its result. */
+export function mapDisputeNotification(body: AntomResponse): Omit<DisputeNotification, 'kind'> | undefined {
+  const type = body.disputeNotificationType;
+  if (typeof type !== 'string' || !(DISPUTE_NOTIFICATION_TYPES as readonly string[]).includes(type)) return undefined;
+  const paymentRequestId = str(body.paymentRequestId);
+  const disputeId = str(body.disputeId);
+  const amount = fromAntomAmount(body.disputeAmount as never);
+  if (!paymentRequestId || !disputeId || disputeId.length > 64 || !amount) return undefined;
+  const judged = body.disputeJudgedResult;
+  const judgedResult = typeof judged === 'string' && (JUDGED_RESULTS as readonly string[]).includes(judged) ? judged as DisputeJudgedResult : undefined;
+  if (type === 'DISPUTE_JUDGED' && !judgedResult) return undefined;
+  const reason = str(body.disputeReasonMsg);
+  return {
+    paymentRequestId,
+    disputeId,
+    type: type as DisputeNotificationType,
+    amount,
+    ...(str(body.paymentId) ? { paymentId: str(body.paymentId) } : {}),
+    ...(reason ? { reasonMessage: reason.slice(0, 256) } : {}),
+    ...(parseTime(body.disputeTime) !== undefined ? { disputedAt: parseTime(body.disputeTime) } : {}),
+    ...(parseTime(body.defenseDueTime) !== undefined ? { defenseDueAt: parseTime(body.defenseDueTime) } : {}),
+    ...(judgedResult ? { judgedResult } : {}),
+    ...(parseTime(body.disputeJudgedTime) !== undefined ? { judgedAt: parseTime(body.disputeJudgedTime) } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * Inbound notifications from Antom (notifyPayment, notifyRefund). The connector checks what can be checked
+ * Inbound notifications from Antom (notifyPayment, notifyRefund, notifyDispute). The connector checks what can be checked
  * without the store — who sent it, the signature over the exact bytes, freshness, shape — and
  * hands core a typed notification plus a fingerprint for replay detection. Core then checks the
  * payment it names, the amount and the currency.
@@ -7,7 +7,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import type { UpstreamNotification } from '../../core/connector.js';
 import { decodeSignature, parseSignatureHeader, publicKeyFromBase64, verifyMessage } from './signing.js';
-import { mapPaymentNotification, mapRefundNotification, parseTime, type AntomResponse } from './mapping.js';
+import { mapDisputeNotification, mapPaymentNotification, mapRefundNotification, parseTime, type AntomResponse } from './mapping.js';
 
 export interface InboundRequest {
   method: string;
@@ -71,8 +71,13 @@ export class AntomNotificationVerifier {
     }
     const payment = mapPaymentNotification(body);
     const refund = payment ? undefined : mapRefundNotification(body);
-    const notification: UpstreamNotification | undefined = payment ? { kind: 'payment', ...payment } : refund ? { kind: 'refund', ...refund } : undefined;
-    if (!notification) return { ok: false, reason: `not a notification we understand (notifyType ${String(body.notifyType)})` };
+    const dispute = payment || refund ? undefined : mapDisputeNotification(body);
+    const notification: UpstreamNotification | undefined = payment ? { kind: 'payment', ...payment }
+      : refund ? { kind: 'refund', ...refund } : dispute ? { kind: 'dispute', ...dispute } : undefined;
+    if (!notification) {
+      const what = body.disputeNotificationType !== undefined ? `disputeNotificationType ${String(body.disputeNotificationType)}` : `notifyType ${String(body.notifyType)}`;
+      return { ok: false, reason: `not a notification we understand (${what})` };
+    }
     // The same signed message twice is a replay; Antom's own retries are signed anew each time.
     // Hashed over the decoded bytes: a re-encoded copy of the signature is the same signature.
     const fingerprint = createHash('sha256').update(`${clientId}\n${time}\n`).update(decodeSignature(sig.signature)!).digest('hex');

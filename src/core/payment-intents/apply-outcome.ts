@@ -163,6 +163,7 @@ export function chargeFor(a: PaymentAttemptRecord, pi: PaymentIntentRecord, now:
     currency: a.currency,
     status,
     amount_refunded: 0,
+    disputed: false,
     failure_code: status === 'failed' ? a.failure_code : null,
     failure_message: status === 'failed' ? a.failure_message : null,
     payment_method_details: { type: a.method_type, [a.method_type]: details },

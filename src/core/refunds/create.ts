@@ -55,6 +55,12 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
     const charge = await s.charges.lock(ctx.scope, chargeId!);
     if (!charge) return fail({ kind: 'not_found', resource: 'charge', id: chargeId!, param: 'charge' });
     if (charge.status !== 'succeeded') return fail(invalid('charge_not_refundable', `The charge ${charge.id} did not succeed (status ${charge.status}); there is nothing to refund.`, 'charge'));
+    // Read under the charge's lock, which notifyDispute takes too: a dispute opened meanwhile is seen.
+    const dispute = await s.disputes.openFor(charge.id);
+    if (dispute) {
+      return fail({ kind: 'charge_disputed', disputeId: dispute.id, param: p.payment_intent ? 'payment_intent' : 'charge',
+        message: `The charge ${charge.id} has an open dispute (${dispute.id}, ${dispute.status}): Alipay holds ${formatAmount(dispute.amount, dispute.currency)} until it is judged, so it cannot be refunded now.` });
+    }
     const attempt = await s.attempts.get(charge.attempt_id);
     if (!attempt?.upstream_payment_id) return fail(invalid('charge_not_refundable', `The charge ${charge.id} has no Antom payment to refund.`, 'charge'));
 

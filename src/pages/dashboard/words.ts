@@ -8,6 +8,7 @@ export function plainError(e: CoreError): string {
     case 'payment_failed':
     case 'settlement_refused':
     case 'business_prohibited':
+    case 'charge_disputed':
       return e.message;
     case 'not_found':
       return `There is no ${e.resource.replaceAll('_', ' ')} ${e.id} in this mode.`;

@@ -1,0 +1,122 @@
+/**
+ * notifyDispute, verified by the connector, checked against the payment it names and applied once,
+ * in the transaction that keeps it. The charge row is locked first, so notifications about one
+ * charge (a retried DISPUTE_CREATED racing the DISPUTE_JUDGED after it) are applied one at a time.
+ * Order does not matter: a judgement for a dispute we never heard of opens it first, and a late
+ * DISPUTE_CREATED for a closed dispute changes nothing.
+ */
+import type { DisputeNotification } from '../connector.js';
+import { refuseNotification, type NotificationVerdict, type ReceivedNotification } from '../notifications.js';
+import { inTx, recordEvent, systemContext, type CoreDeps } from '../context.js';
+import { newId } from '../ids.js';
+import { formatAmount } from '../money.js';
+import { disputePublic, type DisputeRecord } from '../model.js';
+import { StoreConflict, type NotificationLog, type StoreTx } from '../store.js';
+import { disputeReason } from './reason.js';
+import { disputeTransitionEvents, nextDisputeStatus, type DisputeTransition } from './states.js';
+
+type Checked = { ok: true; verdict: 'applied' | 'duplicate'; dispute: string } | { ok: false; reason: string };
+const refuse = (reason: string): Checked => ({ ok: false, reason });
+
+/** Which transition a message asks for; undefined for the ones that change no status (DEFENSE_DUE_ALERT, RDR_RESOLVED, retrieval results). */
+function transitionOf(n: DisputeNotification): DisputeTransition | undefined {
+  switch (n.type) {
+    case 'DISPUTE_CREATED': return 'open';
+    case 'DEFENSE_SUPPLIED': return 'defend';
+    case 'DISPUTE_CANCELLED': return 'withdraw';
+    case 'DISPUTE_JUDGED':
+      return n.judgedResult === 'ACCEPT_BY_CUSTOMER' ? 'win' : n.judgedResult === 'ACCEPT_BY_MERCHANT' ? 'lose' : undefined;
+    default: return undefined;
+  }
+}
+
+export async function acceptDisputeNotification(
+  deps: CoreDeps, raw: ReceivedNotification, n: DisputeNotification, livemode: boolean, fingerprint: string,
+): Promise<NotificationVerdict> {
+  const log = (verdict: NotificationLog['verdict']): NotificationLog => ({
+    ...raw, verdict, fingerprint, payment_request_id: n.paymentRequestId, received: deps.clock.now(),
+  });
+  let result: Checked;
+  try {
+    result = await inTx(deps.store, async (s): Promise<Checked> => {
+      if (await s.notifications.seen(fingerprint)) return refuse('replayed notification (same signed message seen before)');
+      const attempt = await s.attempts.get(n.paymentRequestId);
+      if (!attempt || attempt.livemode !== livemode) return refuse(`no payment with paymentRequestId ${n.paymentRequestId}`);
+      if (attempt.upstream_payment_id && n.paymentId && n.paymentId !== attempt.upstream_payment_id) {
+        return refuse(`paymentId ${n.paymentId} is not the payment ${attempt.upstream_payment_id} of ${attempt.id}`);
+      }
+      const peek = await s.charges.byAttempt(attempt.id);
+      const charge = peek && (await s.charges.lockById(peek.id));
+      if (!charge || charge.status !== 'succeeded') return refuse(`the payment ${attempt.id} has no successful charge to dispute`);
+      if (n.amount.currency !== charge.currency || n.amount.amount <= 0 || n.amount.amount > charge.amount) {
+        return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} does not fit the charge of ${formatAmount(charge.amount, charge.currency)}`);
+      }
+      let dispute = await s.disputes.lockByUpstreamId(livemode, n.disputeId);
+      if (dispute && dispute.charge_id !== charge.id) return refuse(`disputeId ${n.disputeId} belongs to another payment`);
+      if (dispute && (dispute.amount !== n.amount.amount || dispute.currency !== n.amount.currency)) {
+        return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} differs from the ${dispute.currency} ${dispute.amount} of ${dispute.id}`);
+      }
+      const ctx = systemContext({ account_id: charge.account_id, livemode: charge.livemode });
+      const now = deps.clock.now();
+      let changed = false;
+      if (!dispute) {
+        dispute = {
+          id: newId('dispute'),
+          account_id: charge.account_id,
+          livemode: charge.livemode,
+          created: now,
+          updated: now,
+          payment_intent_id: charge.payment_intent_id,
+          charge_id: charge.id,
+          amount: n.amount.amount,
+          currency: n.amount.currency,
+          reason: disputeReason(n.reasonMessage),
+          reason_message: n.reasonMessage ?? null,
+          status: nextDisputeStatus('new', 'open')!,
+          due_by: n.defenseDueAt ?? null,
+          metadata: {},
+          upstream_dispute_id: n.disputeId,
+          judged_result: null,
+          closed_at: null,
+        };
+        await s.disputes.insert(dispute);
+        if (!charge.disputed) await s.charges.update({ ...charge, disputed: true, updated: now });
+        await recordAll(s, deps, ctx, 'open', dispute, now);
+        changed = true;
+      }
+      const name = transitionOf(n);
+      const to = name && name !== 'open' ? nextDisputeStatus(dispute.status, name) : undefined;
+      if (name && to) {
+        const before = dispute;
+        const closing = to === 'won' || to === 'lost';
+        dispute = {
+          ...dispute, status: to, updated: now,
+          ...(n.judgedResult ? { judged_result: n.judgedResult } : {}),
+          ...(closing ? { closed_at: n.judgedAt ?? now } : {}),
+        };
+        await s.disputes.update(dispute);
+        await recordAll(s, deps, ctx, name, dispute, now, { status: before.status });
+        changed = true;
+      }
+      const verdict = changed ? 'applied' : 'duplicate';
+      await s.notifications.record(log(verdict));
+      return { ok: true, verdict, dispute: dispute.id };
+    });
+  } catch (err) {
+    // Two copies of one signed message racing: the unique fingerprint lets only one through.
+    if (err instanceof StoreConflict) return refuseNotification(deps, raw, 'replayed notification (same signed message seen before)', n.paymentRequestId);
+    throw err;
+  }
+  if (!result.ok) return refuseNotification(deps, raw, result.reason, n.paymentRequestId);
+  return { verdict: result.verdict, object: result.dispute };
+}
+
+async function recordAll(
+  s: StoreTx, deps: CoreDeps, ctx: ReturnType<typeof systemContext>, name: DisputeTransition, d: DisputeRecord, now: number,
+  previous?: Record<string, unknown>,
+): Promise<void> {
+  for (const type of disputeTransitionEvents(name)) {
+    const withPrevious = type === 'charge.dispute.closed' || type === 'charge.dispute.updated';
+    await recordEvent(s, deps, ctx, type, disputePublic(d, now), withPrevious ? previous : undefined);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Disputes end to end through Antom's protocol: the simulator opens and judges a dispute and sends
+ * the signed notifyDispute messages; the gateway verifies them, keeps a Stripe-shaped Dispute,
+ * marks the charge, refuses refunds while the dispute is open, and delivers the events as webhooks.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
+import Stripe from 'stripe';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_WEB } from '../helpers/seeds.js';
+import { signedNotification } from '../helpers/notifications.js';
+
+/** A PaymentIntent paid in the simulator, waited for until succeeded. */
+async function paid(g: TestGateway, amount = 500, currency = 'CNY') {
+  const pi = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, amount, currency })).body;
+  assert.equal((await g.complete(pi.next_action.redirect_to_url.url, 'succeeded')).status, 200);
+  return eventually(async () => {
+    const p = (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body;
+    return p.status === 'succeeded' ? p : undefined;
+  });
+}
+
+async function simulator(g: TestGateway, path: string, body: object) {
+  const res = await fetch(`${g.url}/simulator/v1/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** The gateway's dispute of a PaymentIntent, once Antom's DISPUTE_CREATED has been applied. */
+async function disputeOf(g: TestGateway, piId: string, status = 'needs_response') {
+  return eventually(async () => {
+    const list = (await g.api('GET', `/v1/disputes?payment_intent=${piId}`)).body;
+    return list.data?.[0]?.status === status ? list.data[0] : undefined;
+  });
+}
+
+async function eventTypes(g: TestGateway, objectId: string) {
+  return (await g.gateway.db.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY seq', [objectId])).map((e) => e.type);
+}
+
+/** A merchant's webhook receiver on loopback. */
+class Receiver {
+  readonly got: { body: string; signature: string }[] = [];
+  private server!: Server;
+  url = '';
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += String(d)));
+      req.on('end', () => {
+        this.got.push({ body, signature: String(req.headers['stripe-signature']) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const addr = this.server.address();
+    this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hook`;
+    return this;
+  }
+  about(id: string) {
+    return this.got.filter((r) => (JSON.parse(r.body) as { data: { object: { id: string } } }).data.object.id === id);
+  }
+  close() {
+    this.server.closeAllConnections();
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const DISPUTE_EVENTS = ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated'];
+
+for (const { kind, skip } of await stores()) {
+  describe(`disputes [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    let rx: Receiver;
+    let endpoint: { id: string; secret: string };
+    before(async () => {
+      g = await startGateway({ store: kind });
+      rx = await new Receiver().start();
+      endpoint = (await g.api('POST', '/v1/webhook_endpoints', { url: rx.url, enabled_events: DISPUTE_EVENTS })).body;
+      assert.match(endpoint.id, /^we_/);
+    });
+    after(async () => {
+      await g?.stop();
+      await rx?.close();
+    });
+
+    test('a dispute Antom opens is a needs_response Dispute, the charge shows it, a refund is refused while it is open; judged for the buyer\'s loss it is won', async () => {
+      const pi = await paid(g, 500);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, amount: 300, reason: 'The buyer says the goods were not received.' });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      assert.equal(opened.body.status, 'OPEN');
+      const created = opened.body.notifications[0].body;
+      assert.equal(created.disputeNotificationType, 'DISPUTE_CREATED');
+      assert.deepEqual(created.disputeAmount, { currency: 'CNY', value: '300' });
+      assert.equal(created.disputeId, opened.body.dispute_id);
+      assert.equal(created.defendable, true);
+
+      const d = await disputeOf(g, pi.id);
+      assert.match(d.id, /^dp_/);
+      assert.equal(d.object, 'dispute');
+      assert.equal(d.amount, 300);
+      assert.equal(d.currency, 'CNY');
+      assert.equal(d.reason, 'product_not_received');
+      assert.equal(d.charge, pi.latest_charge);
+      assert.equal(d.payment_intent, pi.id);
+      assert.equal(d.livemode, false);
+      assert.equal(d.is_charge_refundable, false);
+      assert.equal(d.evidence_details.due_by, Date.parse(created.defenseDueTime), 'due_by is Antom\'s defenseDueTime');
+      assert.equal(d.evidence_details.past_due, false);
+      assert.equal(d.evidence_details.has_evidence, false);
+      assert.equal(d.evidence_details.submission_count, 0);
+      assert.deepEqual(d.metadata, {});
+      assert.deepEqual((await g.api('GET', `/v1/disputes/${d.id}`)).body, d);
+
+      const charge = (await g.api('GET', `/v1/charges/${pi.latest_charge}`)).body;
+      assert.equal(charge.disputed, true);
+
+      const refused = await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 100 });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.type, 'invalid_request_error');
+      assert.equal(refused.body.error.code, 'charge_disputed');
+      assert.equal(refused.body.error.param, 'payment_intent');
+      assert.match(refused.body.error.message, new RegExp(d.id));
+      const byCharge = await g.api('POST', '/v1/refunds', { charge: pi.latest_charge });
+      assert.equal(byCharge.body.error.code, 'charge_disputed');
+      assert.equal(byCharge.body.error.param, 'charge');
+      assert.equal((await g.api('GET', `/v1/refunds?payment_intent=${pi.id}`)).body.data.length, 0, 'nothing was refunded');
+
+      const judged = await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      assert.equal(judged.status, 200, JSON.stringify(judged.body));
+      const won = await eventually(async () => {
+        const now = (await g.api('GET', `/v1/disputes/${d.id}`)).body;
+        return now.status === 'won' ? now : undefined;
+      });
+      assert.equal(won.amount, 300);
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+      assert.equal((await g.api('GET', `/v1/charges/${pi.latest_charge}`)).body.disputed, true, 'a charge once disputed stays disputed');
+
+      // Both notifications were acknowledged by the gateway, first time.
+      const sim = (await (await fetch(`${g.url}/simulator/v1/disputes/${opened.body.dispute_id}`)).json()) as any;
+      assert.deepEqual(sim.notifications.map((n: any) => [n.notify_type, n.attempts, n.delivered_at !== null]),
+        [['DISPUTE_CREATED', 1, true], ['DISPUTE_JUDGED', 1, true]]);
+
+      // Closed: the charge may be refunded again.
+      const refund = await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 100 });
+      assert.equal(refund.status, 200, JSON.stringify(refund.body));
+      assert.equal(refund.body.status, 'succeeded');
+    });
+
+    test('judged at the merchant\'s cost the dispute is lost, closed without reinstating the funds', async () => {
+      const pi = await paid(g, 800);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, reason: 'Unauthorized transaction: the buyer reports fraud.' });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      const d = await disputeOf(g, pi.id);
+      assert.equal(d.amount, 800, 'the whole payment by default');
+      assert.equal(d.reason, 'fraudulent');
+      await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_MERCHANT' });
+      await eventually(async () => (await g.api('GET', `/v1/disputes/${d.id}`)).body.status === 'lost');
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed']);
+      const [closed] = await g.gateway.db.query<{ data: any }>("SELECT data FROM events WHERE object_id = $1 AND type = 'charge.dispute.closed'", [d.id]);
+      assert.equal(closed!.data.object.status, 'lost');
+      assert.deepEqual(closed!.data.previous_attributes, { status: 'needs_response' });
+      // Judging again is refused by the simulator and changes nothing here.
+      const again = await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      assert.equal(again.status, 409);
+      assert.equal((await g.api('GET', `/v1/disputes/${d.id}`)).body.status, 'lost');
+    });
+
+    test('every dispute event reaches the merchant\'s endpoint, signed so the stripe SDK verifies it', async () => {
+      const pi = await paid(g, 600);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, amount: 600 });
+      const d = await disputeOf(g, pi.id);
+      await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      const got = await eventually(async () => {
+        const mine = rx.about(d.id);
+        return mine.length >= 4 ? mine : undefined;
+      });
+      const stripe = new Stripe('sk_test_unused');
+      const types = got.map((r) => {
+        const ev = stripe.webhooks.constructEvent(r.body, r.signature, endpoint.secret);
+        assert.equal((ev.data.object as { object: string }).object, 'dispute');
+        return ev.type;
+      });
+      assert.deepEqual(types.sort(), ['charge.dispute.closed', 'charge.dispute.created', 'charge.dispute.funds_reinstated', 'charge.dispute.funds_withdrawn']);
+    });
+
+    test('a forged, altered, stale or replayed notifyDispute is refused and kept with its reason; one that does not fit the charge too', async () => {
+      const pi = await paid(g, 400);
+      const [sim] = await g.gateway.db.query<{ payment_id: string; payment_request_id: string }>(
+        "SELECT payment_id, payment_request_id FROM sim_payments WHERE reference_order_id = $1 AND status = 'SUCCESS'", [pi.id]);
+      const body = (value: string) => ({
+        paymentRequestId: sim!.payment_request_id, disputeId: `2026113019401150${Date.now()}`, paymentId: sim!.payment_id,
+        disputeTime: new Date().toISOString(), disputeAmount: { currency: 'CNY', value }, disputeNotificationType: 'DISPUTE_CREATED',
+        disputeReasonMsg: 'duplicate charge', defenseDueTime: new Date(Date.now() + 86_400_000).toISOString(), defendable: true,
+      });
+      const post = async (raw: string, headers: Record<string, string>) => {
+        const res = await fetch(`${g.url}/antom/notify`, { method: 'POST', headers, body: raw });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const refusedWith = async (reason: RegExp) => {
+        const [row] = await g.gateway.db.query<{ verdict: string; reason: string }>('SELECT verdict, reason FROM upstream_notifications ORDER BY id DESC LIMIT 1');
+        assert.equal(row!.verdict, 'refused');
+        assert.match(row!.reason, reason);
+      };
+      const disputes = async () => (await g.api('GET', `/v1/disputes?payment_intent=${pi.id}`)).body.data.length;
+
+      const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+      const forged = signedNotification(g, body('400'), { key: otherKey });
+      const f = await post(forged.raw, forged.headers);
+      assert.equal(f.status, 400);
+      assert.equal(f.body.result.resultStatus, 'F');
+      await refusedWith(/signature does not verify/);
+
+      const genuine = signedNotification(g, body('400'));
+      const altered = await post(genuine.raw.replace('"value":"400"', '"value":"40"'), genuine.headers);
+      assert.equal(altered.status, 400);
+      await refusedWith(/signature does not verify/);
+
+      const stale = signedNotification(g, body('400'), { time: String(Date.now() - 3_600_000) });
+      assert.equal((await post(stale.raw, stale.headers)).status, 400);
+      await refusedWith(/outside the .* window/);
+
+      const tooMuch = signedNotification(g, body('401'));
+      assert.equal((await post(tooMuch.raw, tooMuch.headers)).status, 400);
+      await refusedWith(/does not fit the charge/);
+      assert.equal(await disputes(), 0, 'nothing refused made a dispute');
+
+      const ok = await post(genuine.raw, genuine.headers);
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.result.resultStatus, 'S');
+      assert.equal(await disputes(), 1);
+      const d = (await g.api('GET', `/v1/disputes?payment_intent=${pi.id}`)).body.data[0];
+      assert.equal(d.reason, 'duplicate');
+
+      const replay = await post(genuine.raw, genuine.headers);
+      assert.equal(replay.status, 400);
+      await refusedWith(/replayed/);
+      assert.equal(await disputes(), 1);
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn'], 'the replay recorded nothing');
+    });
+
+    test('GET /v1/disputes filters by charge, payment_intent and created, and pages like the other lists', async () => {
+      const since = Date.now();
+      const a = await paid(g, 300);
+      const b = await paid(g, 300);
+      await simulator(g, 'disputes', { payment_intent: a.id });
+      await simulator(g, 'disputes', { payment_intent: b.id });
+      const da = await disputeOf(g, a.id);
+      const db = await disputeOf(g, b.id);
+      const byCharge = (await g.api('GET', `/v1/disputes?charge=${a.latest_charge}`)).body;
+      assert.equal(byCharge.object, 'list');
+      assert.equal(byCharge.url, '/v1/disputes');
+      assert.deepEqual(byCharge.data.map((x: any) => x.id), [da.id]);
+      const recent = (await g.api('GET', `/v1/disputes?created[gte]=${since}&limit=1`)).body;
+      assert.deepEqual(recent.data.map((x: any) => x.id), [db.id], 'newest first');
+      assert.equal(recent.has_more, true);
+      const next = (await g.api('GET', `/v1/disputes?created[gte]=${since}&limit=1&starting_after=${db.id}`)).body;
+      assert.deepEqual(next.data.map((x: any) => x.id), [da.id]);
+      assert.equal(next.has_more, false);
+      const expanded = (await g.api('GET', `/v1/disputes/${da.id}?expand[]=charge`)).body;
+      assert.equal(expanded.charge.id, a.latest_charge);
+      assert.equal(expanded.charge.disputed, true);
+      const missing = await g.api('GET', '/v1/disputes/dp_missing');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.error.code, 'resource_missing');
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DISPUTE_TRANSITIONS, disputeTransitionEvents, nextDisputeStatus, type DisputeTransition } from '../../src/core/disputes/states.js';
+import { disputeReason } from '../../src/core/disputes/reason.js';
+import type { DisputeStatus } from '../../src/core/model.js';
+
+const STATUSES: (DisputeStatus | 'new')[] = [
+  'new', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost',
+];
+
+// What Antom's notifyDispute messages do to a Stripe dispute (antom.md §9b), written out apart from the table.
+const ALLOWED: Record<DisputeTransition, Partial<Record<DisputeStatus | 'new', DisputeStatus>>> = {
+  open: { new: 'needs_response' },
+  defend: { needs_response: 'under_review' },
+  win: { needs_response: 'won', under_review: 'won' },
+  withdraw: { needs_response: 'won', under_review: 'won' },
+  lose: { needs_response: 'lost', under_review: 'lost' },
+};
+
+test('every (status, notifyDispute transition) pair goes where the table says, and a closed dispute never moves again', () => {
+  assert.deepEqual(Object.keys(DISPUTE_TRANSITIONS).sort(), Object.keys(ALLOWED).sort());
+  for (const name of Object.keys(ALLOWED) as DisputeTransition[]) {
+    for (const from of STATUSES) assert.equal(nextDisputeStatus(from, name), ALLOWED[name][from], `${from} --${name}-->`);
+  }
+});
+
+test('opening withdraws the funds; winning (or the buyer withdrawing) reinstates them; losing only closes', () => {
+  assert.deepEqual(disputeTransitionEvents('open'), ['charge.dispute.created', 'charge.dispute.funds_withdrawn']);
+  assert.deepEqual(disputeTransitionEvents('win'), ['charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+  assert.deepEqual(disputeTransitionEvents('withdraw'), ['charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+  assert.deepEqual(disputeTransitionEvents('lose'), ['charge.dispute.closed']);
+  assert.deepEqual(disputeTransitionEvents('defend'), ['charge.dispute.updated']);
+});
+
+test('Antom\'s free-text reason is told as Stripe\'s closed reason, general when no word matches', () => {
+  assert.equal(disputeReason('Unauthorized transaction'), 'fraudulent');
+  assert.equal(disputeReason('The buyer was charged twice'), 'duplicate');
+  assert.equal(disputeReason('Goods never arrived'), 'product_not_received');
+  assert.equal(disputeReason('Item not as described'), 'product_unacceptable');
+  assert.equal(disputeReason('I do not recognize this payment'), 'unrecognized');
+  assert.equal(disputeReason('Something else entirely'), 'general');
+  assert.equal(disputeReason(undefined), 'general');
+});
