@@ -240,6 +240,40 @@ for (const { kind, skip } of await stores()) {
       assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn'], 'the replay recorded nothing');
     });
 
+    test('out of order and the rest of Antom\'s messages: a judgement before its DISPUTE_CREATED opens and closes it, DEFENSE_SUPPLIED puts it under review, DISPUTE_CANCELLED wins it', async () => {
+      const notify = async (piId: string, disputeId: string, type: string, extra: object = {}) => {
+        const [sim] = await g.gateway.db.query<{ payment_id: string; payment_request_id: string; amount: number }>(
+          "SELECT payment_id, payment_request_id, amount FROM sim_payments WHERE reference_order_id = $1 AND status = 'SUCCESS'", [piId]);
+        const n = signedNotification(g, {
+          paymentRequestId: sim!.payment_request_id, disputeId, paymentId: sim!.payment_id, disputeTime: new Date().toISOString(),
+          disputeAmount: { currency: 'CNY', value: String(sim!.amount) }, disputeNotificationType: type, disputeReasonMsg: 'not received',
+          defenseDueTime: new Date(Date.now() + 86_400_000).toISOString(), defendable: true, ...extra,
+        });
+        const res = await fetch(`${g.url}/antom/notify`, { method: 'POST', headers: n.headers, body: n.raw });
+        assert.equal(res.status, 200, await res.text());
+      };
+      const late = await paid(g, 200);
+      const lateId = `LATE${Date.now()}`;
+      await notify(late.id, lateId, 'DISPUTE_JUDGED', { disputeJudgedResult: 'ACCEPT_BY_MERCHANT', disputeJudgedTime: new Date().toISOString() });
+      const lost = await disputeOf(g, late.id, 'lost');
+      assert.deepEqual(await eventTypes(g, lost.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed']);
+      await notify(late.id, lateId, 'DISPUTE_CREATED');
+      assert.equal((await g.api('GET', `/v1/disputes/${lost.id}`)).body.status, 'lost', 'a late DISPUTE_CREATED changes nothing');
+      assert.equal((await eventTypes(g, lost.id)).length, 3);
+
+      const defended = await paid(g, 200);
+      const id = `DEF${Date.now()}`;
+      await notify(defended.id, id, 'DISPUTE_CREATED');
+      await notify(defended.id, id, 'DEFENSE_DUE_ALERT');
+      assert.equal((await disputeOf(g, defended.id)).status, 'needs_response', 'the alert changes nothing');
+      await notify(defended.id, id, 'DEFENSE_SUPPLIED');
+      const review = await disputeOf(g, defended.id, 'under_review');
+      await notify(defended.id, id, 'DISPUTE_CANCELLED');
+      await disputeOf(g, defended.id, 'won');
+      assert.deepEqual(await eventTypes(g, review.id),
+        ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+    });
+
     test('GET /v1/disputes filters by charge, payment_intent and created, and pages like the other lists', async () => {
       const since = Date.now();
       const a = await paid(g, 300);
