@@ -71,12 +71,20 @@ export interface RefundRequest {
   notifyUrl?: string;
 }
 
+/** Antom's answer to acceptDispute: the merchant accepts the loss; Antom closes the dispute (judged ACCEPT_BY_MERCHANT). */
+export type AcceptDisputeOutcome =
+  | { status: 'accepted'; resolvedAt?: number }
+  /** TIME_EXCEEDS_LIMIT (the defence window is over), PARAM_ILLEGAL (no such open dispute), …: final. */
+  | { status: 'refused'; code: string; message: string };
+
 export interface PaymentConnector {
   pay(req: PayRequest): Promise<PaymentOutcome | UnknownOutcome>;
   inquiryPayment(paymentRequestId: string): Promise<PaymentOutcome | UnknownOutcome>;
   cancel(paymentRequestId: string): Promise<CancelOutcome | UnknownOutcome>;
   refund(req: RefundRequest): Promise<RefundOutcome | UnknownOutcome>;
   inquiryRefund(refundRequestId: string): Promise<RefundOutcome | UnknownOutcome>;
+  /** Antom's acceptDispute, by Antom's disputeId: safe to repeat (a repeat is REPEAT_REQUEST, read as accepted). */
+  acceptDispute(disputeId: string): Promise<AcceptDisputeOutcome | UnknownOutcome>;
 }
 
 /** A notification that passed the connector's checks (signature, shape), not yet matched to a payment. */

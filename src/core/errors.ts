@@ -22,7 +22,9 @@ export type InvalidRequestCode =
   | 'secret_key_required'
   | 'client_secret_invalid'
   | 'charge_not_refundable'
-  | 'charge_already_refunded';
+  | 'charge_already_refunded'
+  | 'dispute_already_closed'
+  | 'dispute_past_due';
 
 export type CoreError =
   | { kind: 'invalid_request'; code: InvalidRequestCode; param?: string; message: string }

@@ -9,7 +9,7 @@ import { upstreamId } from './antom-api.js';
 import { enqueueNotification } from './payments.js';
 import type { DisputeJudgedResult, DisputeRow, PaymentRow } from './store.js';
 import { inTx, type Tx } from './tx.js';
-import { isoTime, wireAmount, type Json } from './wire.js';
+import { failure, isoTime, SUCCESS, wireAmount, type Json } from './wire.js';
 
 const DISPUTE_ID_MARK = '19401150';
 /** How long the merchant has to defend: Antom's `defenseDueTime`; a week unless the script says otherwise. */
@@ -93,6 +93,31 @@ export async function judgeDispute(ctx: SimContext, disputeId: string, judged: D
     const p = (await tx.q.query<PaymentRow>('SELECT * FROM sim_payments WHERE payment_id = $1', [d.payment_id]))[0]!;
     await announce(tx, ctx, rows[0]!, p, 'DISPUTE_JUDGED');
     return { ok: true, dispute: rows[0]! };
+  });
+}
+
+/**
+ * acceptDispute (antom.md §9b): the merchant accepts the loss, so Antom judges the dispute
+ * ACCEPT_BY_MERCHANT now and says so with DISPUTE_JUDGED. A repeat is REPEAT_REQUEST; after the
+ * defence window, TIME_EXCEEDS_LIMIT.
+ */
+export async function acceptDispute(ctx: SimContext, clientId: string, body: Json): Promise<Json> {
+  const disputeId = typeof body.disputeId === 'string' && body.disputeId.length > 0 && body.disputeId.length <= 64 ? body.disputeId : undefined;
+  if (!disputeId) return failure('PARAM_ILLEGAL', 'disputeId is required (at most 64 characters).');
+  return inTx(ctx, async (tx): Promise<Json> => {
+    const d = (await tx.q.query<DisputeRow>('SELECT * FROM sim_disputes WHERE dispute_id = $1 AND client_id = $2 FOR UPDATE', [disputeId, clientId]))[0];
+    if (!d) return failure('PARAM_ILLEGAL', `No dispute ${disputeId}.`);
+    const answer = (at: number): Json => ({ result: SUCCESS, disputeId, disputeResolutionTime: isoTime(at) });
+    if (d.accepted_at !== null) return { ...failure('REPEAT_REQUEST', 'The dispute was already accepted.'), disputeId, disputeResolutionTime: isoTime(d.accepted_at) };
+    if (d.status !== 'OPEN') return failure('PARAM_ILLEGAL', `The dispute is already ${d.status}.`);
+    const now = ctx.clock.now();
+    if (now > d.defense_due_at) return failure('TIME_EXCEEDS_LIMIT', 'The defence window of this dispute is over.');
+    const rows = await tx.q.query<DisputeRow>(
+      `UPDATE sim_disputes SET status = 'JUDGED', judged_result = 'ACCEPT_BY_MERCHANT', judged_at = $2, accepted_at = $2, updated_at = $2
+        WHERE dispute_id = $1 RETURNING *`, [disputeId, now]);
+    const p = (await tx.q.query<PaymentRow>('SELECT * FROM sim_payments WHERE payment_id = $1', [d.payment_id]))[0]!;
+    await announce(tx, ctx, rows[0]!, p, 'DISPUTE_JUDGED');
+    return answer(now);
   });
 }
 

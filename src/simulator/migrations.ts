@@ -124,6 +124,8 @@ CREATE TABLE sim_disputes (
   created_at bigint NOT NULL,
   defense_due_at bigint NOT NULL,
   judged_at bigint,
+  -- The merchant accepted the loss (acceptDispute): judged ACCEPT_BY_MERCHANT at that moment.
+  accepted_at bigint,
   updated_at bigint NOT NULL
 );
 CREATE INDEX sim_disputes_payment ON sim_disputes (payment_id);

@@ -89,6 +89,7 @@ export interface DisputeRow {
   created_at: number;
   defense_due_at: number;
   judged_at: number | null;
+  accepted_at: number | null;
   updated_at: number;
 }
 

@@ -274,6 +274,57 @@ for (const { kind, skip } of await stores()) {
         ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
     });
 
+    test('closing a dispute accepts it at Antom: lost at once, Antom\'s judgement after it changes nothing, closing again is harmless; after the window Antom refuses', async () => {
+      const pi = await paid(g, 700);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id });
+      const d = await disputeOf(g, pi.id);
+      const fault = await fetch(`${g.url}/simulator/v1/faults`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'acceptDispute', kind: 'http_500', times: 3 }),
+      });
+      assert.equal(fault.status, 200);
+      const unanswered = await g.api('POST', `/v1/disputes/${d.id}/close`, {});
+      assert.equal(unanswered.status, 502, JSON.stringify(unanswered.body));
+      assert.equal(unanswered.body.error.code, 'upstream_unavailable');
+      assert.equal((await g.api('GET', `/v1/disputes/${d.id}`)).body.status, 'needs_response', 'no answer changed nothing');
+      const closed = await g.api('POST', `/v1/disputes/${d.id}/close`, {}, { idempotencyKey: `close-${d.id}` });
+      assert.equal(closed.status, 200, JSON.stringify(closed.body));
+      assert.equal(closed.body.status, 'lost');
+      const sim = await eventually(async () => {
+        const v = (await (await fetch(`${g.url}/simulator/v1/disputes/${opened.body.dispute_id}`)).json()) as any;
+        return v.notifications.length === 2 && v.notifications[1].delivered_at !== null ? v : undefined;
+      });
+      assert.equal(sim.status, 'JUDGED');
+      assert.equal(sim.judged_result, 'ACCEPT_BY_MERCHANT');
+      assert.equal(sim.notifications[1].body.disputeJudgedResult, 'ACCEPT_BY_MERCHANT');
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed']);
+      await g.gateway.upstreamCalls.flush();
+      const calls = await g.gateway.db.query<{ outcome: string }>("SELECT outcome FROM upstream_calls WHERE api = 'acceptDispute' AND reference = $1 ORDER BY id", [opened.body.dispute_id]);
+      assert.deepEqual(calls.map((c) => c.outcome), ['unknown', 'accepted'], 'Antom\'s own disputeId, in the log of calls');
+      const again = await g.api('POST', `/v1/disputes/${d.id}/close`, {});
+      assert.equal(again.status, 200);
+      assert.equal(again.body.status, 'lost');
+      assert.equal((await eventTypes(g, d.id)).length, 3);
+
+      const won = await paid(g, 700);
+      const wonSim = await simulator(g, 'disputes', { payment_intent: won.id });
+      const wonD = await disputeOf(g, won.id);
+      await simulator(g, `disputes/${wonSim.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      await disputeOf(g, won.id, 'won');
+      const late = await g.api('POST', `/v1/disputes/${wonD.id}/close`, {});
+      assert.equal(late.status, 400);
+      assert.equal(late.body.error.code, 'dispute_already_closed');
+
+      const due = await paid(g, 700);
+      await simulator(g, 'disputes', { payment_intent: due.id, defense_window_seconds: 1 });
+      const dueD = await disputeOf(g, due.id);
+      await eventually(async () => Date.now() > dueD.evidence_details.due_by + 1000);
+      const past = await g.api('POST', `/v1/disputes/${dueD.id}/close`, {});
+      assert.equal(past.status, 400, JSON.stringify(past.body));
+      assert.equal(past.body.error.code, 'dispute_past_due');
+      assert.equal((await g.api('GET', `/v1/disputes/${dueD.id}`)).body.status, 'needs_response', 'nothing changed');
+      assert.equal((await g.api('GET', `/v1/disputes/${dueD.id}`)).body.evidence_details.past_due, true);
+    });
+
     test('GET /v1/disputes filters by charge, payment_intent and created, and pages like the other lists', async () => {
       const since = Date.now();
       const a = await paid(g, 300);

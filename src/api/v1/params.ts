@@ -216,6 +216,8 @@ export const updateRefund = z.strictObject({ metadata: metadataUpdate.optional()
 
 export const listRefunds = z.strictObject({ ...listParams, payment_intent: str(255).optional(), charge: str(255).optional() });
 
+export const closeDispute = z.strictObject({ expand });
+
 export const listDisputes = z.strictObject({ ...listParams, payment_intent: str(255).optional(), charge: str(255).optional() });
 
 export const createWebhookEndpoint = z.strictObject({

@@ -1,7 +1,7 @@
 /** Antom wire ↔ core outcomes. Nothing here decides a payment's state; it only translates. */
 import type { CancelOutcome, PaymentOutcome, RefundOutcome, UnknownOutcome } from '../../core/connector.js';
 import { fromAntomAmount } from '../../core/money.js';
-import { DISPUTE_NOTIFICATION_TYPES, type DisputeJudgedResult, type DisputeNotification, type DisputeNotificationType } from '../../core/connector.js';
+import { DISPUTE_NOTIFICATION_TYPES, type AcceptDisputeOutcome, type DisputeJudgedResult, type DisputeNotification, type DisputeNotificationType } from '../../core/connector.js';
 
 export interface AntomResult {
   resultCode?: string;
@@ -152,6 +152,15 @@ export function mapRefundNotification(body: AntomResponse): { refundRequestId: s
     return { refundRequestId, amount, outcome: { status: 'failed', code: code ?? 'REFUND_FAILED', message: body.result?.resultMessage ?? 'The refund failed.' } };
   }
   return undefined;
+}
+
+/** acceptDispute (antom.md §9b): a repeat of an accepted request answers REPEAT_REQUEST, which is the same outcome. */
+export function mapAcceptDispute(r: AntomResponse): AcceptDisputeOutcome | UnknownOutcome {
+  const status = r.result?.resultStatus;
+  const code = r.result?.resultCode ?? 'PROCESS_FAIL';
+  if (status === 'S' || (status === 'F' && code === 'REPEAT_REQUEST')) return { status: 'accepted', resolvedAt: parseTime(r.disputeResolutionTime) };
+  if (status === 'F') return { status: 'refused', code, message: r.result?.resultMessage ?? code };
+  return unknown(r);
 }
 
 const JUDGED_RESULTS: readonly DisputeJudgedResult[] = ['ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT', 'VALIDATE_SUCCESS', 'VALIDATE_FAIL'];

@@ -1,7 +1,9 @@
-/** /v1/disputes: the chargebacks Antom told us of (notifyDispute), read-only for now. */
+/** /v1/disputes: the chargebacks Antom told us of (notifyDispute); closing one accepts it at Antom. */
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../../../core/context.js';
 import { getDispute, listDisputes } from '../../../core/disputes/read.js';
+import { closeDispute } from '../../../core/disputes/close.js';
+import { requestContext } from './payment-intents.js';
 import * as P from '../params.js';
 import { renderDispute } from '../expand.js';
 import { parseParams, scopeOf, sendResult } from '../plugin.js';
@@ -16,6 +18,13 @@ export function disputeRoutes(core: CoreDeps) {
       if (!parsed) return reply;
       const scope = scopeOf(req);
       return sendResult(reply, await getDispute(core, scope, req.params.id), (d) => renderDispute(store, scope, d, parsed.expand, core.clock.now()));
+    });
+
+    app.post<{ Params: { id: string } }>('/disputes/:id/close', async (req, reply) => {
+      const parsed = parseParams(reply, P.closeDispute, req.body, 'dispute');
+      if (!parsed) return reply;
+      const scope = scopeOf(req);
+      return sendResult(reply, await closeDispute(core, requestContext(req), req.params.id), (d) => renderDispute(store, scope, d, parsed.expand, core.clock.now()));
     });
 
     app.get('/disputes', async (req, reply) => {
