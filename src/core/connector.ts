@@ -77,6 +77,11 @@ export type AcceptDisputeOutcome =
   /** TIME_EXCEEDS_LIMIT (the defence window is over), PARAM_ILLEGAL (no such open dispute), …: final. */
   | { status: 'refused'; code: string; message: string };
 
+/** Antom's answer to supplyDefenseDocument: the defence reached Antom, or was refused (TIME_EXCEEDS_LIMIT after the window). */
+export type DefenseOutcome =
+  | { status: 'supplied' }
+  | { status: 'refused'; code: string; message: string };
+
 export interface PaymentConnector {
   pay(req: PayRequest): Promise<PaymentOutcome | UnknownOutcome>;
   inquiryPayment(paymentRequestId: string): Promise<PaymentOutcome | UnknownOutcome>;
@@ -85,6 +90,8 @@ export interface PaymentConnector {
   inquiryRefund(refundRequestId: string): Promise<RefundOutcome | UnknownOutcome>;
   /** Antom's acceptDispute, by Antom's disputeId: safe to repeat (a repeat is REPEAT_REQUEST, read as accepted). */
   acceptDispute(disputeId: string): Promise<AcceptDisputeOutcome | UnknownOutcome>;
+  /** Antom's supplyDefenseDocument: the defence document, Base64 (≤ 1,000,000 characters). */
+  supplyDefenseDocument(disputeId: string, evidenceBase64: string): Promise<DefenseOutcome | UnknownOutcome>;
 }
 
 /** A notification that passed the connector's checks (signature, shape), not yet matched to a payment. */

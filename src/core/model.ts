@@ -380,12 +380,25 @@ export interface DisputeRecord {
   /** Antom's defenseDueTime (ms): evidence_details.due_by. */
   due_by: number | null;
   metadata: Metadata;
+  /** Stripe's evidence text fields the merchant set (EVIDENCE_TEXT_FIELDS); what is sent to Antom on submit. */
+  evidence: Partial<Record<EvidenceField, string>>;
+  /** How many times the defence was sent to Antom (supplyDefenseDocument). */
+  submission_count: number;
   /** Antom's disputeId. */
   upstream_dispute_id: string;
   /** Antom's disputeJudgedResult, once judged. */
   judged_result: string | null;
   closed_at: number | null;
 }
+
+/** Stripe's evidence fields that take text (its file fields wait for POST /v1/files). */
+export const EVIDENCE_TEXT_FIELDS = [
+  'access_activity_log', 'billing_address', 'cancellation_policy_disclosure', 'cancellation_rebuttal', 'customer_email_address',
+  'customer_name', 'customer_purchase_ip', 'duplicate_charge_explanation', 'duplicate_charge_id', 'product_description',
+  'refund_policy_disclosure', 'refund_refusal_explanation', 'service_date', 'shipping_address', 'shipping_carrier', 'shipping_date',
+  'shipping_tracking_number', 'uncategorized_text',
+] as const;
+export type EvidenceField = (typeof EVIDENCE_TEXT_FIELDS)[number];
 
 const EMPTY_EVIDENCE = {
   access_activity_log: null, billing_address: null, cancellation_policy: null, cancellation_policy_disclosure: null,
@@ -410,12 +423,12 @@ export function disputePublic(d: DisputeRecord, now: number) {
     charge: d.charge_id as string | Record<string, unknown>,
     created: d.created,
     currency: d.currency,
-    evidence: EMPTY_EVIDENCE,
+    evidence: { ...EMPTY_EVIDENCE, ...d.evidence },
     evidence_details: {
       due_by: d.due_by,
-      has_evidence: false,
+      has_evidence: Object.values(d.evidence).some((v) => v !== undefined && v !== ''),
       past_due: d.due_by !== null && disputeOpen(d.status) && now > d.due_by,
-      submission_count: 0,
+      submission_count: d.submission_count,
     },
     is_charge_refundable: false,
     livemode: d.livemode,

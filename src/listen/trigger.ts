@@ -406,9 +406,9 @@ const NOT_TRIGGERABLE: Record<string, { why: string; instead: string }> = {
       + '(.closed, .funds_reinstated) or "ACCEPT_BY_MERCHANT" (.closed); see the README, "Disputes".',
   },
   'charge.dispute.updated': {
-    why: 'recorded when Alipay tells that the merchant\'s defence was supplied (notifyDispute DEFENSE_SUPPLIED)',
-    instead: 'The built-in simulator does not send DEFENSE_SUPPLIED yet (submitting evidence through POST /v1/disputes/:id is still to come); '
-      + 'a live Antom account sends it after a defence is uploaded.',
+    why: 'recorded when a dispute\'s evidence is saved or its defence supplied, and disputes come only from Alipay (or the simulator)',
+    instead: 'With the built-in simulator: pay a PaymentIntent, POST /simulator/v1/disputes {"payment_intent": "pi_…"}, then '
+      + 'POST /v1/disputes/dp_… with evidence[uncategorized_text]=… (and submit=true to send it to Antom); see the README, "Disputes".',
   },
   'charge.dispute.closed': {
     why: 'recorded only when Alipay (or the simulator) tells of a dispute with notifyDispute',

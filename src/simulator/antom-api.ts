@@ -11,14 +11,14 @@ import { DEFAULT_ASYNC_REFUND_DELAY_MS, type Fault } from './faults.js';
 import { expireLocked, loadPayment, paymentFields, shopperUrls } from './payments.js';
 import { refundAnswer, refundFields, settleIfDue } from './refunds.js';
 import { findPayment, findRefund, listRefunds, type PaymentRow, type RefundRow } from './store.js';
-import { acceptDispute } from './disputes.js';
+import { acceptDispute, supplyDefenseDocument } from './disputes.js';
 import { inTx } from './tx.js';
 import {
   cancelDeadline, canonicalJson, failure, gmt8Date, isObject, isoTime, isWebUrl, parseRequestTime, readAmount,
   REFUND_WINDOW_MS, result, str, SUCCESS, wireAmount, type Json,
 } from './wire.js';
 
-export const API_NAMES = ['pay', 'inquiryPayment', 'cancel', 'refund', 'inquiryRefund', 'acceptDispute'] as const;
+export const API_NAMES = ['pay', 'inquiryPayment', 'cancel', 'refund', 'inquiryRefund', 'acceptDispute', 'supplyDefenseDocument'] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
 export function isApiName(s: string): s is ApiName {
@@ -27,7 +27,7 @@ export function isApiName(s: string): s is ApiName {
 
 export type ApiHandler = (ctx: SimContext, clientId: string, body: Json, fault: Fault | undefined) => Promise<Json>;
 
-export const API_HANDLERS: Readonly<Record<ApiName, ApiHandler>> = { pay, inquiryPayment, cancel, refund, inquiryRefund, acceptDispute };
+export const API_HANDLERS: Readonly<Record<ApiName, ApiHandler>> = { pay, inquiryPayment, cancel, refund, inquiryRefund, acceptDispute, supplyDefenseDocument };
 
 const TERMINAL_TYPES = ['WEB', 'WAP', 'APP'];
 

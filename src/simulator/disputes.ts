@@ -17,7 +17,7 @@ export const DEFAULT_DEFENSE_WINDOW_MS = 7 * 24 * 3_600_000;
 export const DEFAULT_REASON_MSG = 'The buyer says the goods were not received.';
 
 /** The body of a notifyDispute of this type, for the dispute as it now is. */
-export function disputeNotificationBody(d: DisputeRow, p: PaymentRow, type: 'DISPUTE_CREATED' | 'DISPUTE_JUDGED'): Json {
+export function disputeNotificationBody(d: DisputeRow, p: PaymentRow, type: 'DISPUTE_CREATED' | 'DISPUTE_JUDGED' | 'DEFENSE_SUPPLIED'): Json {
   const body: Json = {
     paymentRequestId: p.payment_request_id,
     disputeId: d.dispute_id,
@@ -37,7 +37,7 @@ export function disputeNotificationBody(d: DisputeRow, p: PaymentRow, type: 'DIS
   return body;
 }
 
-async function announce(tx: Tx, ctx: SimContext, d: DisputeRow, p: PaymentRow, type: 'DISPUTE_CREATED' | 'DISPUTE_JUDGED'): Promise<void> {
+async function announce(tx: Tx, ctx: SimContext, d: DisputeRow, p: PaymentRow, type: 'DISPUTE_CREATED' | 'DISPUTE_JUDGED' | 'DEFENSE_SUPPLIED'): Promise<void> {
   // Antom sends it to the merchant's notification address; the simulator knows it from the payment.
   if (!p.notify_url) return;
   await enqueueNotification(tx, ctx, {
@@ -118,6 +118,33 @@ export async function acceptDispute(ctx: SimContext, clientId: string, body: Jso
     const p = (await tx.q.query<PaymentRow>('SELECT * FROM sim_payments WHERE payment_id = $1', [d.payment_id]))[0]!;
     await announce(tx, ctx, rows[0]!, p, 'DISPUTE_JUDGED');
     return answer(now);
+  });
+}
+
+const MAX_EVIDENCE_CHARS = 1_000_000;
+
+/**
+ * supplyDefenseDocument (antom.md §9b): the merchant's defence, Base64, kept with the dispute and
+ * announced back with DEFENSE_SUPPLIED; after the defence window TIME_EXCEEDS_LIMIT.
+ */
+export async function supplyDefenseDocument(ctx: SimContext, clientId: string, body: Json): Promise<Json> {
+  const disputeId = typeof body.disputeId === 'string' && body.disputeId.length > 0 && body.disputeId.length <= 64 ? body.disputeId : undefined;
+  if (!disputeId) return failure('PARAM_ILLEGAL', 'disputeId is required (at most 64 characters).');
+  const doc = body.disputeEvidence;
+  if (typeof doc !== 'string' || doc.length === 0 || doc.length > MAX_EVIDENCE_CHARS || !/^[A-Za-z0-9+/]+={0,2}$/.test(doc)) {
+    return failure('PARAM_ILLEGAL', `disputeEvidence must be Base64, at most ${MAX_EVIDENCE_CHARS} characters.`);
+  }
+  return inTx(ctx, async (tx): Promise<Json> => {
+    const d = (await tx.q.query<DisputeRow>('SELECT * FROM sim_disputes WHERE dispute_id = $1 AND client_id = $2 FOR UPDATE', [disputeId, clientId]))[0];
+    if (!d) return failure('PARAM_ILLEGAL', `No dispute ${disputeId}.`);
+    if (d.status !== 'OPEN') return failure('PARAM_ILLEGAL', `The dispute is already ${d.status}.`);
+    const now = ctx.clock.now();
+    if (now > d.defense_due_at) return failure('TIME_EXCEEDS_LIMIT', 'The defence window of this dispute is over.');
+    const rows = await tx.q.query<DisputeRow>(
+      'UPDATE sim_disputes SET defense_document = $2, defense_supplied_at = $3, updated_at = $3 WHERE dispute_id = $1 RETURNING *', [disputeId, doc, now]);
+    const p = (await tx.q.query<PaymentRow>('SELECT * FROM sim_payments WHERE payment_id = $1', [d.payment_id]))[0]!;
+    await announce(tx, ctx, rows[0]!, p, 'DEFENSE_SUPPLIED');
+    return { result: SUCCESS, disputeId, disputeResolutionTime: isoTime(now) };
   });
 }
 

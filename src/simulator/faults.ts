@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../store/db.js';
 
-export const FAULT_APIS = ['pay', 'inquiryPayment', 'cancel', 'refund', 'inquiryRefund', 'acceptDispute', 'notify'] as const;
+export const FAULT_APIS = ['pay', 'inquiryPayment', 'cancel', 'refund', 'inquiryRefund', 'acceptDispute', 'supplyDefenseDocument', 'notify'] as const;
 export type FaultApi = (typeof FAULT_APIS)[number];
 
 export const FAULT_KINDS = ['unknown', 'timeout', 'http_500', 'bad_signature', 'fail', 'async'] as const;

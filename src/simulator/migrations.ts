@@ -126,6 +126,9 @@ CREATE TABLE sim_disputes (
   judged_at bigint,
   -- The merchant accepted the loss (acceptDispute): judged ACCEPT_BY_MERCHANT at that moment.
   accepted_at bigint,
+  -- The merchant's last defence (supplyDefenseDocument), Base64 as sent, and when.
+  defense_document text,
+  defense_supplied_at bigint,
   updated_at bigint NOT NULL
 );
 CREATE INDEX sim_disputes_payment ON sim_disputes (payment_id);

@@ -309,6 +309,8 @@ async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
     created_at: d.created_at,
     defense_due_at: d.defense_due_at,
     judged_at: d.judged_at,
+    defense_supplied_at: d.defense_supplied_at,
+    defense_document: d.defense_document === null ? null : Buffer.from(d.defense_document, 'base64').toString('utf8'),
     notifications: notifications.map((n) => ({
       id: n.id, notify_type: n.notify_type, body: JSON.parse(n.body) as unknown, attempts: n.attempts,
       last_status: n.last_status, last_error: n.last_error, delivered_at: n.delivered_at, gave_up_at: n.gave_up_at,

@@ -90,6 +90,8 @@ export interface DisputeRow {
   defense_due_at: number;
   judged_at: number | null;
   accepted_at: number | null;
+  defense_document: string | null;
+  defense_supplied_at: number | null;
   updated_at: number;
 }
 

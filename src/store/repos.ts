@@ -69,7 +69,7 @@ export const CHARGES = table<ChargeRecord>('charges', [
 
 export const DISPUTES = table<DisputeRecord>('disputes', [
   'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'charge_id', 'amount', 'currency', 'reason',
-  'reason_message', 'status', 'due_by', { json: 'metadata' }, 'upstream_dispute_id', 'judged_result', 'closed_at',
+  'reason_message', 'status', 'due_by', { json: 'metadata' }, { json: 'evidence' }, 'submission_count', 'upstream_dispute_id', 'judged_result', 'closed_at',
 ]);
 
 export const EVENTS = table<EventRecord>('events', [

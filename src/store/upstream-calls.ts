@@ -15,7 +15,7 @@ import type { Logger } from '../core/context.js';
 import type { PaymentConnector } from '../core/connector.js';
 import type { Queryable } from './db.js';
 
-export type UpstreamApi = 'pay' | 'inquiryPayment' | 'cancel' | 'refund' | 'inquiryRefund' | 'acceptDispute';
+export type UpstreamApi = 'pay' | 'inquiryPayment' | 'cancel' | 'refund' | 'inquiryRefund' | 'acceptDispute' | 'supplyDefenseDocument';
 
 /** One call as recorded; a row of `upstream_calls` without its id. */
 export interface UpstreamCall {
@@ -95,6 +95,7 @@ export function recordingConnector(inner: PaymentConnector, sink: UpstreamCallSi
     refund: (req) => timed('refund', req.refundRequestId, req.paymentId, () => inner.refund(req)),
     inquiryRefund: (id) => timed('inquiryRefund', id, null, () => inner.inquiryRefund(id)),
     acceptDispute: (id) => timed('acceptDispute', id, null, () => inner.acceptDispute(id)),
+    supplyDefenseDocument: (id, doc) => timed('supplyDefenseDocument', id, null, () => inner.supplyDefenseDocument(id, doc)),
   };
 }
 

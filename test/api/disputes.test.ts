@@ -325,6 +325,55 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await g.api('GET', `/v1/disputes/${dueD.id}`)).body.evidence_details.past_due, true);
     });
 
+    test('evidence is saved, submit=true sends it to Antom as supplyDefenseDocument: under review, then judged; after the window Antom refuses and the evidence stays', async () => {
+      const pi = await paid(g, 900);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, reason: 'Goods never arrived' });
+      const d = await disputeOf(g, pi.id);
+      const saved = await g.api('POST', `/v1/disputes/${d.id}`, { evidence: { shipping_tracking_number: 'SF123456', product_description: '红茶 tea' }, metadata: { case: '7' } });
+      assert.equal(saved.status, 200, JSON.stringify(saved.body));
+      assert.equal(saved.body.status, 'needs_response');
+      assert.equal(saved.body.evidence.shipping_tracking_number, 'SF123456');
+      assert.equal(saved.body.evidence.uncategorized_text, null);
+      assert.equal(saved.body.evidence_details.has_evidence, true);
+      assert.equal(saved.body.evidence_details.submission_count, 0);
+      assert.deepEqual(saved.body.metadata, { case: '7' });
+
+      const submitted = await g.api('POST', `/v1/disputes/${d.id}`, { evidence: { uncategorized_text: 'Delivered and signed for.' }, submit: true });
+      assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+      assert.equal(submitted.body.status, 'under_review');
+      assert.equal(submitted.body.evidence_details.submission_count, 1);
+      assert.equal(submitted.body.evidence.product_description, '红茶 tea', 'earlier evidence is kept');
+      const sim = await eventually(async () => {
+        const v = (await (await fetch(`${g.url}/simulator/v1/disputes/${opened.body.dispute_id}`)).json()) as any;
+        return v.notifications.some((n: any) => n.notify_type === 'DEFENSE_SUPPLIED' && n.delivered_at !== null) ? v : undefined;
+      });
+      assert.match(sim.defense_document, /shipping_tracking_number:\nSF123456/);
+      assert.match(sim.defense_document, /uncategorized_text:\nDelivered and signed for\./);
+      assert.match(sim.defense_document, /红茶 tea/);
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.updated'],
+        'evidence saved twice, then under review; Antom\'s DEFENSE_SUPPLIED after it changes nothing');
+      await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      await eventually(async () => (await g.api('GET', `/v1/disputes/${d.id}`)).body.status === 'won');
+      const closed = await g.api('POST', `/v1/disputes/${d.id}`, { evidence: { uncategorized_text: 'more' } });
+      assert.equal(closed.status, 400);
+      assert.equal(closed.body.error.code, 'dispute_already_closed');
+      const meta = await g.api('POST', `/v1/disputes/${d.id}`, { metadata: { case: '8' } });
+      assert.equal(meta.status, 200, 'metadata may change after the dispute closed');
+      assert.deepEqual(meta.body.metadata, { case: '8' });
+
+      const late = await paid(g, 900);
+      await simulator(g, 'disputes', { payment_intent: late.id, defense_window_seconds: 1 });
+      const lateD = await disputeOf(g, late.id);
+      await eventually(async () => Date.now() > lateD.evidence_details.due_by + 1000);
+      const refused = await g.api('POST', `/v1/disputes/${lateD.id}`, { evidence: { uncategorized_text: 'too late' }, submit: true });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'dispute_past_due');
+      const after = (await g.api('GET', `/v1/disputes/${lateD.id}`)).body;
+      assert.equal(after.status, 'needs_response');
+      assert.equal(after.evidence.uncategorized_text, 'too late', 'the evidence stays saved');
+      assert.equal(after.evidence_details.submission_count, 0);
+    });
+
     test('GET /v1/disputes filters by charge, payment_intent and created, and pages like the other lists', async () => {
       const since = Date.now();
       const a = await paid(g, 300);

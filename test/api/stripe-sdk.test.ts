@@ -58,7 +58,7 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await stripe.charges.retrieve(charge.id)).amount, 2000);
     });
 
-    test('stripe.disputes.list, retrieve and close: a dispute the simulator opened, accepted as lost', async () => {
+    test('stripe.disputes.list, retrieve, update (evidence, submit) and close: a dispute the simulator opened', async () => {
       const created = await stripe.paymentIntents.create(params({ amount: 1500, currency: 'cny', payment_method_types: ['alipay'], payment_method_options: alipayWeb }));
       const confirmed = await stripe.paymentIntents.confirm(created.id, { payment_method_data: { type: 'alipay' }, return_url: 'https://shop.example/return' });
       await g.complete(confirmed.next_action!.redirect_to_url!.url!, 'succeeded');
@@ -81,6 +81,11 @@ for (const { kind, skip } of await stores()) {
       assert.equal((one.charge as Stripe.Charge).disputed, true);
       const byCharge = await stripe.disputes.list({ charge: (one.charge as Stripe.Charge).id });
       assert.deepEqual(byCharge.data.map((x) => x.id), [d.id]);
+      const updated = await stripe.disputes.update(d.id, { evidence: { uncategorized_text: 'Delivered on time.' }, metadata: { case: '1' }, submit: true });
+      assert.equal(updated.status, 'under_review');
+      assert.equal(updated.evidence.uncategorized_text, 'Delivered on time.');
+      assert.equal(updated.evidence_details.submission_count, 1);
+      assert.deepEqual(updated.metadata, { case: '1' });
       const closed = await stripe.disputes.close(d.id);
       assert.equal(closed.status, 'lost');
     });

@@ -52,7 +52,7 @@ const payReq = (id: string): PayRequest => ({
 /** A connector whose answers the test sets. */
 function fakeConnector(answer: () => Promise<{ status: string; [k: string]: unknown }>): PaymentConnector {
   const a = answer as () => Promise<never>;
-  return { pay: a, inquiryPayment: a, cancel: a, refund: a, inquiryRefund: a, acceptDispute: a };
+  return { pay: a, inquiryPayment: a, cancel: a, refund: a, inquiryRefund: a, acceptDispute: a, supplyDefenseDocument: a };
 }
 
 describe('upstream call sink', () => {

@@ -6,13 +6,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type {
-  AcceptDisputeOutcome, CancelOutcome, PayRequest, PaymentConnector, PaymentOutcome, RefundOutcome, RefundRequest, UnknownOutcome,
+  AcceptDisputeOutcome, DefenseOutcome, CancelOutcome, PayRequest, PaymentConnector, PaymentOutcome, RefundOutcome, RefundRequest, UnknownOutcome,
 } from '../../core/connector.js';
 import type { AntomCredentials } from '../../config.js';
 import { toAntomAmount } from '../../core/money.js';
 import { parseSignatureHeader, privateKeyFromBase64, publicKeyFromBase64, signatureHeader, signMessageAsync, verifyMessage } from './signing.js';
 import { deadline } from './deadline.js';
-import { mapAcceptDispute, mapCancel, mapInquiryPayment, mapInquiryRefund, mapPay, mapRefund, type AntomResponse } from './mapping.js';
+import { mapAcceptDispute, mapSupplyDefense, mapCancel, mapInquiryPayment, mapInquiryRefund, mapPay, mapRefund, type AntomResponse } from './mapping.js';
 
 export interface AntomClientOptions {
   timeoutMs: number;
@@ -23,7 +23,7 @@ export interface AntomClientOptions {
   log?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
-export type AntomCall = 'pay' | 'inquiryPayment' | 'cancel' | 'refund' | 'inquiryRefund' | 'acceptDispute';
+export type AntomCall = 'pay' | 'inquiryPayment' | 'cancel' | 'refund' | 'inquiryRefund' | 'acceptDispute' | 'supplyDefenseDocument';
 
 /** Sandbox client ids go to `/ams/sandbox/api/…`; the rewrite happens before signing (antom.md §1). */
 export function apiPath(clientId: string, call: AntomCall): string {
@@ -97,6 +97,10 @@ export class AntomClient implements PaymentConnector {
 
   acceptDispute(disputeId: string): Promise<AcceptDisputeOutcome | UnknownOutcome> {
     return this.withRetries('acceptDispute', { disputeId }, mapAcceptDispute);
+  }
+
+  supplyDefenseDocument(disputeId: string, evidenceBase64: string): Promise<DefenseOutcome | UnknownOutcome> {
+    return this.withRetries('supplyDefenseDocument', { disputeId, disputeEvidence: evidenceBase64 }, mapSupplyDefense);
   }
 
   private async withRetries<T>(call: AntomCall, body: object, map: (r: AntomResponse) => T | UnknownOutcome): Promise<T | UnknownOutcome> {

@@ -1,7 +1,7 @@
 /** Antom wire ↔ core outcomes. Nothing here decides a payment's state; it only translates. */
 import type { CancelOutcome, PaymentOutcome, RefundOutcome, UnknownOutcome } from '../../core/connector.js';
 import { fromAntomAmount } from '../../core/money.js';
-import { DISPUTE_NOTIFICATION_TYPES, type AcceptDisputeOutcome, type DisputeJudgedResult, type DisputeNotification, type DisputeNotificationType } from '../../core/connector.js';
+import { DISPUTE_NOTIFICATION_TYPES, type AcceptDisputeOutcome, type DefenseOutcome, type DisputeJudgedResult, type DisputeNotification, type DisputeNotificationType } from '../../core/connector.js';
 
 export interface AntomResult {
   resultCode?: string;
@@ -159,6 +159,15 @@ export function mapAcceptDispute(r: AntomResponse): AcceptDisputeOutcome | Unkno
   const status = r.result?.resultStatus;
   const code = r.result?.resultCode ?? 'PROCESS_FAIL';
   if (status === 'S' || (status === 'F' && code === 'REPEAT_REQUEST')) return { status: 'accepted', resolvedAt: parseTime(r.disputeResolutionTime) };
+  if (status === 'F') return { status: 'refused', code, message: r.result?.resultMessage ?? code };
+  return unknown(r);
+}
+
+/** supplyDefenseDocument (antom.md §9b). */
+export function mapSupplyDefense(r: AntomResponse): DefenseOutcome | UnknownOutcome {
+  const status = r.result?.resultStatus;
+  const code = r.result?.resultCode ?? 'PROCESS_FAIL';
+  if (status === 'S') return { status: 'supplied' };
   if (status === 'F') return { status: 'refused', code, message: r.result?.resultMessage ?? code };
   return unknown(r);
 }

@@ -75,6 +75,8 @@ export async function acceptDisputeNotification(
           status: nextDisputeStatus('new', 'open')!,
           due_by: n.defenseDueAt ?? null,
           metadata: {},
+          evidence: {},
+          submission_count: 0,
           upstream_dispute_id: n.disputeId,
           judged_result: null,
           closed_at: null,

@@ -17,6 +17,9 @@ CREATE TABLE disputes (
   status text NOT NULL CHECK (status IN ('warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost')),
   due_by bigint,
   metadata jsonb NOT NULL DEFAULT '{}',
+  -- Stripe's evidence text fields, as the merchant last set them; sent to Antom on submit.
+  evidence jsonb NOT NULL DEFAULT '{}',
+  submission_count integer NOT NULL DEFAULT 0,
   upstream_dispute_id text NOT NULL,
   judged_result text,
   closed_at bigint,

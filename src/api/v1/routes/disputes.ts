@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../../../core/context.js';
 import { getDispute, listDisputes } from '../../../core/disputes/read.js';
 import { closeDispute } from '../../../core/disputes/close.js';
+import { updateDispute } from '../../../core/disputes/update.js';
 import { requestContext } from './payment-intents.js';
 import * as P from '../params.js';
 import { renderDispute } from '../expand.js';
@@ -18,6 +19,15 @@ export function disputeRoutes(core: CoreDeps) {
       if (!parsed) return reply;
       const scope = scopeOf(req);
       return sendResult(reply, await getDispute(core, scope, req.params.id), (d) => renderDispute(store, scope, d, parsed.expand, core.clock.now()));
+    });
+
+    app.post<{ Params: { id: string } }>('/disputes/:id', async (req, reply) => {
+      const parsed = parseParams(reply, P.updateDispute, req.body, 'dispute');
+      if (!parsed) return reply;
+      const { params: p, expand } = parsed;
+      const scope = scopeOf(req);
+      const result = await updateDispute(core, requestContext(req), req.params.id, { evidence: p.evidence, metadata: p.metadata, submit: p.submit });
+      return sendResult(reply, result, (d) => renderDispute(store, scope, d, expand, core.clock.now()));
     });
 
     app.post<{ Params: { id: string } }>('/disputes/:id/close', async (req, reply) => {
