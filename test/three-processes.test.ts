@@ -455,13 +455,13 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
       if (a.reference === b.reference && Number(b.started) < Number(a.started) + a.latency_ms) overlaps.push(`${a.reference} at ${a.started} and ${b.started}`);
     }
     assert.deepEqual(overlaps, [], 'no attempt was inquired by two processes at once');
-    // A process polls one attempt after another, so inquiries under way at the same moment were
-    // made by as many processes: more than one shows the pollers of several processes at work.
+    // A process polls one attempt after another, so no more inquiries are under way at the same
+    // moment than there are processes. (How many overlap is chance: inquiries take milliseconds.)
     const edges = calls.flatMap((c) => [[Number(c.started), 1], [Number(c.started) + c.latency_ms, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     let now = 0;
     let most = 0;
     for (const [, step] of edges) most = Math.max(most, (now += step));
-    assert.ok(most >= 2 && most <= 3, `at most ${most} inquiries were under way at once`);
+    assert.ok(most >= 1 && most <= 3, `${most} inquiries were under way at once`);
     const created = gws.map((g) => requestsTo(g.output(), /^\/v1\/payment_intents$/));
     for (const n of created) assert.ok(n > 0, `PaymentIntents created per process: ${created.join(', ')}`);
     console.log(`# mixed load: ${PAYMENTS} payments, ${refunds.length} refunds, ${sessions.length} sessions in ${Date.now() - t0} ms; ` +
