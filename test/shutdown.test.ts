@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, startGateway } from './helpers/gateway.js';
 import { pollDueAttempts } from '../src/core/payment-intents/poll.js';
+import { pollDueRefunds } from '../src/core/refunds/poll.js';
+import { paidIntent, simulatorFault } from './helpers/payments.js';
 import { spawnGateway, startReceiver } from './helpers/processes.js';
 import { SEED_000_WEB } from './helpers/seeds.js';
 
@@ -190,6 +192,48 @@ test('stopping mid-pass hands the claimed polls back: due at once for the next p
     assert.equal(rows.filter((r) => r.next_poll_at > now + 60_000).length, 1, 'the polled one is scheduled on');
     // The next pass (another process, or this one restarted) polls the two at once.
     assert.equal(await pollDueAttempts(g.gateway.core), 2);
+  } finally {
+    await g.stop();
+  }
+});
+
+test('refund polls are handed back the same way; a claimed refund settled or rescheduled meanwhile is left as it is', async () => {
+  const env = { POLL_SCHEDULE_MS: '600000,600000,600000,600000' };
+  // Paid and refunded with the background work running (the simulator's notifications pay them)…
+  const first = await startGateway({ store: 'pglite', env });
+  await simulatorFault(first, { api: 'refund', kind: 'http_500', times: 40 });
+  const refunds: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const refund = (await first.api('POST', '/v1/refunds', { payment_intent: (await paidIntent(first)).id })).body;
+    assert.equal(refund.status, 'pending', JSON.stringify(refund));
+    refunds.push(refund.id);
+  }
+  await first.stop({ keepData: true });
+  // …then polled by hand in a process of the same data that runs none.
+  const g = await startGateway({ store: 'pglite', workers: false, env, reuse: { dataDir: first.dataDir } });
+  try {
+    await simulatorFault(g, { api: 'refund', kind: 'http_500', times: 40 });
+    const dueNow = async () => {
+      const now = Date.now();
+      const rows = await g.gateway.db.query<{ id: string; next_poll_at: number | null }>('SELECT id, next_poll_at FROM refunds');
+      return rows.filter((r) => r.next_poll_at !== null && r.next_poll_at <= now).map((r) => r.id).sort();
+    };
+    const makeDue = () => g.gateway.db.query("UPDATE refunds SET next_poll_at = 0 WHERE status = 'pending'");
+
+    // Mid-pass: the process starts stopping after the first refund's poll.
+    await makeDue();
+    let asked = 0;
+    assert.equal(await pollDueRefunds(g.gateway.core, 20, () => asked++ >= 1), 1);
+    assert.equal((await dueNow()).length, 3, 'the three not polled are due at once');
+
+    // The hand-back itself: of four claims, one refund settled and one rescheduled since are left alone.
+    await makeDue();
+    const claimed = await g.gateway.core.store.tx((s) => s.refunds.claimDue(Date.now(), 20, 60_000));
+    assert.equal(claimed.length, 4);
+    await g.gateway.db.query("UPDATE refunds SET status = 'succeeded', next_poll_at = NULL WHERE id = $1", [refunds[0]]);
+    await g.gateway.db.query('UPDATE refunds SET next_poll_at = next_poll_at + 1 WHERE id = $1', [refunds[1]]);
+    await g.gateway.core.store.refunds.releaseClaims(claimed, Date.now());
+    assert.deepEqual(await dueNow(), [refunds[2], refunds[3]].sort());
   } finally {
     await g.stop();
   }

@@ -70,6 +70,8 @@ export interface AttemptRepo {
    * so no other process takes them meanwhile (FOR UPDATE SKIP LOCKED).
    */
   claimDue(now: number, limit: number, leaseMs: number): Promise<PaymentAttemptRecord[]>;
+  /** Claimed attempts not polled (shutting down): due now, unless moved on since the claim. */
+  releaseClaims(claimed: readonly PaymentAttemptRecord[], now: number): Promise<void>;
 }
 
 export interface PaymentMethodRepo {
@@ -153,6 +155,8 @@ export interface RefundRepo {
   list(scope: Scope, q: ListQuery & { payment_intent?: string; charge?: string }): Promise<Page<RefundRecord> | undefined>;
   /** Claims pending refunds whose next poll is due (SKIP LOCKED), pushing it `leaseMs` ahead. */
   claimDue(now: number, limit: number, leaseMs: number): Promise<RefundRecord[]>;
+  /** Claimed refunds not polled (shutting down): due now, if still pending and unmoved since the claim. */
+  releaseClaims(claimed: readonly RefundRecord[], now: number): Promise<void>;
 }
 
 export interface DisputeRepo {

@@ -282,14 +282,34 @@ function attemptRepo(q: Queryable, memo?: TxWrites): AttemptRepo {
     update: async (a) => {
       if (!memo?.update(t, a)) await updateRecord(q, t, a);
     },
-    claimDue: async (now, limit, leaseMs) => {
+    ...pollClaims(q, t),
+  };
+}
+
+/**
+ * The poll claims of the tables with a `next_poll_at` (attempts, refunds). `claimDue` pushes the due
+ * rows a lease ahead (SKIP LOCKED), so no other process takes them meanwhile; `releaseClaims` hands
+ * claimed rows that were not polled back, due now, unless something moved them on meanwhile (their
+ * `next_poll_at` is no longer the claim's, or `only` no longer holds).
+ */
+function pollClaims<T extends { id: string; next_poll_at: number | null }>(q: Queryable, t: Table<T>, only = 'true') {
+  return {
+    claimDue: async (now: number, limit: number, leaseMs: number): Promise<T[]> => {
       const rows = await q.query(
-        `UPDATE payment_attempts SET next_poll_at = $2
-          WHERE id IN (SELECT id FROM payment_attempts WHERE next_poll_at <= $1 ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        `UPDATE ${t.name} SET next_poll_at = $2
+          WHERE id IN (SELECT id FROM ${t.name} WHERE next_poll_at <= $1 AND ${only} ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
           RETURNING *`,
         [now, now + leaseMs, limit],
       );
       return rows.map((r) => fromRow(t, r));
+    },
+    releaseClaims: async (claimed: readonly T[], now: number): Promise<void> => {
+      if (claimed.length === 0) return;
+      await q.query(
+        `UPDATE ${t.name} SET next_poll_at = $3 FROM unnest($1::text[], $2::int8[]) AS c(id, at)
+          WHERE ${t.name}.id = c.id AND ${t.name}.next_poll_at = c.at AND ${only}`,
+        [claimed.map((r) => r.id), claimed.map((r) => r.next_poll_at), now],
+      );
     },
   };
 }
@@ -401,15 +421,7 @@ function refundRepo(q: Queryable): RefundRepo {
       if (query.charge) extra.push({ sql: 'charge_id = ?', value: query.charge });
       return listPage(q, t, s, query, extra);
     },
-    claimDue: async (now, limit, leaseMs) => {
-      const rows = await q.query(
-        `UPDATE refunds SET next_poll_at = $2
-          WHERE id IN (SELECT id FROM refunds WHERE next_poll_at <= $1 AND status = 'pending' ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-          RETURNING *`,
-        [now, now + leaseMs, limit],
-      );
-      return rows.map((r) => fromRow(t, r));
-    },
+    ...pollClaims(q, t, "status = 'pending'"),
   };
 }
 

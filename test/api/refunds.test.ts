@@ -3,19 +3,10 @@ import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { paidIntent, simulatorFault } from '../helpers/payments.js';
 
-/** A PaymentIntent paid in the simulator, waited for until succeeded. */
-async function paid(g: TestGateway, amount = 20, currency = 'CNY') {
-  const pi = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, amount, currency })).body;
-  await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
-  return eventually(async () => {
-    const p = (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body;
-    return p.status === 'succeeded' ? p : undefined;
-  });
-}
-
-const fault = (g: TestGateway, body: object) =>
-  fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const paid = paidIntent;
+const fault = simulatorFault;
 
 async function eventTypes(g: TestGateway, objectId: string) {
   return (await g.gateway.db.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY seq', [objectId])).map((e) => e.type);

@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
+import { paidIntent } from '../helpers/payments.js';
 import { rollKey } from '../../src/store/accounts.js';
 
 interface Received {
@@ -47,13 +48,6 @@ class Receiver {
 }
 
 const verifier = new Stripe('sk_test_unused');
-
-async function paidIntent(g: TestGateway) {
-  const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
-  await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
-  await eventually(async () => (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status === 'succeeded');
-  return pi;
-}
 
 for (const { kind, skip } of await stores()) {
   describe(`webhook endpoints and events [${kind}]`, { skip }, () => {

@@ -14,6 +14,7 @@ import {
   CALL_RETENTION_MS, callsFor, recordingConnector, StoreCallSink, type UpstreamCall, type UpstreamCallRow,
 } from '../../src/store/upstream-calls.js';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { paidIntent } from '../helpers/payments.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -164,15 +165,6 @@ function callsOf(g: TestGateway, references: string[], n: number): Promise<Upstr
   });
 }
 
-async function paid(g: TestGateway) {
-  const pi = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
-  await g.complete(pi.next_action.redirect_to_url.url, 'succeeded');
-  return eventually(async () => {
-    const p = (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body;
-    return p.status === 'succeeded' ? p : undefined;
-  });
-}
-
 /** A connector like the gateway's test one, but sent straight (no retries) with a short timeout. */
 function directConnector(g: TestGateway, baseUrl: string, timeoutMs: number): PaymentConnector {
   const keys = g.gateway.simulatorKeys!;
@@ -207,7 +199,7 @@ for (const { kind, skip } of await stores()) {
     });
 
     test('a refund records a refund call naming the payment it refunds', async () => {
-      const pi = await paid(g);
+      const pi = await paidIntent(g);
       const [attempt] = await attemptsOf(g, pi.id);
       const r = (await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 5 })).body;
       assert.equal(r.status, 'succeeded', JSON.stringify(r));

@@ -25,7 +25,7 @@ export async function pollDueAttempts(deps: CoreDeps, limit = 20, stopping: () =
   const due = await deps.store.tx((s) => s.attempts.claimDue(deps.clock.now(), limit, LEASE_MS));
   for (const [i, attempt] of due.entries()) {
     if (stopping()) {
-      await handBack(deps, due.slice(i));
+      await deps.store.attempts.releaseClaims(due.slice(i), deps.clock.now());
       return i;
     }
     try {
@@ -35,16 +35,6 @@ export async function pollDueAttempts(deps: CoreDeps, limit = 20, stopping: () =
     }
   }
   return due.length;
-}
-
-/** Claimed and not polled: due again now, unless something has moved the attempt on meanwhile. */
-async function handBack(deps: CoreDeps, claimed: readonly PaymentAttemptRecord[]): Promise<void> {
-  await deps.store.tx(async (s) => {
-    for (const a of claimed) {
-      const cur = await s.attempts.lock(a.id);
-      if (cur && cur.next_poll_at === a.next_poll_at) await s.attempts.update({ ...cur, next_poll_at: deps.clock.now() });
-    }
-  });
 }
 
 async function pollAttempt(deps: CoreDeps, claimed: PaymentAttemptRecord): Promise<void> {

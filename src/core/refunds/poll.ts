@@ -14,12 +14,7 @@ export async function pollDueRefunds(deps: CoreDeps, limit = 20, stopping: () =>
   for (const [i, r] of due.entries()) {
     if (stopping()) {
       // Shutting down: the rest are due again now, for whichever process polls next.
-      await deps.store.tx(async (s) => {
-        for (const left of due.slice(i)) {
-          const cur = await s.refunds.lockById(left.id);
-          if (cur && cur.status === 'pending' && cur.next_poll_at === left.next_poll_at) await s.refunds.update({ ...cur, next_poll_at: deps.clock.now() });
-        }
-      });
+      await deps.store.refunds.releaseClaims(due.slice(i), deps.clock.now());
       return i;
     }
     try {
