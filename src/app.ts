@@ -158,7 +158,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return503OnClosing: false,
   });
   let draining = false;
-  const log = app.log;
   app.addHook('onRequest', async (req, reply) => {
     reply.header('Request-Id', req.id);
   });
@@ -175,7 +174,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   let internalUrl = `http://127.0.0.1:${config.port}`;
   const publicUrl = () => boundUrl;
   const connectors: { test?: PaymentConnector; live?: PaymentConnector } = {};
-  const logAntom = (msg: string, fields: Record<string, unknown>) => log.warn(fields, msg);
+  const logAntom = (msg: string, fields: Record<string, unknown>) => app.log.warn(fields, msg);
   const connectorOptions = { timeoutMs: config.antom.timeoutMs, settlementCurrency: config.antom.settlementCurrency, log: logAntom };
   const upstreamCalls = new StoreCallSink(db, { log: app.log });
   const callSink = {
@@ -213,7 +212,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       checkoutReturn: (sessionId) => `${boundUrl}/pay/${sessionId}/return`,
     },
     pollScheduleMs: config.pollScheduleMs,
-    log,
+    log: app.log,
     checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
     outboxChanged: () => {
       webhookWorker?.kick();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openPglite } from '../src/store/db.js';
 import { dropSchema, postgresSkipReason, TEST_DATABASE_URL } from './helpers/gateway.js';
 import { randomToken } from '../src/core/ids.js';
+import { runCli as runCliToEnd, serveCli, stopProcess as stop } from './helpers/processes.js';
 
 const cli = new URL('../src/cli.js', import.meta.url).pathname;
 
@@ -18,30 +19,11 @@ afterEach(() => {
   started.clear();
 });
 
-function serve(env: Record<string, string>): Promise<{ proc: ChildProcess; out: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    started.add(proc);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${out}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += String(d);
-      if (out.includes('Try it:')) {
-        clearTimeout(timer);
-        resolve({ proc, out });
-      }
-    });
-    proc.stderr!.on('data', (d) => (out += String(d)));
-    proc.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    proc.removeAllListeners('exit');
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
+/** The gateway's `serve`, killed after the test if it is still running. */
+async function serve(env: Record<string, string>) {
+  const served = await serveCli(env);
+  started.add(served.proc);
+  return served;
 }
 
 const field = (out: string, label: string) => out.match(new RegExp(`${label}\\s+(\\S+)`))?.[1];
@@ -124,15 +106,10 @@ test('a bad configuration stops at boot with a message naming the variable', asy
   assert.match(res.err, /PORT/);
 });
 
-/** Runs the CLI to its end: exit code and everything it printed. */
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout!.on('data', (d) => (out += String(d)));
-    p.stderr!.on('data', (d) => (out += String(d)));
-    p.on('exit', (code) => resolve({ code, out }));
-  });
+/** Runs the CLI to its end: exit code and everything it printed (stdout, then stderr). */
+async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const { code, out, err } = await runCliToEnd(args, env);
+  return { code, out: out + err };
 }
 
 test('beside a running gateway on the embedded database, keys roll and a second serve refuse at once and say why; after it stops, keys roll works', async () => {

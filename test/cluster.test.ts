@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, eventually, postgresSkipReason, TEST_DATABASE_URL } from './helpers/gateway.js';
-import { spawnCli, spawnGateway, startReceiver } from './helpers/processes.js';
+import { apiClient, spawnCli, spawnGateway, sqlIn, startReceiver } from './helpers/processes.js';
 import { SEED_000_CHECKOUT, SEED_000_WEB } from './helpers/seeds.js';
 import { randomToken } from '../src/core/ids.js';
 
@@ -20,14 +20,8 @@ const SECRET = 'sk_test_ClusterWorkersKey00000001';
 const PAYMENTS = 24;
 const SESSIONS = 8;
 
-async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${SECRET}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const api = apiClient(SECRET);
+const sql = sqlIn;
 
 /** Every object of a v1 list, paging with starting_after. */
 async function all<T extends { id: string }>(base: string, path: string): Promise<T[]> {
@@ -41,17 +35,6 @@ async function all<T extends { id: string }>(base: string, path: string): Promis
     const last = page.body.data[page.body.data.length - 1];
     if (!page.body.has_more || !last) return out;
     after = last.id;
-  }
-}
-
-async function sql<T = any>(schema: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
   }
 }
 

@@ -28,7 +28,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, eventually, postgresSkipReason, TEST_DATABASE_URL } from './helpers/gateway.js';
-import { spawnGateway, type CliProcess } from './helpers/processes.js';
+import { apiClient, spawnGateway, sqlIn, type CliProcess } from './helpers/processes.js';
 import { SEED_000_CHECKOUT, SEED_000_WEB } from './helpers/seeds.js';
 import { randomToken } from '../src/core/ids.js';
 
@@ -49,14 +49,7 @@ type Gw = CliProcess & { url: string; pid: number };
 interface Res<T = any> { status: number; headers: Headers; body: T }
 
 /** One request, as a merchant's server makes it. */
-async function once<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${SECRET}`, ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as T };
-}
+const once = apiClient(SECRET);
 
 /** A request that waits its turn: the limit is low and shared, so a 429 is retried (it did nothing). */
 async function api<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
@@ -68,16 +61,7 @@ async function api<T = any>(base: string, method: string, path: string, body?: u
   }
 }
 
-async function sql<T = any>(schema: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = sqlIn;
 
 /** The shopper pays in the wallet (the simulator's script API); `notify`: Antom tells the gateway, else polling finds it. */
 function complete(base: string, url: string, notify: boolean): Promise<Response> {

@@ -6,53 +6,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite, type Db } from '../src/store/db.js';
 import { authenticateUser, RECOMMENDED_FIELDS } from '../src/store/tp-accounts.js';
 import { runTp } from '../src/cli/tp.js';
+import { runCli, serveCli, stopProcess as stop } from './helpers/processes.js';
 
-const cli = new URL('../src/cli.js', import.meta.url).pathname;
 const BANNER_END = /Try it:[\s\S]*\/json\/[\s\S]*\}\]\}'?\n/;
 
-function serve(env: Record<string, string>): Promise<{ proc: ChildProcess; out: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${out}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += String(d);
-      if (BANNER_END.test(out)) {
-        clearTimeout(timer);
-        resolve({ proc, out });
-      }
-    });
-    proc.stderr!.on('data', (d) => (out += String(d)));
-    proc.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    proc.removeAllListeners('exit');
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
-
-/** Runs the CLI to its end. */
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (d) => (out += String(d)));
-    p.stderr!.on('data', (d) => (err += String(d)));
-    p.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+const serve = (env: Record<string, string>) => serveCli(env, BANNER_END);
 
 const field = (out: string, label: string) => out.match(new RegExp(`${label}\\s+(\\S+)`))?.[1];
 

@@ -6,12 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { signIn } from '../helpers/dashboard.js';
+import { runCli, serveCli as serve, stopProcess as stop } from '../helpers/processes.js';
 import { seedTrustPayments, tp } from '../helpers/webservices.js';
 import { SEED_004_AUTH } from '../helpers/seeds.js';
 import { setBusinessProfile } from '../../src/store/accounts.js';
@@ -153,45 +153,6 @@ for (const { kind, skip } of await stores()) {
 
 // --- The CLI and the start banner, as a merchant runs them -----------------------------------
 
-const cli = new URL('../../src/cli.js', import.meta.url).pathname;
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (d) => (out += String(d)));
-    p.stderr!.on('data', (d) => (err += String(d)));
-    p.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
-
-function serveBanner(env: Record<string, string>): Promise<{ proc: ChildProcess; out: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`no banner within 60 s:\n${out}`)); }, 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += String(d);
-      if (out.includes('Try it:')) {
-        clearTimeout(timer);
-        resolve({ proc, out });
-      }
-    });
-    proc.stderr!.on('data', (d) => (out += String(d)));
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${out}`)); });
-  });
-}
-
-function stop(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    proc.removeAllListeners('exit');
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
-
 test('the CLI shows and sets the business profile, refuses a bad MCC, and the start banner warns while it is prohibited', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-business-'));
   const env = { DATA_DIR: dataDir };
@@ -221,7 +182,7 @@ test('the CLI shows and sets the business profile, refuses a bad MCC, and the st
     assert.match(listed.out, /gambling\s+MCC 7995/);
     assert.match(listed.out, /global\.alipay\.com/);
 
-    const warned = await serveBanner(env);
+    const warned = await serve(env);
     await stop(warned.proc);
     assert.match(warned.out, /Business\s+MCC 7995, category "Casino"/);
     assert.match(warned.out, /WARNING: This account's business .*prohibited/);
@@ -231,7 +192,7 @@ test('the CLI shows and sets the business profile, refuses a bad MCC, and the st
     assert.match(fixed.out, /Business: MCC 5411\n/);
     assert.match(fixed.out, /may be used/);
 
-    const calm = await serveBanner(env);
+    const calm = await serve(env);
     await stop(calm.proc);
     assert.match(calm.out, /Business\s+MCC 5411/);
     assert.doesNotMatch(calm.out, /WARNING/);

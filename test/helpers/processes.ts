@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TEST_DATABASE_URL } from './gateway.js';
 
 const cli = new URL('../../src/cli.js', import.meta.url).pathname;
 
@@ -137,4 +138,61 @@ export async function startReceiver(policy: ReceiverPolicy = () => 200): Promise
     }),
   };
   return receiver;
+}
+
+/** `opencashier serve` (any free port, warnings only) once `until` is in its output: the process and what it printed so far. */
+export async function serveCli(env: Record<string, string>, until: RegExp = /Try it:/): Promise<{ proc: ChildProcess; out: string }> {
+  const p = spawnCli(['serve'], { PORT: '0', LOG_LEVEL: 'warn', ...env });
+  try {
+    await p.waitFor(until, 60_000);
+    return { proc: p.proc, out: p.output() };
+  } catch (err) {
+    p.proc.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** SIGTERM; resolves once the process has exited (at once if it already had). */
+export function stopProcess(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+/** Runs the CLI to its end (warnings only): its exit code, stdout and stderr. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => (out += String(d)));
+    p.stderr!.on('data', (d) => (err += String(d)));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** A v1 client for the processes' tests: JSON in and out, with `secret` as the API key. */
+export function apiClient(secret: string) {
+  return async <T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { Authorization: `Bearer ${secret}`, ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as T };
+  };
+}
+
+/** One statement on its own connection, in a test's PostgreSQL schema. */
+export async function sqlIn<T = any>(schema: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
