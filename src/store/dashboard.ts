@@ -7,11 +7,11 @@
  * query here is served by an index (test/store/dashboard-queries.test.ts checks with EXPLAIN).
  */
 import type { Queryable, Row } from './db.js';
-import { CHARGES, EVENTS, fromRow, PAYMENT_ATTEMPTS, PAYMENT_INTENTS, REFUNDS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from './repos.js';
+import { CHARGES, DISPUTES, EVENTS, fromRow, PAYMENT_ATTEMPTS, PAYMENT_INTENTS, REFUNDS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from './repos.js';
 import { TP_NOTIFICATIONS, TP_TRANSACTIONS } from './tp-repos.js';
 import type { Scope } from '../core/store.js';
 import type {
-  ChargeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, RefundRecord, WebhookAttemptRecord,
+  ChargeRecord, DisputeRecord, DisputeStatus, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, RefundRecord, WebhookAttemptRecord,
   WebhookDeliveryRecord, WebhookEndpointRecord,
 } from '../core/model.js';
 import type { TpNotificationRecord, TpTransactionRecord } from '../core/settlement/records.js';
@@ -94,6 +94,8 @@ export interface PaymentDetail {
   intent: PaymentIntentRecord;
   charge: ChargeRecord | null;
   refunds: RefundRecord[];
+  /** Disputes of its charge, oldest first. */
+  disputes: DisputeRecord[];
   /** Requests to Antom's pay, oldest first (each is one paymentRequestId). */
   attempts: PaymentAttemptRecord[];
   /** Notifications from Antom about this payment's attempts and refunds, oldest first. */
@@ -149,6 +151,23 @@ export interface EndpointStats {
   last_attempt_at: number | null;
 }
 
+/** One line of the disputes list: the dispute, with what the merchant knows its payment by. */
+export interface DisputeRow extends DisputeRecord {
+  payment_description: string | null;
+  payment_amount: number;
+  order_reference: string | null;
+}
+
+export interface DisputeFilter {
+  status?: DisputeStatus;
+}
+
+/** A dispute's page: the dispute, its payment's line, and the events about it in commit order. */
+export interface DisputeDetail {
+  dispute: DisputeRow;
+  events: EventRecord[];
+}
+
 export interface EventFilter {
   type?: string;
   /** An object id the event is about. */
@@ -165,6 +184,10 @@ export interface DashboardQueries {
   refundTotals(scope: Scope, filter: RefundFilter): Promise<{ succeeded: CurrencyTotal[]; pending: CurrencyTotal[] }>;
   /** The last `days` days up to `now`, UTC days, only days and currencies with something in them. */
   overview(scope: Scope, now: number, days: number): Promise<DayTotals[]>;
+  disputes(scope: Scope, filter: DisputeFilter, page: PageRequest): Promise<KeysetPage<DisputeRow>>;
+  /** Disputes awaiting the merchant's answer (needs_response, warning_needs_response), soonest due first. */
+  disputesAwaiting(scope: Scope, limit: number): Promise<DisputeRow[]>;
+  dispute(scope: Scope, id: string): Promise<DisputeDetail | undefined>;
   endpoints(scope: Scope, since: number): Promise<EndpointStats[]>;
   /** An endpoint's deliveries, newest first, each with its attempts. */
   deliveries(scope: Scope, endpointId: string, page: PageRequest): Promise<KeysetPage<DeliveryWithAttempts & { event_type: string }>>;
@@ -363,10 +386,11 @@ function parseBody(body: string): { notify_type: string | null; result_code: str
   try {
     const b = JSON.parse(body) as unknown;
     if (!b || typeof b !== 'object') return { notify_type: null, result_code: null };
-    const o = b as { notifyType?: unknown; result?: { resultCode?: unknown } | null };
+    const o = b as { notifyType?: unknown; disputeNotificationType?: unknown; result?: { resultCode?: unknown } | null };
     const result = o.result && typeof o.result === 'object' ? o.result.resultCode : undefined;
     return {
-      notify_type: typeof o.notifyType === 'string' ? o.notifyType : null,
+      // notifyDispute names its kind in disputeNotificationType (DISPUTE_CREATED, DISPUTE_JUDGED, …).
+      notify_type: typeof o.notifyType === 'string' ? o.notifyType : typeof o.disputeNotificationType === 'string' ? o.disputeNotificationType : null,
       result_code: typeof result === 'string' ? result : null,
     };
   } catch {
@@ -396,6 +420,23 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
         LEFT JOIN tp_transactions tp ON tp.payment_intent_id = r.payment_intent_id AND tp.request_type = 'AUTH'
        ORDER BY r.created ${dir}, r.seq ${dir}`, params);
   };
+
+  /** Disputes with their payment's description and order reference, around `inner` (aliased `d`). */
+  const disputeRows = (inner: string, order: string, params: unknown[]) => q.query<Keyed>(`
+      SELECT d.*, p.description AS payment_description, p.amount AS payment_amount, tp.order_reference
+        FROM (${inner}) d
+        JOIN payment_intents p ON p.id = d.payment_intent_id
+        LEFT JOIN tp_transactions tp ON tp.payment_intent_id = d.payment_intent_id AND tp.request_type = 'AUTH'
+       ORDER BY ${order}`, params);
+  const fetchDisputes: Fetch<Keyed> = (w, dir, limit) => {
+    const params = [...w.params, limit];
+    return disputeRows(`SELECT * FROM disputes d WHERE ${sqlWhere(w)} ORDER BY d.created ${dir}, d.seq ${dir} LIMIT $${params.length}`,
+      `d.created ${dir}, d.seq ${dir}`, params);
+  };
+  const toDisputeRow = (r: Row): DisputeRow => ({
+    ...fromRow(DISPUTES, r), payment_description: (r.payment_description as string | null) ?? null, payment_amount: Number(r.payment_amount),
+    order_reference: (r.order_reference as string | null) ?? null,
+  });
 
   const fetchEvents: Fetch<Keyed> = (w, dir, limit) => {
     const params = [...w.params, limit];
@@ -449,6 +490,22 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
   return {
     payments: (s, f, page) => keyset(paymentWhere(s, f), 'p', page, fetchPayments, toPaymentRow),
 
+    disputes: (s, f, page) => keyset(f.status ? and(scoped('d', s), 'd.status = ?', f.status) : scoped('d', s), 'd', page, fetchDisputes, toDisputeRow),
+
+    disputesAwaiting: async (s, limit) => (await disputeRows(
+      `SELECT * FROM disputes d WHERE d.account_id = $1 AND d.livemode = $2 AND d.status IN ('needs_response', 'warning_needs_response')
+        ORDER BY d.due_by LIMIT $3`, 'd.due_by, d.seq', [s.account_id, s.livemode, Math.min(Math.max(Math.trunc(limit) || 1, 1), MAX_LIMIT)],
+    )).map(toDisputeRow),
+
+    dispute: async (s, id) => {
+      const [row] = await disputeRows('SELECT * FROM disputes d WHERE d.id = $1 AND d.account_id = $2 AND d.livemode = $3', 'd.seq', [id, s.account_id, s.livemode]);
+      if (!row) return undefined;
+      const dispute = toDisputeRow(row);
+      const events = (await q.query('SELECT * FROM events WHERE object_id = $1 AND account_id = $2 AND livemode = $3 ORDER BY seq', [id, s.account_id, s.livemode]))
+        .map((r) => fromRow(EVENTS, r));
+      return { dispute, events };
+    },
+
     payment: async (s, id) => {
       const intentRow = (await q.query('SELECT * FROM payment_intents WHERE id = $1 AND account_id = $2 AND livemode = $3', [id, s.account_id, s.livemode]))[0];
       if (!intentRow) return undefined;
@@ -457,6 +514,7 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
       const charges = (await q.query('SELECT * FROM charges WHERE payment_intent_id = $1 ORDER BY created, seq', [id])).map((r) => fromRow(CHARGES, r));
       const refunds = (await q.query('SELECT * FROM refunds WHERE payment_intent_id = $1 ORDER BY created, seq', [id])).map((r) => fromRow(REFUNDS, r));
       const attempts = (await q.query('SELECT * FROM payment_attempts WHERE payment_intent_id = $1 ORDER BY created, id', [id])).map((r) => fromRow(PAYMENT_ATTEMPTS, r));
+      const disputes = (await q.query('SELECT * FROM disputes WHERE payment_intent_id = $1 ORDER BY created, seq', [id])).map((r) => fromRow(DISPUTES, r));
       const requestIds = [...attempts.map((a) => a.id), ...refunds.map((r) => r.id)];
       const notifications = (await q.query<Row & { id: number; received: number; path: string; verdict: NotificationRow['verdict']; reason: string | null; body: string }>(
         `SELECT id, received, path, verdict, reason, body FROM upstream_notifications WHERE payment_request_id = ANY($1::text[]) ORDER BY id`, [requestIds],
@@ -467,7 +525,7 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
       // Checkout Session it is the order the gateway made them. (A seq is taken at insert, not at
       // commit: on PostgreSQL an event committed late can show up on a later read ahead of one
       // already shown.)
-      const objectIds = [id, ...charges.map((c) => c.id), ...refunds.map((r) => r.id), ...(intent.checkout_session_id ? [intent.checkout_session_id] : [])];
+      const objectIds = [id, ...charges.map((c) => c.id), ...refunds.map((r) => r.id), ...disputes.map((d) => d.id), ...(intent.checkout_session_id ? [intent.checkout_session_id] : [])];
       const events = (await q.query('SELECT * FROM events WHERE object_id = ANY($1::text[]) AND account_id = $2 AND livemode = $3 ORDER BY seq',
         [objectIds, s.account_id, s.livemode])).map((r) => fromRow(EVENTS, r));
       const deliveryRows = events.length === 0 ? [] : await q.query<Row & { endpoint_url: string }>(
@@ -491,6 +549,7 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
         intent,
         charge: charges.find((c) => c.id === intent.latest_charge) ?? null,
         refunds,
+        disputes,
         attempts,
         notifications,
         events: events.map((e) => ({ ...e, deliveries: deliveries.get(e.id) ?? [] })),

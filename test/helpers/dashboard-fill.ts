@@ -63,6 +63,13 @@ export async function fillPayments(q: Queryable, o: FillOptions): Promise<void> 
     SELECT 're_' || $6 || g, $1, $2, created + 60000, created + 60000, 'pi_' || $6 || g, 'ch_' || $6 || g, amount / 2, currency,
            CASE WHEN g % 30 = 0 THEN 'pending' ELSE 'succeeded' END
     ${rows} WHERE kind >= 3 AND g % 10 = 0 AND amount >= 2`, params);
+  // A dispute on every fifth paid payment (g % 5 = 3), due a week after it opened, in every status.
+  await q.query(`INSERT INTO disputes (id, account_id, livemode, created, updated, payment_intent_id, charge_id, amount, currency, reason,
+      status, due_by, upstream_dispute_id)
+    SELECT 'dp_' || $6 || g, $1, $2, created + 120000, created + 120000, 'pi_' || $6 || g, 'ch_' || $6 || g, amount, currency, 'general',
+           ('{needs_response,under_review,won,lost,warning_needs_response,warning_closed}'::text[])[1 + abs(hashint4(g * 13) % 6)],
+           created + 120000 + 7 * 86400000, 'antom_dp_' || $6 || g
+    ${rows} WHERE kind >= 3 AND g % 5 = 3`, params);
   await q.query(`INSERT INTO events (id, account_id, livemode, created, type, object_id, data)
     SELECT 'evt_' || $6 || g || '_' || n, $1, $2, created + n, CASE n WHEN 0 THEN 'payment_intent.created' ELSE 'payment_intent.succeeded' END,
            'pi_' || $6 || g, '{"object":{}}'::jsonb

@@ -466,7 +466,7 @@ function explaining(db: Db): Queryable & { plans: { sql: string; nodes: PlanNode
   };
 }
 
-const BIG = ['payment_intents', 'events', 'refunds'];
+const BIG = ['payment_intents', 'events', 'refunds', 'disputes'];
 
 for (const { kind, skip } of await stores()) {
   describe(`dashboard queries use indexes at 20,000 payments [${kind}]`, { skip }, () => {
@@ -488,10 +488,11 @@ for (const { kind, skip } of await stores()) {
       if (kind === 'postgres') await dropSchema(schema);
     });
 
-    test('lists, searches and cursors read through indexes: no Seq Scan on payment_intents, events or refunds', async () => {
+    test('lists, searches and cursors read through indexes: no Seq Scan on payment_intents, events, refunds or disputes', async () => {
       const d = dashboardQueries(db);
       const mid = (await d.payments(scope, {}, { limit: COUNT / 2 })).next!;
       assert.ok(mid);
+      const [someDispute] = await db.query<{ id: string }>('SELECT id FROM disputes ORDER BY id LIMIT 1');
       const cases: [string, (d: DashboardQueries) => Promise<unknown>, string?][] = [
         ['payments, first page', (x) => x.payments(scope, {}, { limit: 25 })],
         ['payments, a deep page', (x) => x.payments(scope, {}, { limit: 25, after: mid })],
@@ -509,6 +510,10 @@ for (const { kind, skip } of await stores()) {
         ['refunds', (x) => x.refunds(scope, {}, { limit: 25 })],
         ['refunds by status in a date range', (x) => x.refunds(scope, { status: 'succeeded', from: now - 10 * 86_400_000, to: now - 9 * 86_400_000 }, { limit: 25 })],
         ['refunds by currency', (x) => x.refunds(scope, { currency: 'HKD' }, { limit: 25 })],
+        ['disputes', (x) => x.disputes(scope, {}, { limit: 25 }), 'disputes_dash_created'],
+        ['disputes by status', (x) => x.disputes(scope, { status: 'lost' }, { limit: 25 }), 'disputes_dash_status'],
+        ['disputes awaiting an answer, soonest due first', (x) => x.disputesAwaiting(scope, 50), 'disputes_awaiting'],
+        ['a dispute\'s page', (x) => x.dispute(scope, someDispute!.id)],
         ['events', (x) => x.events(scope, {}, { limit: 25 })],
         ['events by type', (x) => x.events(scope, { type: 'payment_intent.succeeded' }, { limit: 25 })],
         ['events about an object', (x) => x.events(scope, { object: `pi_fill${COUNT / 2}` }, { limit: 25 })],
@@ -532,6 +537,8 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await d.payments(scope, { status: 'canceled' }, { limit: 25 })).rows.length, 25);
       assert.equal((await d.refunds(scope, { currency: 'HKD' }, { limit: 25 })).rows.length, 25);
       assert.equal((await d.events(scope, { type: 'payment_intent.succeeded' }, { limit: 25 })).rows.length, 25);
+      assert.equal((await d.disputes(scope, { status: 'lost' }, { limit: 25 })).rows.length, 25);
+      assert.equal((await d.disputesAwaiting(scope, 50)).length, 50);
     });
   });
 }

@@ -56,6 +56,7 @@ export function paymentRoutes(loadCalls: (references: string[]) => Promise<Upstr
         calls: references.length ? await loadCalls(references) : [],
         formToken: randomBytes(16).toString('base64url'),
         canCancel: Boolean(nextStatus(detail.intent.status, 'cancel')) && !detail.intent.checkout_session_id,
+        now: core.clock.now(),
         ...extra,
       };
       return kit.html(reply, paymentPage(s.ctx, view), status);

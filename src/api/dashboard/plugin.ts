@@ -2,6 +2,7 @@
 import { dashboardDoor, type DashboardOptions } from './session.js';
 import { overviewRoutes } from './overview.js';
 import { paymentRoutes } from './payments.js';
+import { disputeRoutes } from './disputes.js';
 import { webhookRoutes } from './webhooks.js';
 import { developerRoutes } from './developers.js';
 import type { UpstreamCallView } from '../../pages/dashboard/payments.js';
@@ -15,7 +16,7 @@ export interface DashboardPluginOptions extends DashboardOptions {
 
 export function dashboardPlugin(opts: DashboardPluginOptions) {
   return dashboardDoor(opts, [
-    overviewRoutes, paymentRoutes(opts.upstreamCalls), webhookRoutes, developerRoutes({ simulator: opts.simulator ?? false }),
+    overviewRoutes, paymentRoutes(opts.upstreamCalls), disputeRoutes, webhookRoutes, developerRoutes({ simulator: opts.simulator ?? false }),
   ]);
 }
 

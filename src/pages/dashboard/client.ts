@@ -6,7 +6,9 @@
 export const DASHBOARD_SCRIPT = `(function(){
   document.addEventListener('submit', function (e) {
     var f = e.target;
-    var q = f && f.getAttribute && f.getAttribute('data-confirm');
+    // The button pressed may ask its own question (a form with "Save" and "Save and send").
+    var b = e.submitter;
+    var q = (b && b.getAttribute && b.getAttribute('data-confirm')) || (f && f.getAttribute && f.getAttribute('data-confirm'));
     if (q && !window.confirm(q)) e.preventDefault();
   });
   document.addEventListener('click', function (e) {

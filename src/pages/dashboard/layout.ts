@@ -25,12 +25,13 @@ export interface PageContext {
   path: string;
 }
 
-export type Section = 'overview' | 'payments' | 'refunds' | 'webhooks' | 'developers';
+export type Section = 'overview' | 'payments' | 'refunds' | 'disputes' | 'webhooks' | 'developers';
 
 const NAV: readonly { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/dashboard', label: 'Overview' },
   { section: 'payments', href: '/dashboard/payments', label: 'Payments' },
   { section: 'refunds', href: '/dashboard/refunds', label: 'Refunded payments' },
+  { section: 'disputes', href: '/dashboard/disputes', label: 'Disputes' },
   { section: 'webhooks', href: '/dashboard/webhooks', label: 'Webhooks' },
   { section: 'developers', href: '/dashboard/developers', label: 'Developers' },
 ];
@@ -54,12 +55,16 @@ const STATUS_TONE: Record<string, string> = {
   failed: 'bad', canceled: 'muted', refused: 'bad', disabled: 'muted', expired: 'muted',
   requires_payment_method: 'warn', requires_action: 'info', requires_confirmation: 'info', processing: 'info', pending: 'info',
   refunded: 'muted', partially_refunded: 'muted', duplicate: 'muted',
+  needs_response: 'warn', warning_needs_response: 'warn', under_review: 'info', warning_under_review: 'info',
+  won: 'ok', lost: 'bad', warning_closed: 'muted',
 };
 
 const STATUS_LABEL: Record<string, string> = {
   requires_payment_method: 'Incomplete', requires_action: 'Awaiting shopper', requires_confirmation: 'Not confirmed',
   processing: 'Processing', succeeded: 'Succeeded', canceled: 'Canceled', failed: 'Failed', pending: 'Pending',
   refunded: 'Refunded', partially_refunded: 'Partially refunded',
+  needs_response: 'Needs response', under_review: 'Under review', won: 'Won', lost: 'Lost',
+  warning_needs_response: 'Inquiry: needs response', warning_under_review: 'Inquiry under review', warning_closed: 'Inquiry closed',
 };
 
 export function statusLabel(status: string): string {

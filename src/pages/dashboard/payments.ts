@@ -9,6 +9,7 @@ import {
 } from './layout.js';
 import { METHOD_LABEL, SOURCE_LABEL } from './words.js';
 import { attemptList } from './webhooks.js';
+import { paymentDisputes } from './disputes.js';
 
 export const PAYMENT_STATUSES = ['succeeded', 'requires_action', 'requires_payment_method', 'requires_confirmation', 'processing', 'canceled'] as const;
 
@@ -138,6 +139,8 @@ export interface PaymentDetailView {
   /** One-use token for the refund form: a double submit refunds once. */
   formToken: string;
   canCancel: boolean;
+  /** The time the page is rendered at (how soon a dispute is due). */
+  now: number;
 }
 
 function deliveryLines(ctx: PageContext, deliveries: DeliveryWithAttempts[]): string {
@@ -259,7 +262,7 @@ export function paymentPage(ctx: PageContext, v: PaymentDetailView): string {
     title: `${formatTitle(ctx, p)}`,
     section: 'payments',
     notice,
-    body: `<p><a href="/dashboard/payments">← All payments</a></p>${head}${actions}${info}${refundForm(ctx, v)}<h2>Refunds</h2>${refundRows}<h2>Timeline</h2>${timeline(ctx, v.detail)}${upstream(ctx, v)}${trustPayments(ctx, v.detail)}`,
+    body: `<p><a href="/dashboard/payments">← All payments</a></p>${head}${actions}${info}${refundForm(ctx, v)}<h2>Refunds</h2>${refundRows}${paymentDisputes(ctx, v.now, v.detail.disputes.map((d) => ({ ...d, payment_description: intent.description, payment_amount: intent.amount, order_reference: p.order_reference })))}<h2>Timeline</h2>${timeline(ctx, v.detail)}${upstream(ctx, v)}${trustPayments(ctx, v.detail)}`,
   });
 }
 
