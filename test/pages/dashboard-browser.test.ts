@@ -219,10 +219,38 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     }
   });
 
+  test('a dispute: found among those awaiting an answer, evidence typed and sent to Alipay from its page', async () => {
+    const pi = await paidPayment(3100, 'usd', { order_id: 'ORD-DISPUTED' }, 'Tea set');
+    const opened = await fetch(`${g.url}/simulator/v1/disputes`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: pi.id, reason: 'The goods were not received.' }),
+    });
+    assert.equal(opened.status, 200);
+    const dispute = await eventually(async () => (await g.api('GET', `/v1/disputes?payment_intent=${pi.id}`)).body.data[0]);
+    const page = await signedInPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.getByRole('link', { name: 'Disputes' }).click();
+    await page.waitForURL(/\/dashboard\/disputes$/);
+    const awaiting = page.locator('table.list').first().locator('tbody tr', { hasText: pi.id });
+    assert.match(await awaiting.innerText(), /\$31\.00[\s\S]*Needs response[\s\S]*in 6 days/);
+    await awaiting.locator('td').first().click();
+    await page.waitForURL(new RegExp(`/dashboard/disputes/${dispute.id}$`));
+    await page.getByLabel('Your response').fill('Delivered and signed for on 3 May.');
+    await page.getByRole('button', { name: 'Save and send to Alipay' }).click();
+    await page.waitForURL(/done=submitted/);
+    assert.match(await page.locator('[role=status]').innerText(), /Evidence sent to Alipay/);
+    assert.match(await page.locator('.grid').innerText(), /Under review/);
+    const api = (await g.api('GET', `/v1/disputes/${dispute.id}`)).body;
+    assert.equal(api.status, 'under_review');
+    assert.equal(api.evidence.uncategorized_text, 'Delivered and signed for on 3 May.');
+    await page.context().close();
+  });
+
   test('on a 375 px phone no page scrolls sideways', async () => {
     const page = await signedInPage({ width: 375, height: 800 });
     const someId = (await g.api('GET', '/v1/payment_intents?limit=1')).body.data[0].id;
-    for (const path of ['/dashboard', '/dashboard/payments', `/dashboard/payments/${someId}`, '/dashboard/refunds', '/dashboard/webhooks', '/dashboard/developers', '/dashboard/events', '/dashboard/trust-payments']) {
+    const dispute = (await g.api('GET', '/v1/disputes?limit=1')).body.data[0];
+    for (const path of ['/dashboard', '/dashboard/payments', `/dashboard/payments/${someId}`, '/dashboard/refunds', '/dashboard/disputes',
+      ...(dispute ? [`/dashboard/disputes/${dispute.id}`] : []), '/dashboard/webhooks', '/dashboard/developers', '/dashboard/events', '/dashboard/trust-payments']) {
       const res = await page.goto(`${g.url}${path}`);
       assert.equal(res?.status(), 200, path);
       const width = await page.evaluate<number>('document.documentElement.scrollWidth');
