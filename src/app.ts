@@ -175,7 +175,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const publicUrl = () => boundUrl;
   const connectors: { test?: PaymentConnector; live?: PaymentConnector } = {};
   const logAntom = (msg: string, fields: Record<string, unknown>) => app.log.warn(fields, msg);
-  const connectorOptions = { timeoutMs: config.antom.timeoutMs, settlementCurrency: config.antom.settlementCurrency, log: logAntom };
+  const connectorOptions = { timeoutMs: config.antom.timeoutMs, settlementCurrency: config.balances.settlementCurrency, log: logAntom };
   const upstreamCalls = new StoreCallSink(db, { log: app.log });
   const callSink = {
     record: (call: Parameters<StoreCallSink['record']>[0]) => {
@@ -212,6 +212,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       checkoutReturn: (sessionId) => `${boundUrl}/pay/${sessionId}/return`,
     },
     pollScheduleMs: config.pollScheduleMs,
+    balances: config.balances,
     log: app.log,
     checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
     outboxChanged: () => {

@@ -9,6 +9,7 @@ import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from './delivery/webhooks.js';
 import { CRASH_STEPS, type CrashStep } from './core/context.js';
 import { isLoopbackHost } from './delivery/url-guard.js';
 import { SITE_REFERENCE, USERNAME } from './store/tp-accounts.js';
+import { DEFAULT_BALANCE_SETTINGS, SETTLEMENT_CURRENCIES, parseFees, type BalanceSettings, type SettlementCurrency } from './core/balances/settings.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
@@ -53,7 +54,14 @@ const envSchema = z.object({
   ANTOM_LIVE_PRIVATE_KEY: base64Key.optional(),
   ANTOM_LIVE_PUBLIC_KEY: base64Key.optional(),
   ANTOM_LIVE_BASE_URL: z.url().default('https://open-sea-global.alipay.com'),
-  ANTOM_SETTLEMENT_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  /** The account's settlement currency; ANTOM_SETTLEMENT_CURRENCY is its older name. Checked against SETTLEMENT_CURRENCIES below. */
+  OPENCASHIER_SETTLEMENT_CURRENCY: z.string().optional(),
+  ANTOM_SETTLEMENT_CURRENCY: z.string().optional(),
+  /** The fee schedule (core/balances/settings.ts parseFees): `alipay=2.9%+30,alipayplus=3.4%`; unset, no fees. */
+  OPENCASHIER_FEES: z.string().optional(),
+  /** How long a balance transaction stays pending before its funds are available, per mode. */
+  OPENCASHIER_AVAILABLE_DELAY_SECONDS: z.coerce.number().int().min(0).optional(),
+  OPENCASHIER_AVAILABLE_DELAY_LIVE_SECONDS: z.coerce.number().int().min(0).optional(),
   ANTOM_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   /** Notifications whose Request-Time is older than this are refused as replays. */
   ANTOM_NOTIFY_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(900),
@@ -132,10 +140,11 @@ export interface Config {
     /** Unset in test mode means "use the built-in simulator". */
     test?: AntomCredentials;
     live?: AntomCredentials;
-    settlementCurrency: string;
     timeoutMs: number;
     notifyMaxAgeMs: number;
   };
+  /** Settlement currency, fee schedule, availability delays (core/balances/). */
+  balances: BalanceSettings;
   pollScheduleMs: number[];
   simulatorNotifyScheduleMs: number[];
   workerIntervalMs: number;
@@ -203,6 +212,26 @@ function credentials(prefix: 'TEST' | 'LIVE', env: z.infer<typeof envSchema>, ba
   return { clientId: clientId!, privateKeyBase64, antomPublicKeyBase64, baseUrl };
 }
 
+function balanceSettings(e: z.infer<typeof envSchema>): BalanceSettings {
+  const given = e.OPENCASHIER_SETTLEMENT_CURRENCY ?? e.ANTOM_SETTLEMENT_CURRENCY;
+  const name = e.OPENCASHIER_SETTLEMENT_CURRENCY !== undefined ? 'OPENCASHIER_SETTLEMENT_CURRENCY' : 'ANTOM_SETTLEMENT_CURRENCY';
+  const currency = (given ?? DEFAULT_BALANCE_SETTINGS.settlementCurrency).trim().toUpperCase();
+  if (!(SETTLEMENT_CURRENCIES as readonly string[]).includes(currency)) {
+    throw new ConfigError(`${name}=${given} is not a currency Antom settles in here: use one of ${SETTLEMENT_CURRENCIES.join(', ')} (default USD).`);
+  }
+  const fees = e.OPENCASHIER_FEES === undefined ? {} : parseFees(e.OPENCASHIER_FEES);
+  if ('problem' in fees) throw new ConfigError(`OPENCASHIER_FEES: ${String(fees.problem)}.`);
+  const d = DEFAULT_BALANCE_SETTINGS.availableAfterMs;
+  return {
+    settlementCurrency: currency as SettlementCurrency,
+    fees,
+    availableAfterMs: {
+      test: e.OPENCASHIER_AVAILABLE_DELAY_SECONDS !== undefined ? e.OPENCASHIER_AVAILABLE_DELAY_SECONDS * 1000 : d.test,
+      live: e.OPENCASHIER_AVAILABLE_DELAY_LIVE_SECONDS !== undefined ? e.OPENCASHIER_AVAILABLE_DELAY_LIVE_SECONDS * 1000 : d.live,
+    },
+  };
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
   if (!parsed.success) {
@@ -246,10 +275,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     antom: {
       test,
       live,
-      settlementCurrency: e.ANTOM_SETTLEMENT_CURRENCY,
       timeoutMs: e.ANTOM_TIMEOUT_MS,
       notifyMaxAgeMs: e.ANTOM_NOTIFY_MAX_AGE_SECONDS * 1000,
     },
+    balances: balanceSettings(e),
     pollScheduleMs: e.POLL_SCHEDULE_MS ?? DEFAULT_POLL_SCHEDULE_MS,
     simulatorNotifyScheduleMs: e.SIMULATOR_NOTIFY_SCHEDULE_MS ?? [...ANTOM_NOTIFY_SCHEDULE_MS],
     workerIntervalMs: e.WORKER_INTERVAL_MS,

@@ -34,12 +34,28 @@ export interface RedirectUrls {
   qrCode?: string;
 }
 
+/**
+ * What the payment settles as in the merchant's settlement currency (Antom's grossSettlementAmount
+ * and settlementQuote, antom.md §9c). `rate` is the quotePrice: units of the settlement currency
+ * per unit of the payment's currency, as the decimal text Antom sent. No quote when the two
+ * currencies are one.
+ */
+export interface SettlementQuote {
+  amount: number;
+  currency: string;
+  rate?: string;
+  quoteId?: string;
+  currencyPair?: string;
+  startsAt?: number;
+  expiresAt?: number;
+}
+
 /** A final or in-flight answer about one payment, from pay, inquiryPayment or notifyPayment. */
 export type PaymentOutcome =
-  | { status: 'action_required'; paymentId?: string; redirect: RedirectUrls }
+  | { status: 'action_required'; paymentId?: string; redirect: RedirectUrls; settlement?: SettlementQuote }
   /** The shopper paid; the wallet's final word is still to come (Antom PAYMENT_PENDING / PENDING). */
   | { status: 'processing'; paymentId?: string }
-  | { status: 'succeeded'; paymentId?: string; paidAt?: number; wallet?: string; buyerId?: string; amount?: number; currency?: string }
+  | { status: 'succeeded'; paymentId?: string; paidAt?: number; wallet?: string; buyerId?: string; amount?: number; currency?: string; settlement?: SettlementQuote }
   | { status: 'failed'; paymentId?: string; code: string; message: string }
   | { status: 'canceled'; paymentId?: string };
 

@@ -7,6 +7,7 @@ import { newId } from './ids.js';
 import type { EventType } from './events.js';
 import type { WebservicesOrigin } from './settlement/records.js';
 import { followEvent } from './settlement/follow.js';
+import type { BalanceSettings } from './balances/settings.js';
 
 export interface RequestContext {
   scope: Scope;
@@ -67,6 +68,8 @@ export interface CoreDeps {
   };
   /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
   pollScheduleMs: readonly number[];
+  /** The account's settlement currency, fee schedule and availability delays (core/balances/). */
+  balances: BalanceSettings;
   log: Logger;
   /** Says why a webhook URL may not be used in this mode (delivery/url-guard.ts: never inside our network). */
   checkWebhookUrl(url: string, livemode: boolean): Promise<string | undefined>;

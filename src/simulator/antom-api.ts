@@ -5,6 +5,7 @@
  */
 import { randomBytesPooled } from '../core/ids.js';
 import { CURRENCIES, WALLETS, walletsFor, formatAmount } from '../core/money.js';
+import { settlementFields } from './rates.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { SimContext } from './context.js';
 import { DEFAULT_ASYNC_REFUND_DELAY_MS, type Fault } from './faults.js';
@@ -147,6 +148,7 @@ function payAnswer(ctx: SimContext, p: PaymentRow): Json {
         expireTime: isoTime(p.expires_at),
         codeDetails: [{ codeValueType: 'QRCODE', codeValue: urls.walletUrl }],
       },
+      ...settlementFields(p),
     };
   }
   if (p.status === 'SUCCESS') return { result: SUCCESS, ...paymentFields(p) };

@@ -9,6 +9,7 @@ import { publicBase, type SimContext } from './context.js';
 import { findPayment, isFinal, type PaymentKey, type PaymentRow } from './store.js';
 import { inTx, type Tx } from './tx.js';
 import { isoTime, messageFor, result, SUCCESS, wireAmount, type Json } from './wire.js';
+import { settlementFields } from './rates.js';
 
 export interface ShopperUrls {
   normalUrl: string;
@@ -85,7 +86,7 @@ export function paymentFields(p: PaymentRow): Json {
   out.paymentMethodType = p.wallet ?? p.method;
   const psp = p.status === 'SUCCESS' ? pspCustomerInfo(p) : undefined;
   if (psp) out.pspCustomerInfo = psp;
-  return out;
+  return { ...out, ...settlementFields(p) };
 }
 
 export interface OutboxItem {

@@ -1,6 +1,8 @@
 /** Antom wire ↔ core outcomes. Nothing here decides a payment's state; it only translates. */
 import type { CancelOutcome, PaymentOutcome, RefundOutcome, UnknownOutcome } from '../../core/connector.js';
 import { fromAntomAmount } from '../../core/money.js';
+import { isDecimal } from '../../core/balances/amounts.js';
+import type { SettlementQuote } from '../../core/connector.js';
 import { DISPUTE_NOTIFICATION_TYPES, type AcceptDisputeOutcome, type DefenseOutcome, type DisputeJudgedResult, type DisputeNotification, type DisputeNotificationType } from '../../core/connector.js';
 
 export interface AntomResult {
@@ -40,6 +42,25 @@ export function parseTime(v: unknown): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** grossSettlementAmount + settlementQuote (antom.md §9c), when Antom sent them and they make sense. */
+export function mapSettlement(r: AntomResponse): { settlement: SettlementQuote } | Record<string, never> {
+  const gross = fromAntomAmount(r.grossSettlementAmount as never);
+  if (!gross) return {};
+  const q = r.settlementQuote as Record<string, unknown> | undefined;
+  const price = q && (typeof q.quotePrice === 'string' || typeof q.quotePrice === 'number') ? String(q.quotePrice) : undefined;
+  const settlement: SettlementQuote = { amount: gross.amount, currency: gross.currency };
+  if (price !== undefined && isDecimal(price) && Number(price) > 0) {
+    settlement.rate = price;
+    if (str(q!.quoteId)) settlement.quoteId = str(q!.quoteId);
+    if (str(q!.quoteCurrencyPair)) settlement.currencyPair = str(q!.quoteCurrencyPair);
+    const start = parseTime(q!.quoteStartTime);
+    const end = parseTime(q!.quoteExpiryTime);
+    if (start !== undefined) settlement.startsAt = start;
+    if (end !== undefined) settlement.expiresAt = end;
+  }
+  return { settlement };
+}
+
 export function mapPay(r: AntomResponse): PaymentOutcome | UnknownOutcome {
   const status = r.result?.resultStatus;
   const code = r.result?.resultCode;
@@ -49,9 +70,9 @@ export function mapPay(r: AntomResponse): PaymentOutcome | UnknownOutcome {
     const qrCode = str(codes.find((c) => c.codeValueType === 'QRCODE')?.codeValue);
     const redirect = { normalUrl: str(r.normalUrl), schemeUrl: str(r.schemeUrl), applinkUrl: str(r.applinkUrl), ...(qrCode ? { qrCode } : {}) };
     if (!redirect.normalUrl && !redirect.schemeUrl && !redirect.applinkUrl) return { status: 'unknown', reason: 'PAYMENT_IN_PROCESS without any URL' };
-    return { status: 'action_required', paymentId, redirect };
+    return { status: 'action_required', paymentId, redirect, ...mapSettlement(r) };
   }
-  if (status === 'S') return { status: 'succeeded', paymentId, paidAt: parseTime(r.paymentTime) };
+  if (status === 'S') return { status: 'succeeded', paymentId, paidAt: parseTime(r.paymentTime), ...mapSettlement(r) };
   if (status === 'F' && code === INCONSISTENT) return unknown(r);
   if (status === 'F') return failed(code, r.result?.resultMessage, paymentId);
   return unknown(r);
@@ -66,7 +87,7 @@ export function mapInquiryPayment(r: AntomResponse): PaymentOutcome | UnknownOut
       const psp = r.pspCustomerInfo as { pspCustomerId?: string } | undefined;
       return {
         status: 'succeeded', paymentId, paidAt: parseTime(r.paymentTime), wallet: str(r.paymentMethodType),
-        buyerId: str(psp?.pspCustomerId), amount: amount?.amount, currency: amount?.currency,
+        buyerId: str(psp?.pspCustomerId), amount: amount?.amount, currency: amount?.currency, ...mapSettlement(r),
       };
     }
     case 'FAIL':
@@ -132,7 +153,7 @@ export function mapPaymentNotification(body: AntomResponse): { paymentRequestId:
       paymentRequestId, amount,
       outcome: {
         status: 'succeeded', paymentId, paidAt: parseTime(body.paymentTime), wallet: str(body.paymentMethodType),
-        buyerId: str(psp?.pspCustomerId), amount: amount.amount, currency: amount.currency,
+        buyerId: str(psp?.pspCustomerId), amount: amount.amount, currency: amount.currency, ...mapSettlement(body),
       },
     };
   }
