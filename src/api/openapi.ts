@@ -60,6 +60,9 @@ const V1_ROUTES: readonly V1Route[] = [
   { method: 'GET', path: '/refunds', tag: 'Refunds', summary: 'List refunds', params: P.listRefunds, returns: 'Refund', list: true },
   { method: 'GET', path: '/refunds/:id', tag: 'Refunds', summary: 'Retrieve a refund', params: P.retrieve, returns: 'Refund' },
   { method: 'POST', path: '/refunds/:id', tag: 'Refunds', summary: 'Update a refund\'s metadata', params: P.updateRefund, returns: 'Refund' },
+  { method: 'GET', path: '/balance', tag: 'Balance', summary: 'The balance in the settlement currency: available and pending, per currency', params: P.retrieveBalance, returns: 'Balance' },
+  { method: 'GET', path: '/balance_transactions', tag: 'Balance', summary: 'List balance transactions (charges, refunds, dispute withdrawals and reinstatements)', params: P.listBalanceTransactions, returns: 'BalanceTransaction', list: true },
+  { method: 'GET', path: '/balance_transactions/:id', tag: 'Balance', summary: 'Retrieve a balance transaction', params: P.retrieveBalance, returns: 'BalanceTransaction' },
   { method: 'GET', path: '/disputes', tag: 'Disputes', summary: 'List disputes (chargebacks Alipay told of)', params: P.listDisputes, returns: 'Dispute', list: true },
   { method: 'GET', path: '/disputes/:id', tag: 'Disputes', summary: 'Retrieve a dispute', params: P.retrieve, returns: 'Dispute' },
   { method: 'POST', path: '/disputes/:id', tag: 'Disputes', summary: 'Update a dispute: evidence text, metadata; submit=true sends the defence (Antom supplyDefenseDocument)', params: P.updateDispute, returns: 'Dispute', upstream: true },
@@ -256,6 +259,9 @@ const OTHER_ROUTES: readonly OtherRoute[] = [
   { method: 'GET', path: '/dashboard/trust-payments', tag: 'Dashboard', summary: 'Dashboard: Trust Payments sites and notification rules', responses: PAGE('The page') },
   { method: 'POST', path: '/dashboard/trust-payments/rules', tag: 'Dashboard', summary: 'Dashboard: add a Trust Payments URL notification rule', body: FORM, responses: PAGE('The page with the outcome') },
   { method: 'POST', path: '/dashboard/trust-payments/rules/:id/remove', tag: 'Dashboard', summary: 'Dashboard: remove a Trust Payments notification rule', body: FORM, responses: PAGE('The page with the outcome') },
+  { method: 'GET', path: '/v1/reports/settlement', tag: 'Balance', summary: 'The settlement report: one CSV line per balance transaction created in [from, to), with the payment\'s merchant references',
+    description: 'API key as for /v1. `from` and `to`: unix seconds or milliseconds, or a UTC date (YYYY-MM-DD); `to` is exclusive. Columns: see README "Balances".',
+    query: P.settlementReport, responses: { 200: ['CSV (RFC 4180), a header line first', 'text/csv'], 400: ['Bad period', JSON_TYPE], 401: ['No or bad API key', JSON_TYPE] } },
   { method: 'GET', path: '/', tag: 'Gateway', summary: 'The front page: the dashboard, or its sign-in', responses: { 303: ['To /dashboard or /dashboard/login'] } },
   { method: 'GET', path: '/healthz', tag: 'Gateway', summary: 'Liveness: the process answers', responses: { 200: ['`{ok: true}`', JSON_TYPE] } },
   { method: 'GET', path: '/readyz', tag: 'Gateway', summary: 'Readiness: the store answers and is migrated (what a load balancer checks)',
@@ -300,6 +306,25 @@ const WEBHOOK_DELIVERY = {
     attempt_count: { type: 'integer' }, next_attempt_at: { type: ['integer', 'null'] }, last_attempt_at: { type: ['integer', 'null'] },
     last_http_status: { type: ['integer', 'null'] }, completed_at: { type: ['integer', 'null'] }, attempts: { type: 'array', items: { type: 'object' } },
   },
+};
+
+/** Stripe's BalanceTransaction and Balance, by hand as the Dispute below (the objects file holds neither). */
+const BALANCE_TRANSACTION = {
+  type: 'object', title: 'BalanceTransaction', required: ['id', 'object', 'amount', 'currency', 'net', 'type', 'status'],
+  description: 'One change of the balance in the settlement currency: a charge, a refund, a dispute\'s withdrawal or reinstatement.',
+  properties: {
+    id: { type: 'string' }, object: { type: 'string', enum: ['balance_transaction'] }, amount: { type: 'integer' }, available_on: { type: 'integer' },
+    created: { type: 'integer' }, currency: { type: 'string' }, description: { type: ['string', 'null'] }, exchange_rate: { type: ['number', 'null'] },
+    fee: { type: 'integer' }, net: { type: 'integer' },
+    fee_details: { type: 'array', items: { type: 'object', properties: { amount: { type: 'integer' }, currency: { type: 'string' }, type: { type: 'string' }, description: { type: 'string' } } } },
+    reporting_category: { type: 'string' }, source: { anyOf: [{ type: 'string' }, { type: 'object' }, { type: 'null' }] },
+    status: { type: 'string', enum: ['pending', 'available'] }, type: { type: 'string', enum: ['charge', 'refund', 'adjustment'] },
+  },
+};
+const BALANCE_LINE = { type: 'object', properties: { amount: { type: 'integer' }, currency: { type: 'string' }, source_types: { type: 'object' } } };
+const BALANCE = {
+  type: 'object', title: 'Balance', required: ['object', 'available', 'pending'],
+  properties: { object: { type: 'string', enum: ['balance'] }, available: { type: 'array', items: BALANCE_LINE }, pending: { type: 'array', items: BALANCE_LINE }, livemode: { type: 'boolean' } },
 };
 
 /**
@@ -352,7 +377,7 @@ export function openApiDocument(opts: OpenApiOptions): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     tags: [
-      'Payment intents', 'Charges', 'Refunds', 'Disputes', 'Checkout sessions', 'Products', 'Prices', 'Webhooks',
+      'Payment intents', 'Charges', 'Refunds', 'Disputes', 'Balance', 'Checkout sessions', 'Products', 'Prices', 'Webhooks',
       'Trust Payments webservices', 'Antom notifications', 'Hosted checkout', ...(opts.simulator ? ['Simulator'] : []), 'Dashboard', 'Gateway',
     ].map((name) => ({ name })),
     security: [{ bearerAuth: [] }, { basicAuth: [] }],
@@ -372,7 +397,7 @@ export function openApiDocument(opts: OpenApiOptions): Json {
           description: 'Any value: the answer follows Stripe\'s conventions (what Stripe\'s SDKs send).',
         },
       },
-      schemas: { Error: { title: 'Error', ...jsonSchemaOf(stripeErrorBody) }, ...OBJECT_SCHEMAS, Dispute: DISPUTE, WebhookDelivery: WEBHOOK_DELIVERY },
+      schemas: { Error: { title: 'Error', ...jsonSchemaOf(stripeErrorBody) }, ...OBJECT_SCHEMAS, Dispute: DISPUTE, BalanceTransaction: BALANCE_TRANSACTION, Balance: BALANCE, WebhookDelivery: WEBHOOK_DELIVERY },
     },
   };
 }

@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   charge: 'ch',
   refund: 're',
   dispute: 'dp',
+  balanceTransaction: 'txn',
   checkoutSession: 'cs',
   lineItem: 'li',
   price: 'price',

@@ -142,6 +142,8 @@ export interface ChargeRecord {
   metadata: Metadata;
   /** Antom told of a dispute (chargeback) of this charge; stays true once set, as Stripe's does. */
   disputed: boolean;
+  /** Its balance transaction (core/balances/), once it succeeded. */
+  balance_transaction?: string | null;
 }
 
 export interface EventRecord {
@@ -266,7 +268,7 @@ export function chargePublic(ch: ChargeRecord) {
     billing_details: { address: null, email: null, name: null, phone: null },
     description: ch.description,
     metadata: ch.metadata,
-    balance_transaction: null,
+    balance_transaction: (ch.balance_transaction ?? null) as string | Record<string, unknown> | null,
     application: null,
     application_fee: null,
     application_fee_amount: null,
@@ -331,6 +333,8 @@ export interface RefundRecord {
   next_poll_at: number | null;
   poll_count: number;
   idempotency_key: string | null;
+  /** Its balance transaction (core/balances/), once it succeeded. */
+  balance_transaction?: string | null;
 }
 
 export function refundPublic(r: RefundRecord) {
@@ -347,7 +351,7 @@ export function refundPublic(r: RefundRecord) {
     payment_intent: r.payment_intent_id as string | Record<string, unknown>,
     charge: r.charge_id as string | Record<string, unknown>,
     failure_reason: r.failure_reason,
-    balance_transaction: null,
+    balance_transaction: (r.balance_transaction ?? null) as string | Record<string, unknown> | null,
     receipt_number: null,
     source_transfer_reversal: null,
     transfer_reversal: null,

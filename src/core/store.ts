@@ -10,6 +10,7 @@ import type {
 } from './model.js';
 import type { TpRepo } from './settlement/records.js';
 import type { BusinessProfile } from './catalog/prohibited-businesses.js';
+import type { BalanceTotal, BalanceTransactionRecord, SettlementReportRow } from './balances/records.js';
 
 /** Whose data: every read and write is scoped to one account in one mode. */
 export interface Scope {
@@ -170,6 +171,21 @@ export interface DisputeRepo {
   list(scope: Scope, q: ListQuery & { payment_intent?: string; charge?: string }): Promise<Page<DisputeRecord> | undefined>;
 }
 
+export interface BalanceTransactionRepo {
+  get(scope: Scope, id: string): Promise<BalanceTransactionRecord | undefined>;
+  /** May wait for the commit with the transaction's other writes; a second one for a source and category breaks a unique rule. */
+  insert(t: BalanceTransactionRecord): Promise<void>;
+  /** The transactions of a charge, refund or dispute, oldest first. */
+  forSource(sourceId: string): Promise<BalanceTransactionRecord[]>;
+  list(scope: Scope, q: ListQuery & { type?: string; source?: string; currency?: string }): Promise<Page<BalanceTransactionRecord> | undefined>;
+  /** The sum of `net` per currency and status. */
+  totals(scope: Scope): Promise<BalanceTotal[]>;
+  /** Makes pending transactions whose `available_on` has come available (SKIP LOCKED); returns how many. */
+  releaseDue(now: number, limit: number): Promise<number>;
+  /** Transactions created in [from, to), oldest first, with their payment's merchant references. */
+  report(scope: Scope, from: number, to: number): Promise<SettlementReportRow[]>;
+}
+
 export interface WebhookEndpointRepo {
   get(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
   lock(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
@@ -271,6 +287,7 @@ export interface StoreTx {
   notifications: NotificationRepo;
   refunds: RefundRepo;
   disputes: DisputeRepo;
+  balanceTransactions: BalanceTransactionRepo;
   webhookEndpoints: WebhookEndpointRepo;
   deliveries: DeliveryRepo;
   products: ProductRepo;

@@ -1,6 +1,7 @@
 /**
  * Background work of one gateway process: poll Antom for attempts and refunds that got no answer,
- * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, prune
+ * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, make balance
+ * transactions available when their day comes, prune
  * expired idempotency keys, rate-limit windows, dashboard sessions, old refused notifications and
  * old upstream calls, and keep PGlite's planner statistics fresh. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
@@ -10,6 +11,7 @@ import { pollDueAttempts } from '../core/payment-intents/poll.js';
 import { pollDueRefunds } from '../core/refunds/poll.js';
 import { expireDueSessions } from '../core/checkout/expire.js';
 import { settleDue, type SettlementSchedule } from '../core/settlement/settle.js';
+import { releaseAvailable } from '../core/balances/available.js';
 import { REFUSED_RETENTION_MS } from '../core/notifications.js';
 import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
@@ -73,7 +75,7 @@ export class Worker {
       this.lastAnalyze = now;
       await this.db.query('ANALYZE');
     }
-    let total = ((await this.exclusive('expire-sessions', () => expireDueSessions(this.core))) ?? 0) + (await settleDue(this.core, this.settlement));
+    let total = ((await this.exclusive('expire-sessions', () => expireDueSessions(this.core))) ?? 0) + (await settleDue(this.core, this.settlement)) + (await releaseAvailable(this.core));
     for (;;) {
       const stopping = () => this.stopped;
       const n = (await pollDueAttempts(this.core, 20, stopping)) + (await pollDueRefunds(this.core, 20, stopping));

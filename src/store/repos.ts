@@ -10,6 +10,7 @@ import type {
 import { StoreConflict, StoreStale } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
 import { businessProfile } from './accounts.js';
+import { balanceTransactionRepo } from './balances.js';
 import type {
   ChargeRecord, DisputeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -64,7 +65,7 @@ export const PAYMENT_METHODS = table<PaymentMethodRecord>('payment_methods', [
 export const CHARGES = table<ChargeRecord>('charges', [
   'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'payment_method_id', 'attempt_id', 'amount',
   'currency', 'status', 'amount_refunded', 'failure_code', 'failure_message', { json: 'payment_method_details' },
-  'description', { json: 'metadata' }, 'disputed',
+  'description', { json: 'metadata' }, 'disputed', ['balance_transaction', 'balance_transaction_id'],
 ]);
 
 export const DISPUTES = table<DisputeRecord>('disputes', [
@@ -80,7 +81,7 @@ export const EVENTS = table<EventRecord>('events', [
 export const REFUNDS = table<RefundRecord>('refunds', [
   'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'charge_id', 'amount', 'currency', 'reason',
   'status', 'failure_reason', 'failure_code', 'description', { json: 'metadata' }, 'upstream_refund_id', 'next_poll_at',
-  'poll_count', 'idempotency_key',
+  'poll_count', 'idempotency_key', ['balance_transaction', 'balance_transaction_id'],
 ]);
 
 export const WEBHOOK_ENDPOINTS = table<WebhookEndpointRecord>('webhook_endpoints', [
@@ -233,8 +234,8 @@ export async function listPage<T>(
   return { data: page, has_more };
 }
 
-const scoped = 'id = $1 AND account_id = $2 AND livemode = $3';
-const scopeParams = (s: Scope, id: string) => [id, s.account_id, s.livemode];
+export const scoped = 'id = $1 AND account_id = $2 AND livemode = $3';
+export const scopeParams = (s: Scope, id: string) => [id, s.account_id, s.livemode];
 
 /** What every table keyed by id and scoped to an account offers. */
 function basics<T>(q: Queryable, t: Table<T>) {
@@ -718,6 +719,7 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
     notifications: notificationRepo(q),
     refunds: refundRepo(q),
     disputes: disputeRepo(q),
+    balanceTransactions: balanceTransactionRepo(q),
     webhookEndpoints: webhookEndpointRepo(q, hints),
     deliveries: deliveryRepo(q),
     products: productRepo(q),

@@ -66,6 +66,10 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/refunds': { door: 'v1' },
   'GET /v1/refunds/:id': { door: 'v1', ids: (f) => [f.refund] },
   'POST /v1/refunds/:id': { door: 'v1', ids: (f) => [f.refund] },
+  'GET /v1/balance': { door: 'v1' },
+  'GET /v1/balance_transactions': { door: 'v1' },
+  'GET /v1/balance_transactions/:id': { door: 'v1', ids: (f) => [f.txn] },
+  'GET /v1/reports/settlement': { door: 'v1' },
   'GET /v1/disputes': { door: 'v1' },
   'GET /v1/disputes/:id': { door: 'v1' },
   'POST /v1/disputes/:id': { door: 'v1' },
@@ -159,6 +163,8 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'POST /v1/webhook_endpoints': () => ({ url: 'http://localhost:9/hook', enabled_events: ['*'] }),
   'GET /v1/charges': (f) => ({ payment_intent: f.paidPi, limit: 3 }),
   'GET /v1/events': () => ({ type: 'payment_intent.created', limit: 3 }),
+  'GET /v1/balance_transactions': (f) => ({ source: f.charge, type: 'charge', limit: 3 }),
+  'GET /v1/reports/settlement': () => ({ from: '2026-01-01', to: '2027-01-01' }),
   'GET /v1/disputes': (f) => ({ charge: f.charge, payment_intent: f.paidPi, limit: 3 }),
   'POST /v1/disputes/:id': () => ({ evidence: { uncategorized_text: 'fuzz' }, metadata: { a: '1' }, submit: true }),
   'POST /antom/notify': (f) => ({
@@ -200,7 +206,7 @@ TEMPLATES['GET /simulator/result'] = TEMPLATES['GET /simulator/cashier']!;
 
 const TABLES = [
   'settings', 'accounts', 'api_keys', 'payment_methods', 'payment_intents', 'payment_attempts', 'charges', 'events',
-  'idempotency_keys', 'refunds', 'disputes', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
+  'idempotency_keys', 'refunds', 'disputes', 'balance_transactions', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
   'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_disputes', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
   'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
   'dashboard_sessions',
@@ -642,6 +648,7 @@ async function buildFixture(g: TestGateway) {
   const [sim] = await g.gateway.db.query<{ redirect_url: string }>('SELECT redirect_url FROM sim_payments WHERE reference_order_id = $1', [paid.id]);
   await fetch(sim!.redirect_url, { redirect: 'manual' });
   const paidNow = ok(await g.api('GET', `/v1/payment_intents/${paid.id}`), 'paid') as any;
+  const txn = (ok(await g.api('GET', `/v1/charges/${paidNow.latest_charge}`), 'charge') as any).balance_transaction as string;
   assert.equal(paidNow.status, 'succeeded');
   const refund = ok(await g.api('POST', '/v1/refunds', { payment_intent: paid.id, amount: 1 }), 'refund') as any;
   const product = ok(await g.api('POST', '/v1/products', { name: 'fuzz' }), 'product') as any;
@@ -657,7 +664,7 @@ async function buildFixture(g: TestGateway) {
   }).then(async (r) => ({ status: r.status, body: await r.json() })), 'dispute') as any;
   return {
     simDispute: simDispute.dispute_id as string,
-    dashboard,
+    dashboard, txn,
     pi: pi.id as string, paidPi: paid.id as string, charge: paidNow.latest_charge as string, refund: refund.id as string,
     product: product.id as string, price: price.id as string, session: session.id as string, endpoint: endpoint.id as string,
     event, delivery, simPayment: simPay!.payment_id, attempt: new URL(simPay!.redirect_url).pathname.split('/').pop()!,

@@ -138,6 +138,29 @@ describe('objects validate against Stripe\'s OpenAPI schemas', () => {
     }
   });
 
+  test('balance transactions of a charge, a refund and a dispute, expanded on their objects and listed; the balance', async () => {
+    const list = (await api('GET', '/v1/balance_transactions?limit=100&expand[]=data.source')).body;
+    const kinds = new Set<string>();
+    for (const t of list.data) {
+      check('balance_transaction', t);
+      assert.ok(t.available_on < 1e11, 'available_on in seconds');
+      kinds.add(t.reporting_category);
+    }
+    for (const k of ['charge', 'refund', 'dispute']) assert.ok(kinds.has(k), `a ${k} transaction (from the tests above)`);
+    const charge = list.data.find((t: { type: string }) => t.type === 'charge').source;
+    check('charge', charge);
+    const expanded = (await api('GET', `/v1/charges/${charge.id}?expand[]=balance_transaction`)).body;
+    check('charge', expanded);
+    check('balance_transaction', expanded.balance_transaction);
+    const refund = list.data.find((t: { type: string }) => t.type === 'refund');
+    check('refund', (await api('GET', `/v1/refunds/${refund.source.id}?expand[]=balance_transaction`)).body);
+    const dispute = (await api('GET', '/v1/disputes?limit=1')).body.data[0];
+    for (const t of dispute.balance_transactions) check('balance_transaction', t);
+    const balance = (await api('GET', '/v1/balance')).body;
+    assert.equal(balance.object, 'balance');
+    for (const line of [...balance.available, ...balance.pending]) assert.deepEqual(Object.keys(line).sort(), ['amount', 'currency', 'source_types']);
+  });
+
   test('without a Stripe-Version the seeds\' conventions hold: milliseconds, upper-case currency, failure_reason null', async () => {
     const pi = await g.api('POST', '/v1/payment_intents', SEED_000_WEB);
     assert.ok(pi.body.created > 1e12, `created ${pi.body.created} in milliseconds`);

@@ -20,7 +20,7 @@ export const SEED_API_VERSION = '1.0.1';
 
 /** Fields that carry a point in time: milliseconds in the seed dialect, seconds in Stripe's. */
 const TIMESTAMPS = new Set([
-  'created', 'updated', 'canceled_at', 'expires_at', 'completed_at', 'expired_at', 'next_attempt_at', 'last_attempt_at', 'due_by',
+  'created', 'updated', 'available_on', 'canceled_at', 'expires_at', 'completed_at', 'expired_at', 'next_attempt_at', 'last_attempt_at', 'due_by',
 ]);
 
 const OMIT = Symbol('omit');

@@ -69,14 +69,14 @@ export function fromCoreError(e: CoreError): ApiError {
   }
 }
 
-const SERVED = 'payment_intents, charges, refunds, disputes, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
+const SERVED = 'payment_intents, charges, refunds, disputes, balance, balance_transactions, reports/settlement, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
 
 /** Stripe resources a Stripe integration may call that OpenCashier does not serve, by path segment. */
 const STRIPE_ONLY: Readonly<Record<string, string>> = {
   customers: 'Customers', subscriptions: 'Subscriptions', subscription_items: 'Subscription items', invoices: 'Invoices',
   invoiceitems: 'Invoice items', payment_methods: 'PaymentMethods (as a standalone API)', setup_intents: 'SetupIntents',
   setup_attempts: 'SetupAttempts', payment_links: 'Payment Links', coupons: 'Coupons', promotion_codes: 'Promotion codes',
-  tax_rates: 'Tax rates', tax: 'Stripe Tax', balance: 'Balance', balance_transactions: 'Balance transactions', payouts: 'Payouts',
+  tax_rates: 'Tax rates', tax: 'Stripe Tax', payouts: 'Payouts',
   transfers: 'Transfers', accounts: 'Connect accounts', account: 'Account', application_fees: 'Application fees',
   sources: 'Sources', tokens: 'Tokens', issuing: 'Issuing', terminal: 'Terminal', radar: 'Radar',
   reporting: 'Reporting', sigma: 'Sigma', quotes: 'Quotes', credit_notes: 'Credit notes', billing_portal: 'Billing portal',

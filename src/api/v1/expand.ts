@@ -8,11 +8,14 @@ import {
   type ChargeRecord, type DisputeRecord, type PaymentIntentRecord, type RefundRecord,
 } from '../../core/model.js';
 import type { Scope, Store } from '../../core/store.js';
+import type { BalanceTransactionRecord } from '../../core/balances/records.js';
+import { balanceTransactionPublic } from './balance-objects.js';
 
 const EXPANDABLE = {
   payment_intent: ['latest_charge', 'payment_method', 'latest_charge.payment_method'],
-  charge: ['payment_intent', 'payment_method'],
-  refund: ['charge', 'payment_intent'],
+  charge: ['payment_intent', 'payment_method', 'balance_transaction'],
+  refund: ['charge', 'payment_intent', 'balance_transaction'],
+  balance_transaction: ['source'],
   dispute: ['charge', 'payment_intent'],
   price: ['product'],
   product: ['default_price'],
@@ -85,8 +88,35 @@ export function paymentIntentClientView(pi: PaymentIntentRecord) {
   };
 }
 
+/** `balance_transaction` named by id, as the object when asked to expand it. */
+async function expandBalanceTransaction(store: Store, scope: Scope, id: string | null | undefined, expand: readonly string[]) {
+  if (!id || !expand.includes('balance_transaction')) return undefined;
+  const t = await store.balanceTransactions.get(scope, id);
+  return t ? balanceTransactionPublic(t) : undefined;
+}
+
+export async function renderBalanceTransaction(store: Store, scope: Scope, t: BalanceTransactionRecord, expand: readonly string[], now: number) {
+  const out = balanceTransactionPublic(t);
+  if (expand.includes('source')) {
+    const id = t.source_id;
+    if (id.startsWith('ch_')) {
+      const ch = await store.charges.get(scope, id);
+      if (ch) out.source = chargePublic(ch);
+    } else if (id.startsWith('re_')) {
+      const r = await store.refunds.get(scope, id);
+      if (r) out.source = refundPublic(r);
+    } else if (id.startsWith('dp_')) {
+      const d = await store.disputes.get(scope, id);
+      if (d) out.source = disputePublic(d, now);
+    }
+  }
+  return out;
+}
+
 export async function renderCharge(store: Store, scope: Scope, ch: ChargeRecord, expand: readonly string[]) {
   const out = chargePublic(ch);
+  const txn = await expandBalanceTransaction(store, scope, ch.balance_transaction, expand);
+  if (txn) out.balance_transaction = txn;
   if (expand.includes('payment_method') && ch.payment_method_id) {
     const pm = await store.paymentMethods.get(scope, ch.payment_method_id);
     if (pm) out.payment_method = paymentMethodPublic(pm);
@@ -100,6 +130,8 @@ export async function renderCharge(store: Store, scope: Scope, ch: ChargeRecord,
 
 export async function renderRefund(store: Store, scope: Scope, r: RefundRecord, expand: readonly string[]) {
   const out = refundPublic(r);
+  const txn = await expandBalanceTransaction(store, scope, r.balance_transaction, expand);
+  if (txn) out.balance_transaction = txn;
   if (expand.includes('charge')) {
     const ch = await store.charges.get(scope, r.charge_id);
     if (ch) out.charge = chargePublic(ch);
@@ -113,6 +145,8 @@ export async function renderRefund(store: Store, scope: Scope, r: RefundRecord, 
 
 export async function renderDispute(store: Store, scope: Scope, d: DisputeRecord, expand: readonly string[], now: number) {
   const out = disputePublic(d, now);
+  // Stripe's dispute carries its balance transactions whole: the withdrawal, and the reinstatement once won.
+  out.balance_transactions = (await store.balanceTransactions.forSource(d.id)).map(balanceTransactionPublic);
   if (expand.includes('charge')) {
     const ch = await store.charges.get(scope, d.charge_id);
     if (ch) out.charge = chargePublic(ch);

@@ -226,6 +226,31 @@ export const updateDispute = z.strictObject({
   expand,
 });
 
+export const listBalanceTransactions = z.strictObject({
+  ...listParams,
+  type: z.enum(['charge', 'refund', 'adjustment'], { error: 'must be charge, refund or adjustment (the types this gateway writes)' }).optional(),
+  source: str(255).optional(),
+  currency: currency.optional(),
+});
+export const retrieveBalance = z.strictObject({ expand });
+/** A report's period: unix seconds or milliseconds, or a UTC date (2026-11-30); `to` is exclusive. */
+const reportTime = z.union([
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) or a unix timestamp')
+    .transform((d, ctx) => {
+      const t = Date.parse(`${d}T00:00:00Z`);
+      if (Number.isNaN(t)) ctx.addIssue({ code: 'custom', message: 'is not a date' });
+      return t;
+    }),
+  int.refine((n) => n >= 0, 'must not be negative').transform(toMs),
+]);
+/** Both are required; checked after the names, so an unknown parameter is the error named first. */
+export const settlementReport = z.strictObject({ from: reportTime.optional(), to: reportTime.optional() })
+  .superRefine((p, ctx) => {
+    for (const k of ['from', 'to'] as const) if (p[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required: a date (YYYY-MM-DD) or a unix timestamp' });
+    if (p.from !== undefined && p.to !== undefined && p.from >= p.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  })
+  .transform((p) => ({ from: p.from!, to: p.to! }));
+
 export const listDisputes = z.strictObject({ ...listParams, payment_intent: str(255).optional(), charge: str(255).optional() });
 
 export const createWebhookEndpoint = z.strictObject({

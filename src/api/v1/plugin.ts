@@ -26,6 +26,7 @@ import { paymentIntentRoutes } from './routes/payment-intents.js';
 import { chargeRoutes } from './routes/charges.js';
 import { refundRoutes } from './routes/refunds.js';
 import { disputeRoutes } from './routes/disputes.js';
+import { balanceRoutes } from './routes/balance.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkout.js';
@@ -326,6 +327,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
     await app.register(chargeRoutes(opts.core));
     await app.register(refundRoutes(opts.core));
     await app.register(disputeRoutes(opts.core));
+    await app.register(balanceRoutes(opts.core));
     await app.register(webhookRoutes(opts.core));
     await app.register(catalogRoutes(opts.core));
     await app.register(checkoutRoutes(opts.core));

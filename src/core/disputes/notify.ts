@@ -13,6 +13,7 @@ import { formatAmount } from '../money.js';
 import { disputePublic, type DisputeRecord } from '../model.js';
 import { StoreConflict, type NotificationLog, type StoreTx } from '../store.js';
 import { disputeReason } from './reason.js';
+import { recordDisputeBalance } from '../balances/record.js';
 import { disputeTransitionEvents, nextDisputeStatus, type DisputeTransition } from './states.js';
 
 type Checked = { ok: true; verdict: 'applied' | 'duplicate'; dispute: string } | { ok: false; reason: string };
@@ -100,6 +101,7 @@ export async function acceptDisputeNotification(
         await recordAll(s, deps, ctx, name, dispute, now, { status: before.status });
         changed = true;
       }
+      if (changed) await recordDisputeBalance(s, deps, dispute, charge);
       const verdict = changed ? 'applied' : 'duplicate';
       await s.notifications.record(log(verdict));
       return { ok: true, verdict, dispute: dispute.id };

@@ -16,6 +16,7 @@ import { nextActionFor, transition } from './shared.js';
 import { completeCheckoutSession } from '../checkout/complete.js';
 import { transitionEvent, type PaymentIntentTransition } from './states.js';
 import { recordReversal } from './reverse.js';
+import { recordChargeBalance } from '../balances/record.js';
 
 export const OPEN_ATTEMPT: readonly PaymentAttemptRecord['status'][] = ['pending', 'redirected', 'processing'];
 const OPEN = OPEN_ATTEMPT;
@@ -135,6 +136,7 @@ export async function applyLocked(
   await s.attempts.update(a);
   if (charge) {
     if (a.wallet) await recordWallet(s, pi, a);
+    if (charge.status === 'succeeded') charge.balance_transaction = await recordChargeBalance(s, deps, charge, outcome.status === 'succeeded' ? outcome.settlement : undefined);
     await s.charges.insert(charge);
   }
   if (next !== pi) await s.paymentIntents.update(next);
@@ -212,7 +214,7 @@ async function whileCanceling(
     // returned the money. The charge is recorded and reversed, never a plain success.
     const a = { ...attempt, ...paidFacts, updated: now };
     await s.attempts.update(a);
-    const charge = await recordReversal(s, deps, ctx, pi, a, 'returned_by_cancel');
+    const charge = await recordReversal(s, deps, ctx, pi, a, 'returned_by_cancel', outcome.settlement);
     if (pi.latest_charge === charge.id) return pi;
     const next = { ...pi, latest_charge: charge.id, updated: now };
     await s.paymentIntents.update(next);

@@ -116,6 +116,6 @@ async function reverseLateSuccess(deps: CoreDeps, attemptId: string, truth: Extr
     if (!pi || !a) return;
     const paid = { ...a, ...paidFactsOf(a, truth, deps.clock.now()) };
     await s.attempts.update(paid);
-    await recordReversal(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), pi, paid, 'refund_needed');
+    await recordReversal(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), pi, paid, 'refund_needed', truth.settlement);
   });
 }

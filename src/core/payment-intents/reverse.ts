@@ -13,6 +13,8 @@ import { chargePublic, refundPublic, type ChargeRecord, type PaymentAttemptRecor
 import { recordEvent, type CoreDeps, type RequestContext } from '../context.js';
 import type { StoreTx } from '../store.js';
 import { chargeFor } from './apply-outcome.js';
+import type { SettlementQuote } from '../connector.js';
+import { recordChargeBalance, recordRefundBalance } from '../balances/record.js';
 
 export type ReversalKind = 'returned_by_cancel' | 'refund_needed';
 
@@ -24,6 +26,7 @@ const WHY: Record<ReversalKind, string> = {
 /** Records the paid attempt's charge and its reversal; returns the charge. Idempotent per attempt. */
 export async function recordReversal(
   s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord, attempt: PaymentAttemptRecord, kind: ReversalKind,
+  quote?: SettlementQuote,
 ): Promise<ChargeRecord> {
   const now = deps.clock.now();
   const existing = await s.charges.byAttempt(attempt.id);
@@ -54,7 +57,10 @@ export async function recordReversal(
     poll_count: 0,
     idempotency_key: null,
   };
-  const settled: ChargeRecord = kind === 'returned_by_cancel' ? { ...charge, amount_refunded: charge.amount } : charge;
+  // The money came in and (returned_by_cancel) went straight back: both are balance transactions.
+  const received: ChargeRecord = { ...charge, balance_transaction: await recordChargeBalance(s, deps, charge, quote) };
+  if (kind === 'returned_by_cancel') refund.balance_transaction = await recordRefundBalance(s, deps, refund, received);
+  const settled: ChargeRecord = kind === 'returned_by_cancel' ? { ...received, amount_refunded: charge.amount } : received;
   if (existing) await s.charges.update(settled);
   else await s.charges.insert(settled);
   await s.refunds.insert(refund);

@@ -6,6 +6,7 @@ import { fail, ok, type Result } from '../errors.js';
 import { chargePublic, refundPublic, type RefundRecord } from '../model.js';
 import type { RefundOutcome } from '../connector.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import { recordRefundBalance } from '../balances/record.js';
 
 /** Antom's refund codes, told as Stripe-style failure reasons. */
 export function failureReason(code: string): string {
@@ -38,6 +39,7 @@ export async function applyRefundOutcome(
     let next: RefundRecord;
     if (outcome.status === 'succeeded') {
       next = { ...refund, status: 'succeeded', upstream_refund_id: outcome.refundId ?? refund.upstream_refund_id, next_poll_at: null, updated: now };
+      next.balance_transaction = await recordRefundBalance(s, deps, next, charge);
       const updatedCharge = { ...charge, amount_refunded: charge.amount_refunded + refund.amount, updated: now };
       await s.refunds.update(next);
       await s.charges.update(updatedCharge);

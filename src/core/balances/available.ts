@@ -1,0 +1,20 @@
+/**
+ * The availability job. Antom sends no settlement file the gateway could read, so a balance
+ * transaction's funds become available when its `available_on` comes (its creation plus the mode's
+ * delay, OPENCASHIER_AVAILABLE_DELAY_*), as Trust Payments AUTHs settle after a delay
+ * (core/settlement/settle.ts). Rows are claimed with SKIP LOCKED, so any number of gateway
+ * processes may run this side by side.
+ */
+import type { CoreDeps } from '../context.js';
+
+const BATCH = 200;
+
+/** One pass; returns how many transactions became available. */
+export async function releaseAvailable(deps: Pick<CoreDeps, 'store' | 'clock'>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await deps.store.tx((s) => s.balanceTransactions.releaseDue(deps.clock.now(), BATCH));
+    total += n;
+    if (n < BATCH) return total;
+  }
+}

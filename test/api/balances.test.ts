@@ -1,0 +1,208 @@
+/**
+ * Balances in the settlement currency: every charge, refund, dispute withdrawal and reinstatement
+ * writes a balance transaction, converted at the simulator's quote (its fixed test rates), with the
+ * configured fees; the balance is their sum, pending until the delay has passed, then available.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import Stripe from 'stripe';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { testRate } from '../../src/simulator/rates.js';
+import { convert, percentOf } from '../../src/core/balances/amounts.js';
+
+const DELAY_S = 60;
+const FEES = 'alipay=2.9%+30,GCASH=1.5%';
+/** The fee the schedule above takes from a settled amount, computed here the long way. */
+const feeFor = (method: 'alipay' | 'alipayplus', settled: number) => Math.min(settled, method === 'alipay' ? percentOf(settled, '2.9') + 30 : percentOf(settled, '1.5'));
+
+interface Txn { id: string; amount: number; fee: number; net: number; currency: string; status: string; type: string; reporting_category: string; source: string; exchange_rate: number | null; fee_details: { amount: number; type: string }[] }
+
+async function simulator(g: TestGateway, path: string, body: object) {
+  const res = await fetch(`${g.url}/simulator/v1/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** A PaymentIntent paid in the simulator (alipay in CNY, or Alipay+ GCash in PHP), once succeeded. */
+async function paid(g: TestGateway, method: 'alipay' | 'alipayplus', amount: number, metadata: Record<string, string> = {}) {
+  const body = method === 'alipay'
+    ? { ...SEED_000_WEB, amount, currency: 'CNY', description: `order of ${amount}`, metadata }
+    : { ...SEED_003_ALIPAYPLUS, amount, currency: 'PHP', description: `order of ${amount}`, metadata };
+  const pi = (await g.api('POST', '/v1/payment_intents', body)).body;
+  assert.ok(pi.next_action, JSON.stringify(pi));
+  const done = await g.complete(pi.next_action.redirect_to_url.url, 'succeeded', method === 'alipayplus' ? { wallet: 'GCASH' } : {});
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  return eventually(async () => {
+    const p = (await g.api('GET', `/v1/payment_intents/${pi.id}?expand[]=latest_charge`)).body;
+    return p.status === 'succeeded' && p.latest_charge?.balance_transaction ? p : undefined;
+  });
+}
+
+async function allTxns(g: TestGateway, query = ''): Promise<Txn[]> {
+  const out: Txn[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = (await g.api('GET', `/v1/balance_transactions?limit=100${query}${after ? `&starting_after=${after}` : ''}`)).body;
+    assert.equal(page.object, 'list', JSON.stringify(page));
+    out.push(...page.data);
+    if (!page.has_more) return out;
+    after = page.data.at(-1).id;
+  }
+}
+
+/** The invariant: GET /v1/balance is, per currency and status, the sum of the transactions' net. */
+async function checkBalanceIsTheSum(g: TestGateway) {
+  const txns = await allTxns(g);
+  const balance = (await g.api('GET', '/v1/balance')).body;
+  assert.equal(balance.object, 'balance');
+  for (const status of ['available', 'pending'] as const) {
+    const want = new Map<string, number>();
+    for (const t of txns) if (t.status === status) want.set(t.currency, (want.get(t.currency) ?? 0) + t.net);
+    const got = new Map<string, number>((balance[status] as { currency: string; amount: number }[]).map((l) => [l.currency, l.amount]));
+    for (const [c, a] of want) assert.equal(got.get(c), a, `${status} ${c}`);
+    for (const [c, a] of got) assert.equal(a, want.get(c) ?? 0, `${status} ${c} has nothing to sum`);
+  }
+  return txns;
+}
+
+for (const { kind, skip } of await stores()) {
+  describe(`balances [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    let offset = 0;
+    /** Moves the gateway's (and its simulator's) clock on, so a delay passes without waiting for it. */
+    const advance = (ms: number) => { offset += ms; };
+    before(async () => {
+      g = await startGateway({
+        store: kind, clock: { now: () => Date.now() + offset },
+        env: { OPENCASHIER_FEES: FEES, OPENCASHIER_AVAILABLE_DELAY_SECONDS: String(DELAY_S) },
+      });
+    });
+    after(async () => g?.stop());
+
+    test('a charge settles at the quote\'s rate less the scheduled fee; refunds and a dispute are converted at the charge\'s rate; each is expandable', async () => {
+      const pi = await paid(g, 'alipay', 1000, { order_id: 'ORD-1' });
+      const ch = pi.latest_charge;
+      const rate = testRate('CNY', 'USD')!;
+      const settled = convert(1000, 'CNY', 'USD', rate);
+      const txn = (await g.api('GET', `/v1/balance_transactions/${ch.balance_transaction}?expand[]=source`)).body as Txn & { source: any; available_on: number; created: number };
+      assert.equal(txn.type, 'charge');
+      assert.equal(txn.reporting_category, 'charge');
+      assert.equal(txn.currency, 'USD');
+      assert.equal(txn.amount, settled);
+      assert.equal(txn.exchange_rate, Number(rate));
+      assert.equal(txn.fee, feeFor('alipay', settled));
+      assert.deepEqual(txn.fee_details.map((f) => [f.amount, f.type]), [[txn.fee, 'stripe_fee']]);
+      assert.equal(txn.net, settled - txn.fee);
+      assert.equal(txn.status, 'pending');
+      assert.equal(txn.available_on - txn.created, DELAY_S * 1000);
+      assert.equal(txn.source.id, ch.id);
+      const expanded = (await g.api('GET', `/v1/charges/${ch.id}?expand[]=balance_transaction`)).body;
+      assert.equal(expanded.balance_transaction.id, txn.id);
+
+      const r1 = (await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 333 })).body;
+      const r2 = (await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 667 })).body;
+      const refunds = await eventually(async () => {
+        const rs = await Promise.all([r1, r2].map(async (r) => (await g.api('GET', `/v1/refunds/${r.id}?expand[]=balance_transaction`)).body));
+        return rs.every((r) => r.status === 'succeeded' && r.balance_transaction) ? rs : undefined;
+      });
+      for (const r of refunds) {
+        assert.equal(r.balance_transaction.type, 'refund');
+        assert.equal(r.balance_transaction.source, r.id);
+        assert.equal(r.balance_transaction.fee, 0);
+      }
+      assert.equal(refunds[0].balance_transaction.amount, -convert(333, 'CNY', 'USD', rate));
+      assert.equal(refunds[0].balance_transaction.amount + refunds[1].balance_transaction.amount, -settled, 'refunds of the whole charge give back exactly what it settled');
+
+      const other = await paid(g, 'alipayplus', 30_000);
+      const gcash = (await g.api('GET', `/v1/balance_transactions/${other.latest_charge.balance_transaction}`)).body as Txn;
+      const php = convert(30_000, 'PHP', 'USD', testRate('PHP', 'USD')!);
+      assert.equal(gcash.amount, php);
+      assert.equal(gcash.fee, feeFor('alipayplus', php), 'the wallet\'s own rule');
+      const opened = await simulator(g, 'disputes', { payment_intent: other.id, amount: 10_000 });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      const withdrawn = await eventually(async () => {
+        const d = (await g.api('GET', `/v1/disputes?payment_intent=${other.id}`)).body.data[0];
+        return d?.balance_transactions?.length === 1 ? d : undefined;
+      });
+      assert.equal(withdrawn.balance_transactions[0].amount, -convert(10_000, 'PHP', 'USD', testRate('PHP', 'USD')!));
+      assert.equal(withdrawn.balance_transactions[0].reporting_category, 'dispute');
+      assert.equal((await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' })).status, 200);
+      const won = await eventually(async () => {
+        const d = (await g.api('GET', `/v1/disputes/${withdrawn.id}`)).body;
+        return d.status === 'won' && d.balance_transactions.length === 2 ? d : undefined;
+      });
+      assert.equal(won.balance_transactions[1].reporting_category, 'dispute_reversal');
+      assert.equal(won.balance_transactions[1].amount, -won.balance_transactions[0].amount);
+      const listed = await allTxns(g, `&source=${withdrawn.id}`);
+      assert.equal(listed.length, 2);
+      assert.ok((await allTxns(g, '&type=refund')).length >= 2);
+      assert.ok((await allTxns(g, '&type=refund')).every((t) => t.type === 'refund'));
+      assert.equal((await g.api('GET', '/v1/balance_transactions/txn_nope')).status, 404);
+      assert.equal((await g.api('GET', '/v1/balance_transactions?type=payout')).status, 400);
+    });
+
+    test('after a random mix of payments, partial refunds and disputes, the balance is the sum of its transactions, pending and then available', async () => {
+      const op = fc.record({
+        method: fc.constantFrom('alipay' as const, 'alipayplus' as const),
+        units: fc.integer({ min: 1, max: 400 }),
+        refunds: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 2 }),
+        dispute: fc.constantFrom('none', 'won', 'lost', 'open'),
+      });
+      await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 4 }), async (ops) => {
+        const expected: { charge: string; settled: number }[] = [];
+        for (const o of ops) {
+          const amount = o.method === 'alipay' ? o.units * 7 : o.units * 100 + 100;
+          const pi = await paid(g, o.method, amount);
+          const currency = o.method === 'alipay' ? 'CNY' : 'PHP';
+          expected.push({ charge: pi.latest_charge.id, settled: convert(amount, currency, 'USD', testRate(currency, 'USD')!) });
+          let left = amount;
+          for (const share of o.refunds) {
+            const part = Math.max(1, Math.floor((amount * share) / 100));
+            if (part > left) break;
+            const r = (await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: part })).body;
+            assert.equal(r.object, 'refund', JSON.stringify(r));
+            await eventually(async () => (await g.api('GET', `/v1/refunds/${r.id}`)).body.status === 'succeeded');
+            left -= part;
+          }
+          if (o.dispute !== 'none' && left > 0) {
+            const opened = await simulator(g, 'disputes', { payment_intent: pi.id, amount: left });
+            assert.equal(opened.status, 200, JSON.stringify(opened.body));
+            await eventually(async () => (await allTxns(g, `&source=${(await g.api('GET', `/v1/disputes?payment_intent=${pi.id}`)).body.data[0]?.id ?? 'none'}`)).length === 1);
+            if (o.dispute !== 'open') {
+              await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: o.dispute === 'won' ? 'ACCEPT_BY_CUSTOMER' : 'ACCEPT_BY_MERCHANT' });
+              await eventually(async () => (await g.api('GET', `/v1/disputes?payment_intent=${pi.id}`)).body.data[0]?.status === o.dispute);
+            }
+          }
+        }
+        const txns = await checkBalanceIsTheSum(g);
+        for (const e of expected) {
+          const t = txns.find((x) => x.source === e.charge);
+          assert.ok(t, `the charge ${e.charge} has its transaction`);
+          assert.equal(t.amount, e.settled, 'the charge settles at the quote');
+          assert.equal(t.status, 'pending');
+        }
+        advance(DELAY_S * 1000 + 1000);
+        await eventually(async () => (await allTxns(g)).every((t) => t.status === 'available'));
+        const after = await checkBalanceIsTheSum(g);
+        assert.ok(after.every((t) => t.status === 'available'));
+        const balance = (await g.api('GET', '/v1/balance')).body;
+        assert.ok(balance.pending.every((l: { amount: number }) => l.amount === 0));
+      }), { numRuns: 3 });
+    });
+
+    test('the official stripe SDK reads the balance and its transactions', async () => {
+      const port = Number(new URL(g.url).port);
+      const stripe = new Stripe(g.secretKey, { host: '127.0.0.1', port, protocol: 'http', telemetry: false });
+      const balance = await stripe.balance.retrieve();
+      assert.equal(balance.object, 'balance');
+      assert.equal(balance.available[0]!.currency, 'usd');
+      const list = await stripe.balanceTransactions.list({ type: 'charge', limit: 3 });
+      assert.ok(list.data.length > 0);
+      assert.ok(list.data.every((t) => t.type === 'charge' && t.currency === 'usd' && t.created < 1e11 && t.available_on < 1e11));
+      const one = await stripe.balanceTransactions.retrieve(list.data[0]!.id, { expand: ['source'] });
+      assert.equal(one.id, list.data[0]!.id);
+      assert.equal((one.source as Stripe.Charge).object, 'charge');
+    });
+  });
+}
