@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `opencashier <command>`: serve (default), migrate, reset, keys roll, business, tp, listen, trigger, seed. Reads the environment once, here.
+ * `opencashier <command>`: serve (default), migrate, reset, keys roll, business, report, tp, listen, trigger, seed. Reads the environment once, here.
  */
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -25,6 +25,7 @@ async function readStdin(): Promise<string> {
 }
 import { runSeed } from './cli/seed.js';
 import { runBusiness } from './cli/business.js';
+import { runReport } from './cli/report.js';
 import { describeProfile, prohibitedMessage } from './core/catalog/prohibited-businesses.js';
 import { isClusterWorker, reportReady, runPrimary } from './cluster.js';
 
@@ -53,6 +54,9 @@ Usage: opencashier [command]
   business set [--mcc <4 digits>] [--category <name>]
                         set it ('' clears a part); a business on Alipay's prohibited list
                         (business list-prohibited) cannot take Alipay or Alipay+ payments
+  report settlement --from <date> --to <date> [--live]
+                        the settlement report: one CSV line per balance transaction, with the
+                        payment's merchant references (GET /v1/reports/settlement)
   dashboard password [--generate]
                         set the dashboard password (read from stdin, or OPENCASHIER_DASHBOARD_PASSWORD;
                         --generate makes one and prints it); signs out password sessions
@@ -256,6 +260,11 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'business') {
       const account = await bootstrapAccount(db, { name: config.bootstrap.accountName, now: Date.now() });
       process.exitCode = await runBusiness(rest, { db, accountId: account.accountId, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+      return;
+    }
+    if (command === 'report') {
+      const account = await bootstrapAccount(db, { name: config.bootstrap.accountName, now: Date.now() });
+      process.exitCode = await runReport(rest, { db, accountId: account.accountId, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
       return;
     }
     if (command === 'keys' && rest[0] === 'roll') {

@@ -8,9 +8,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
-import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { SEED_000_WEB, SEED_003_ALIPAYPLUS, SEED_004_AUTH } from '../helpers/seeds.js';
 import { testRate } from '../../src/simulator/rates.js';
 import { convert, percentOf } from '../../src/core/balances/amounts.js';
+import { REPORT_COLUMNS } from '../../src/core/balances/report.js';
+import { seedTrustPayments, tp } from '../helpers/webservices.js';
+import { spawnCli } from '../helpers/processes.js';
+import { rmSync } from 'node:fs';
 
 const DELAY_S = 60;
 const FEES = 'alipay=2.9%+30,GCASH=1.5%';
@@ -68,7 +72,8 @@ async function checkBalanceIsTheSum(g: TestGateway) {
 
 for (const { kind, skip } of await stores()) {
   describe(`balances [${kind}]`, { skip }, () => {
-    let g: TestGateway;
+    let g: TestGateway & { dataDir: string; schema?: string };
+    let stopped = false;
     let offset = 0;
     /** Moves the gateway's (and its simulator's) clock on, so a delay passes without waiting for it. */
     const advance = (ms: number) => { offset += ms; };
@@ -78,7 +83,9 @@ for (const { kind, skip } of await stores()) {
         env: { OPENCASHIER_FEES: FEES, OPENCASHIER_AVAILABLE_DELAY_SECONDS: String(DELAY_S) },
       });
     });
-    after(async () => g?.stop());
+    after(async () => {
+      if (!stopped) await g?.stop();
+    });
 
     test('a charge settles at the quote\'s rate less the scheduled fee; refunds and a dispute are converted at the charge\'s rate; each is expandable', async () => {
       const pi = await paid(g, 'alipay', 1000, { order_id: 'ORD-1' });
@@ -203,6 +210,56 @@ for (const { kind, skip } of await stores()) {
       const one = await stripe.balanceTransactions.retrieve(list.data[0]!.id, { expand: ['source'] });
       assert.equal(one.id, list.data[0]!.id);
       assert.equal((one.source as Stripe.Charge).object, 'charge');
+    });
+
+    test('a Trust Payments AUTH is the same charge underneath; the settlement report lists every transaction with its payment\'s references, through the API and the CLI', async () => {
+      await seedTrustPayments(g);
+      const auth = await tp(g, SEED_004_AUTH);
+      assert.equal(auth.errorcode, '0', JSON.stringify(auth));
+      assert.equal((await g.complete(auth.redirecturl, 'succeeded')).status, 200);
+      const [row] = await g.gateway.db.query<{ payment_intent_id: string }>('SELECT payment_intent_id FROM tp_transactions WHERE reference = $1', [auth.transactionreference]);
+      const pi = await eventually(async () => {
+        const p = (await g.api('GET', `/v1/payment_intents/${row!.payment_intent_id}`)).body;
+        const ch = p.latest_charge && (await g.api('GET', `/v1/charges/${p.latest_charge}?expand[]=balance_transaction`)).body;
+        return ch?.balance_transaction ? { ...p, latest_charge: ch } : undefined;
+      });
+      const eur = convert(Number(SEED_004_AUTH.baseamount), 'EUR', 'USD', testRate('EUR', 'USD')!);
+      assert.equal(pi.latest_charge.balance_transaction.amount, eur, 'an AUTH in EUR settles in USD at the quote');
+
+      const today = new Date(Date.now() + offset).toISOString().slice(0, 10);
+      const tomorrow = new Date(Date.now() + offset + 86_400_000).toISOString().slice(0, 10);
+      const res = await fetch(`${g.url}/v1/reports/settlement?from=${today}&to=${tomorrow}`, { headers: { Authorization: `Bearer ${g.secretKey}` } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type')!, /^text\/csv/);
+      const csv = await res.text();
+      const lines = csv.trimEnd().split('\r\n');
+      assert.equal(lines[0], REPORT_COLUMNS.join(','));
+      assert.equal(lines.length - 1, (await allTxns(g)).length, 'one line per balance transaction');
+      const tpLine = lines.find((l) => l.startsWith(pi.latest_charge.balance_transaction.id))!;
+      assert.ok(tpLine.includes(`,${pi.id},`) && tpLine.includes(',My_Order_123,'), tpLine);
+      assert.ok(tpLine.includes(`,${(eur / 100).toFixed(2)},`), tpLine);
+      const v1Line = lines.find((l) => l.includes(',ORD-1,'))!;
+      assert.ok(v1Line.includes(',order of 1000,'), 'the payment\'s description');
+      assert.equal((await g.api('GET', '/v1/reports/settlement?from=2026-02-01&to=2026-01-01')).status, 400);
+      assert.equal((await g.api('GET', '/v1/reports/settlement?from=yesterday&to=2026-01-01')).body.error.param, 'from');
+
+      // The CLI prints the same report. PGlite takes one process: the gateway stops first (it is the last test).
+      const env: Record<string, string> = { LOG_LEVEL: 'silent', OPENCASHIER_TEST_SECRET_KEY: g.secretKey, DATA_DIR: g.dataDir };
+      if (kind === 'postgres') Object.assign(env, { DATABASE_URL: g.env.DATABASE_URL!, DATABASE_SCHEMA: g.schema! });
+      else {
+        await g.stop({ keepData: true });
+        stopped = true;
+      }
+      try {
+        const run = spawnCli(['report', 'settlement', '--from', today, '--to', tomorrow], env);
+        assert.equal(await run.exited, 0, run.output());
+        assert.equal(run.output(), csv);
+        const bad = spawnCli(['report', 'settlement', '--from', tomorrow, '--to', today], env);
+        assert.equal(await bad.exited, 2);
+        assert.match(bad.output(), /--from before --to/);
+      } finally {
+        if (stopped) rmSync(g.dataDir, { recursive: true, force: true });
+      }
     });
   });
 }

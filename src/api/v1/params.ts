@@ -9,6 +9,7 @@ import { invalid, type CoreError, type Result } from '../../core/errors.js';
 import { PAYMENT_METHOD_TYPES } from '../../core/money.js';
 import { redirectUrlProblem } from '../../core/redirect-urls.js';
 import type { ListQuery } from '../../core/store.js';
+import { parseReportTime } from '../../core/balances/report.js';
 
 /** `""` → null: Stripe's way of clearing a field. */
 const blankToNull = (v: unknown) => (v === '' ? null : v);
@@ -233,16 +234,12 @@ export const listBalanceTransactions = z.strictObject({
   currency: currency.optional(),
 });
 export const retrieveBalance = z.strictObject({ expand });
-/** A report's period: unix seconds or milliseconds, or a UTC date (2026-11-30); `to` is exclusive. */
-const reportTime = z.union([
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) or a unix timestamp')
-    .transform((d, ctx) => {
-      const t = Date.parse(`${d}T00:00:00Z`);
-      if (Number.isNaN(t)) ctx.addIssue({ code: 'custom', message: 'is not a date' });
-      return t;
-    }),
-  int.refine((n) => n >= 0, 'must not be negative').transform(toMs),
-]);
+/** A report's period: a UTC date (2026-11-30), or unix seconds or milliseconds (core/balances/report.ts); `to` is exclusive. */
+const reportTime = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), str(30)).transform((v, ctx) => {
+  const t = parseReportTime(v);
+  if (t === undefined) ctx.addIssue({ code: 'custom', message: 'must be a date (YYYY-MM-DD) or a unix timestamp' });
+  return t ?? 0;
+});
 /** Both are required; checked after the names, so an unknown parameter is the error named first. */
 export const settlementReport = z.strictObject({ from: reportTime.optional(), to: reportTime.optional() })
   .superRefine((p, ctx) => {

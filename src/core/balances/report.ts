@@ -16,6 +16,19 @@ export const REPORT_COLUMNS = [
 /** Where a payment's order reference is kept: the Trust Payments door's orderreference, else what merchants commonly call it. */
 const ORDER_REFERENCE_KEYS = ['tp_orderreference', 'order_reference', 'order_id', 'orderId', 'order'];
 
+/** A report's bound: a UTC date (2026-11-30), or unix seconds or milliseconds; undefined when it is neither. */
+export function parseReportTime(text: string): number | undefined {
+  const v = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    const t = Date.parse(`${v}T00:00:00Z`);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  if (!/^\d{1,16}$/.test(v)) return undefined;
+  const n = Number(v);
+  // Below 10^11 it can only be seconds (api/v1/params.ts toMs says the same of created filters).
+  return n < 1e11 ? n * 1000 : n;
+}
+
 function major(amount: number, currency: string): string {
   const exp = currencyInfo(currency)?.exponent ?? 2;
   if (exp === 0) return String(amount);
