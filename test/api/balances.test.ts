@@ -104,6 +104,8 @@ for (const { kind, skip } of await stores()) {
       assert.equal(txn.status, 'pending');
       assert.equal(txn.available_on - txn.created, DELAY_S * 1000);
       assert.equal(txn.source.id, ch.id);
+      const events = (await g.api('GET', `/v1/events?type=charge.succeeded&limit=100`)).body.data;
+      assert.equal(events.find((e: any) => e.data.object.id === ch.id).data.object.balance_transaction, txn.id, 'the charge.succeeded event, written with it, names it');
       const expanded = (await g.api('GET', `/v1/charges/${ch.id}?expand[]=balance_transaction`)).body;
       assert.equal(expanded.balance_transaction.id, txn.id);
 
