@@ -242,6 +242,8 @@ const OTHER_ROUTES: readonly OtherRoute[] = [
   { method: 'GET', path: '/dashboard/disputes', tag: 'Dashboard', summary: 'Dashboard: disputes, those awaiting an answer first', responses: PAGE('The page') },
   { method: 'GET', path: '/dashboard/disputes/:id', tag: 'Dashboard', summary: 'Dashboard: one dispute, its evidence and timeline', responses: PAGE('The page') },
   { method: 'POST', path: '/dashboard/disputes/:id/evidence', tag: 'Dashboard', summary: 'Dashboard: save a dispute\'s evidence, or save and send it to Alipay', body: FORM, responses: PAGE('The page with the outcome') },
+  { method: 'GET', path: '/dashboard/balance', tag: 'Dashboard', summary: 'Dashboard: the balance and its transactions', responses: PAGE('The page') },
+  { method: 'GET', path: '/dashboard/balance/report.csv', tag: 'Dashboard', summary: 'Dashboard: download the settlement report of a period (from, to: YYYY-MM-DD)', responses: { 200: ['The report: CSV (RFC 4180), a header line first', 'text/csv'], 303: ['A bad period: back to the balance page, saying so'] } },
   { method: 'POST', path: '/dashboard/disputes/:id/accept', tag: 'Dashboard', summary: 'Dashboard: accept a dispute (it is lost)', body: FORM, responses: PAGE('The page with the outcome') },
   { method: 'GET', path: '/dashboard/webhooks', tag: 'Dashboard', summary: 'Dashboard: webhook endpoints', responses: PAGE('The page') },
   { method: 'POST', path: '/dashboard/webhooks', tag: 'Dashboard', summary: 'Dashboard: add a webhook endpoint', body: FORM, responses: PAGE('The page with the outcome') },

@@ -9,7 +9,9 @@
 import type { Queryable, Row } from './db.js';
 import { CHARGES, DISPUTES, EVENTS, fromRow, PAYMENT_ATTEMPTS, PAYMENT_INTENTS, REFUNDS, WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS } from './repos.js';
 import { TP_NOTIFICATIONS, TP_TRANSACTIONS } from './tp-repos.js';
+import { BALANCE_TRANSACTIONS } from './balances.js';
 import type { Scope } from '../core/store.js';
+import type { BalanceTransactionRecord, BalanceTransactionType } from '../core/balances/records.js';
 import type {
   ChargeRecord, DisputeRecord, DisputeStatus, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, RefundRecord, WebhookAttemptRecord,
   WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -168,6 +170,15 @@ export interface DisputeDetail {
   events: EventRecord[];
 }
 
+/** One line of the balance page: a balance transaction, with what the merchant knows its payment by. */
+export interface BalanceRow extends BalanceTransactionRecord {
+  payment_description: string | null;
+}
+
+export interface BalanceFilter {
+  type?: BalanceTransactionType;
+}
+
 export interface EventFilter {
   type?: string;
   /** An object id the event is about. */
@@ -188,6 +199,8 @@ export interface DashboardQueries {
   /** Disputes awaiting the merchant's answer (needs_response, warning_needs_response), soonest due first. */
   disputesAwaiting(scope: Scope, limit: number): Promise<DisputeRow[]>;
   dispute(scope: Scope, id: string): Promise<DisputeDetail | undefined>;
+  /** Balance transactions, newest first. */
+  balanceTransactions(scope: Scope, filter: BalanceFilter, page: PageRequest): Promise<KeysetPage<BalanceRow>>;
   endpoints(scope: Scope, since: number): Promise<EndpointStats[]>;
   /** An endpoint's deliveries, newest first, each with its attempts. */
   deliveries(scope: Scope, endpointId: string, page: PageRequest): Promise<KeysetPage<DeliveryWithAttempts & { event_type: string }>>;
@@ -438,6 +451,15 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
     order_reference: (r.order_reference as string | null) ?? null,
   });
 
+  const fetchBalance: Fetch<Keyed> = (w, dir, limit) => {
+    const params = [...w.params, limit];
+    return q.query<Keyed>(`
+      SELECT b.*, p.description AS payment_description
+        FROM (SELECT * FROM balance_transactions b WHERE ${sqlWhere(w)} ORDER BY b.created ${dir}, b.seq ${dir} LIMIT $${params.length}) b
+        JOIN payment_intents p ON p.id = b.payment_intent_id
+       ORDER BY b.created ${dir}, b.seq ${dir}`, params);
+  };
+
   const fetchEvents: Fetch<Keyed> = (w, dir, limit) => {
     const params = [...w.params, limit];
     return q.query<Keyed>(`SELECT * FROM events e WHERE ${sqlWhere(w)} ORDER BY e.created ${dir}, e.seq ${dir} LIMIT $${params.length}`, params);
@@ -491,6 +513,9 @@ export function dashboardQueries(q: Queryable): DashboardQueries {
     payments: (s, f, page) => keyset(paymentWhere(s, f), 'p', page, fetchPayments, toPaymentRow),
 
     disputes: (s, f, page) => keyset(f.status ? and(scoped('d', s), 'd.status = ?', f.status) : scoped('d', s), 'd', page, fetchDisputes, toDisputeRow),
+
+    balanceTransactions: (s, f, page) => keyset(f.type ? and(scoped('b', s), 'b.type = ?', f.type) : scoped('b', s), 'b', page, fetchBalance,
+      (r): BalanceRow => ({ ...fromRow(BALANCE_TRANSACTIONS, r), payment_description: (r.payment_description as string | null) ?? null })),
 
     disputesAwaiting: async (s, limit) => (await disputeRows(
       `SELECT * FROM disputes d WHERE d.account_id = $1 AND d.livemode = $2 AND d.status IN ('needs_response', 'warning_needs_response')

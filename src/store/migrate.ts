@@ -21,7 +21,7 @@ import core0015 from './migrations/0015_presumed_rows.js';
 import core0016 from './migrations/0016_disputes.js';
 import core0017 from './migrations/0017_business_profile.js';
 import core0019 from './migrations/0019_balance_transactions.js';
-import core0021 from './migrations/0021_dispute_dashboard.js';
+import core0021 from './migrations/0021_dashboard_disputes_balance.js';
 
 export interface Migration {
   id: string;
@@ -47,7 +47,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0016_disputes', sql: core0016 },
   { id: '0017_business_profile', sql: core0017 },
   { id: '0019_balance_transactions', sql: core0019 },
-  { id: '0021_dispute_dashboard', sql: core0021 },
+  { id: '0021_dashboard_disputes_balance', sql: core0021 },
 ];
 
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {

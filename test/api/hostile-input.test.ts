@@ -121,6 +121,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /dashboard/disputes/:id': { door: 'dashboard' },
   'POST /dashboard/disputes/:id/evidence': { door: 'dashboard' },
   'POST /dashboard/disputes/:id/accept': { door: 'dashboard' },
+  'GET /dashboard/balance': { door: 'dashboard' },
+  'GET /dashboard/balance/report.csv': { door: 'dashboard' },
   'GET /dashboard/webhooks': { door: 'dashboard' },
   'POST /dashboard/webhooks': { door: 'dashboard' },
   'GET /dashboard/webhooks/:id': { door: 'dashboard', ids: (f) => [f.endpoint] },

@@ -70,6 +70,18 @@ export async function fillPayments(q: Queryable, o: FillOptions): Promise<void> 
            ('{needs_response,under_review,won,lost,warning_needs_response,warning_closed}'::text[])[1 + abs(hashint4(g * 13) % 6)],
            created + 120000 + 7 * 86400000, 'antom_dp_' || $6 || g
     ${rows} WHERE kind >= 3 AND g % 5 = 3`, params);
+  // Each charge's balance transaction, in USD at a made-up rate, pending for the last two days.
+  await q.query(`INSERT INTO balance_transactions (id, account_id, livemode, created, available_on, status, type, reporting_category, source_id,
+      charge_id, payment_intent_id, amount, currency, exchange_rate, net)
+    SELECT 'txn_' || $6 || g, $1, $2, created, created + 2 * 86400000,
+           CASE WHEN created + 2 * 86400000 <= $3::int8 + $4::int8 THEN 'available' ELSE 'pending' END, 'charge', 'charge',
+           'ch_' || $6 || g, 'ch_' || $6 || g, 'pi_' || $6 || g, amount / 7, 'USD', '0.1428', amount / 7
+    ${rows} WHERE kind >= 3`, params);
+  await q.query(`INSERT INTO balance_transactions (id, account_id, livemode, created, available_on, status, type, reporting_category, source_id,
+      charge_id, payment_intent_id, amount, currency, exchange_rate, net)
+    SELECT 'txn_re_' || $6 || g, $1, $2, created + 60000, created + 60000, 'available', 'refund', 'refund', 're_' || $6 || g,
+           'ch_' || $6 || g, 'pi_' || $6 || g, -(amount / 14), 'USD', '0.1428', -(amount / 14)
+    ${rows} WHERE kind >= 3 AND g % 10 = 0 AND g % 30 <> 0 AND amount >= 2`, params);
   await q.query(`INSERT INTO events (id, account_id, livemode, created, type, object_id, data)
     SELECT 'evt_' || $6 || g || '_' || n, $1, $2, created + n, CASE n WHEN 0 THEN 'payment_intent.created' ELSE 'payment_intent.succeeded' END,
            'pi_' || $6 || g, '{"object":{}}'::jsonb

@@ -250,7 +250,7 @@ describe('merchant dashboard in Chromium', { skip: chromiumSkip }, () => {
     const someId = (await g.api('GET', '/v1/payment_intents?limit=1')).body.data[0].id;
     const dispute = (await g.api('GET', '/v1/disputes?limit=1')).body.data[0];
     for (const path of ['/dashboard', '/dashboard/payments', `/dashboard/payments/${someId}`, '/dashboard/refunds', '/dashboard/disputes',
-      ...(dispute ? [`/dashboard/disputes/${dispute.id}`] : []), '/dashboard/webhooks', '/dashboard/developers', '/dashboard/events', '/dashboard/trust-payments']) {
+      ...(dispute ? [`/dashboard/disputes/${dispute.id}`] : []), '/dashboard/balance', '/dashboard/webhooks', '/dashboard/developers', '/dashboard/events', '/dashboard/trust-payments']) {
       const res = await page.goto(`${g.url}${path}`);
       assert.equal(res?.status(), 200, path);
       const width = await page.evaluate<number>('document.documentElement.scrollWidth');

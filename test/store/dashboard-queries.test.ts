@@ -16,6 +16,7 @@ import { addRule } from '../../src/store/tp-accounts.js';
 import { openPglite, openPostgres, type Db, type Queryable } from '../../src/store/db.js';
 import { CORE_MIGRATIONS, migrate } from '../../src/store/migrate.js';
 import { randomToken } from '../../src/core/ids.js';
+import { balanceTransactionRepo } from '../../src/store/balances.js';
 import type { Scope } from '../../src/core/store.js';
 import {
   dashboardQueries, decodeCursor, encodeCursor, type DashboardQueries, type KeysetPage, type PageRequest, type PaymentRow,
@@ -466,7 +467,7 @@ function explaining(db: Db): Queryable & { plans: { sql: string; nodes: PlanNode
   };
 }
 
-const BIG = ['payment_intents', 'events', 'refunds', 'disputes'];
+const BIG = ['payment_intents', 'events', 'refunds', 'disputes', 'balance_transactions'];
 
 for (const { kind, skip } of await stores()) {
   describe(`dashboard queries use indexes at 20,000 payments [${kind}]`, { skip }, () => {
@@ -488,12 +489,12 @@ for (const { kind, skip } of await stores()) {
       if (kind === 'postgres') await dropSchema(schema);
     });
 
-    test('lists, searches and cursors read through indexes: no Seq Scan on payment_intents, events, refunds or disputes', async () => {
+    test('lists, searches and cursors read through indexes: no Seq Scan on payment_intents, events, refunds, disputes or balance transactions', async () => {
       const d = dashboardQueries(db);
       const mid = (await d.payments(scope, {}, { limit: COUNT / 2 })).next!;
       assert.ok(mid);
       const [someDispute] = await db.query<{ id: string }>('SELECT id FROM disputes ORDER BY id LIMIT 1');
-      const cases: [string, (d: DashboardQueries) => Promise<unknown>, string?][] = [
+      const cases: [string, (d: DashboardQueries, q: Queryable) => Promise<unknown>, string?][] = [
         ['payments, first page', (x) => x.payments(scope, {}, { limit: 25 })],
         ['payments, a deep page', (x) => x.payments(scope, {}, { limit: 25, after: mid })],
         ['payments, back from a deep page', (x) => x.payments(scope, {}, { limit: 25, before: mid })],
@@ -514,6 +515,10 @@ for (const { kind, skip } of await stores()) {
         ['disputes by status', (x) => x.disputes(scope, { status: 'lost' }, { limit: 25 }), 'disputes_dash_status'],
         ['disputes awaiting an answer, soonest due first', (x) => x.disputesAwaiting(scope, 50), 'disputes_awaiting'],
         ['a dispute\'s page', (x) => x.dispute(scope, someDispute!.id)],
+        ['balance transactions', (x) => x.balanceTransactions(scope, {}, { limit: 25 }), 'balance_transactions_dash_created'],
+        ['balance transactions, a deep page', (x) => x.balanceTransactions(scope, {}, { limit: 25, after: encodeCursor({ created: now - 15 * 86_400_000, seq: 1 }) })],
+        ['balance transactions by type', (x) => x.balanceTransactions(scope, { type: 'refund' }, { limit: 25 }), 'balance_transactions_dash_type'],
+        ['the settlement report of a day', (_x, q) => balanceTransactionRepo(q).report(scope, now - 10 * 86_400_000, now - 9 * 86_400_000), 'balance_transactions_dash_created'],
         ['events', (x) => x.events(scope, {}, { limit: 25 })],
         ['events by type', (x) => x.events(scope, { type: 'payment_intent.succeeded' }, { limit: 25 })],
         ['events about an object', (x) => x.events(scope, { object: `pi_fill${COUNT / 2}` }, { limit: 25 })],
@@ -523,7 +528,7 @@ for (const { kind, skip } of await stores()) {
       ];
       for (const [name, run, index] of cases) {
         const q = explaining(db);
-        const result = await run(dashboardQueries(q));
+        const result = await run(dashboardQueries(q), q);
         assert.ok(result, name);
         assert.ok(q.plans.length > 0, name);
         for (const p of q.plans) {
@@ -539,6 +544,7 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await d.events(scope, { type: 'payment_intent.succeeded' }, { limit: 25 })).rows.length, 25);
       assert.equal((await d.disputes(scope, { status: 'lost' }, { limit: 25 })).rows.length, 25);
       assert.equal((await d.disputesAwaiting(scope, 50)).length, 50);
+      assert.equal((await d.balanceTransactions(scope, { type: 'refund' }, { limit: 25 })).rows.length, 25);
     });
   });
 }

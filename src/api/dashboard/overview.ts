@@ -2,6 +2,7 @@
 import type { RefundFilter } from '../../store/dashboard.js';
 import { overviewPage } from '../../pages/dashboard/overview.js';
 import { refundsPage } from '../../pages/dashboard/refunds.js';
+import { getBalance } from '../../core/balances/read.js';
 import { cursorParam, DAY_MS, PAGE_SIZE, readDays } from './filters.js';
 import type { DashboardKit } from './session.js';
 
@@ -18,8 +19,8 @@ export function overviewRoutes(kit: DashboardKit): void {
 
   kit.get('/dashboard', async (_req, reply, s) => {
     const now = core.clock.now();
-    const totals = await queries.overview(s.scope, now, OVERVIEW_DAYS);
-    return kit.html(reply, overviewPage(s.ctx, { days: lastDays(now, OVERVIEW_DAYS), totals, publicUrl: kit.opts.publicUrl() }));
+    const [totals, balance] = await Promise.all([queries.overview(s.scope, now, OVERVIEW_DAYS), getBalance(core, s.scope)]);
+    return kit.html(reply, overviewPage(s.ctx, { days: lastDays(now, OVERVIEW_DAYS), totals, balance, publicUrl: kit.opts.publicUrl() }));
   });
 
   kit.get('/dashboard/refunds', async (req, reply, s) => {

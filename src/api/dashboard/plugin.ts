@@ -3,6 +3,7 @@ import { dashboardDoor, type DashboardOptions } from './session.js';
 import { overviewRoutes } from './overview.js';
 import { paymentRoutes } from './payments.js';
 import { disputeRoutes } from './disputes.js';
+import { balanceRoutes } from './balance.js';
 import { webhookRoutes } from './webhooks.js';
 import { developerRoutes } from './developers.js';
 import type { UpstreamCallView } from '../../pages/dashboard/payments.js';
@@ -16,7 +17,7 @@ export interface DashboardPluginOptions extends DashboardOptions {
 
 export function dashboardPlugin(opts: DashboardPluginOptions) {
   return dashboardDoor(opts, [
-    overviewRoutes, paymentRoutes(opts.upstreamCalls), disputeRoutes, webhookRoutes, developerRoutes({ simulator: opts.simulator ?? false }),
+    overviewRoutes, paymentRoutes(opts.upstreamCalls), disputeRoutes, balanceRoutes, webhookRoutes, developerRoutes({ simulator: opts.simulator ?? false }),
   ]);
 }
 

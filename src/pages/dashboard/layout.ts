@@ -25,13 +25,14 @@ export interface PageContext {
   path: string;
 }
 
-export type Section = 'overview' | 'payments' | 'refunds' | 'disputes' | 'webhooks' | 'developers';
+export type Section = 'overview' | 'payments' | 'refunds' | 'disputes' | 'balance' | 'webhooks' | 'developers';
 
 const NAV: readonly { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/dashboard', label: 'Overview' },
   { section: 'payments', href: '/dashboard/payments', label: 'Payments' },
   { section: 'refunds', href: '/dashboard/refunds', label: 'Refunded payments' },
   { section: 'disputes', href: '/dashboard/disputes', label: 'Disputes' },
+  { section: 'balance', href: '/dashboard/balance', label: 'Balance' },
   { section: 'webhooks', href: '/dashboard/webhooks', label: 'Webhooks' },
   { section: 'developers', href: '/dashboard/developers', label: 'Developers' },
 ];

@@ -3,11 +3,15 @@ import { esc } from '../html.js';
 import type { DayTotals } from '../../store/dashboard.js';
 import { barChart, lineChart, SERIES_COLOURS } from './chart.js';
 import { money, page, table, type PageContext } from './layout.js';
+import { balanceStats } from './balance.js';
+import type { BalanceTotal } from '../../core/balances/records.js';
 
 export interface OverviewView {
   /** Every UTC day of the window, oldest first (YYYY-MM-DD). */
   days: string[];
   totals: DayTotals[];
+  /** The balance now, per currency (GET /v1/balance). */
+  balance: { available: BalanceTotal[]; pending: BalanceTotal[] };
   publicUrl: string;
 }
 
@@ -47,7 +51,8 @@ export function overviewPage(ctx: PageContext, v: OverviewView): string {
 <div class="stat"><div class="label">Success rate</div><div class="value">${okCount + badCount ? `${Math.round((okCount / (okCount + badCount)) * 100)}%` : '—'}</div></div>
 <div class="stat"><div class="label">Refunds</div><div class="value">${refundCount}</div></div>
 </div>`;
-  if (sums.length === 0) return page(ctx, { title: 'Overview', section: 'overview', body: `<p class="muted">Last 30 days, UTC.</p>${stats}${gettingStarted(v)}` });
+  const balance = `<h2>Balance <a class="btn btn-link" href="/dashboard/balance">Transactions and settlement report →</a></h2>${balanceStats(ctx, v.balance)}`;
+  if (sums.length === 0) return page(ctx, { title: 'Overview', section: 'overview', body: `<p class="muted">Last 30 days, UTC.</p>${stats}${balance}${gettingStarted(v)}` });
 
   const index = new Map(v.days.map((d, i) => [d, i]));
   const shown = sums.slice(0, SERIES_COLOURS.length);
@@ -80,6 +85,6 @@ export function overviewPage(ctx: PageContext, v: OverviewView): string {
   return page(ctx, {
     title: 'Overview',
     section: 'overview',
-    body: `<p class="muted">Last 30 days, ${esc(v.days[0] ?? '')} to ${esc(v.days.at(-1) ?? '')} (UTC days).</p>${stats}${volume}${counts}<h2>Per currency</h2>${perCurrency}`,
+    body: `<p class="muted">Last 30 days, ${esc(v.days[0] ?? '')} to ${esc(v.days.at(-1) ?? '')} (UTC days).</p>${stats}${balance}${volume}${counts}<h2>Per currency</h2>${perCurrency}`,
   });
 }
