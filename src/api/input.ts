@@ -63,7 +63,8 @@ export function inspectInput(value: unknown, prefix: readonly string[] = []): In
       if (why) return describe(path, why);
       continue;
     }
-    if (v === null || typeof v !== 'object') continue;
+    // A file's bytes (a multipart part) are not text: the store keeps them as bytea.
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) continue;
     // The top-level parameter sits at depth 1 of the path (after any prefix such as a path param's name).
     if (path.length - prefix.length > MAX_NESTING) return describe(path, `is nested more than ${MAX_NESTING} levels deep`);
     const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);

@@ -43,6 +43,10 @@ interface V1Route {
   /** A publishable key may call it too. */
   publishable?: boolean;
   description?: string;
+  /** The body is multipart/form-data, of this schema (POST /v1/files), instead of a form or JSON. */
+  multipart?: Json;
+  /** The answer is the bytes of a file, of one of these media types, instead of an object. */
+  binary?: readonly string[];
 }
 
 const V1_ROUTES: readonly V1Route[] = [
@@ -67,6 +71,16 @@ const V1_ROUTES: readonly V1Route[] = [
   { method: 'GET', path: '/disputes/:id', tag: 'Disputes', summary: 'Retrieve a dispute', params: P.retrieve, returns: 'Dispute' },
   { method: 'POST', path: '/disputes/:id', tag: 'Disputes', summary: 'Update a dispute: evidence text, metadata; submit=true sends the defence (Antom supplyDefenseDocument)', params: P.updateDispute, returns: 'Dispute', upstream: true },
   { method: 'POST', path: '/disputes/:id/close', tag: 'Disputes', summary: 'Close a dispute: accept the loss (Antom acceptDispute)', params: P.closeDispute, returns: 'Dispute', upstream: true },
+  { method: 'POST', path: '/files', tag: 'Files', summary: 'Upload a file: dispute evidence (PDF, PNG or JPEG, at most 5 MB)', params: P.createFile, returns: 'File',
+    description: 'multipart/form-data, as Stripe\'s SDKs send it. The type is read from the file\'s bytes, not from its name or Content-Type. Stripe\'s SDKs send uploads to `files.stripe.com`: their `host` option moves that too.',
+    multipart: {
+      type: 'object', required: ['purpose', 'file'], additionalProperties: false,
+      properties: { purpose: { type: 'string', enum: ['dispute_evidence'] }, file: { type: 'string', format: 'binary', description: 'PDF, PNG or JPEG, at most 5 MB (5242880 bytes).' } },
+    } },
+  { method: 'GET', path: '/files', tag: 'Files', summary: 'List files', params: P.listFiles, returns: 'File', list: true },
+  { method: 'GET', path: '/files/:id', tag: 'Files', summary: 'Retrieve a file', params: P.retrieve, returns: 'File' },
+  { method: 'GET', path: '/files/:id/contents', tag: 'Files', summary: 'Download a file\'s bytes (its `url`)', params: P.fileContents, returns: 'File',
+    binary: ['application/pdf', 'image/png', 'image/jpeg'] },
   { method: 'POST', path: '/checkout/sessions', tag: 'Checkout sessions', summary: 'Create a Checkout Session (a hosted payment page)', params: P.createCheckoutSession, returns: 'CheckoutSession',
     description: 'The answer\'s `url` is the hosted checkout page (`/pay/{id}`) to send the shopper to.' },
   { method: 'GET', path: '/checkout/sessions', tag: 'Checkout sessions', summary: 'List Checkout Sessions', params: P.listCheckoutSessions, returns: 'CheckoutSession', list: true },
@@ -132,7 +146,9 @@ function v1Operation(r: V1Route): Json {
     ? { type: 'object', required: ['object', 'url', 'has_more', 'data'], properties: { object: { const: 'list' }, url: { type: 'string' }, has_more: { type: 'boolean' }, data: { type: 'array', items: returns } } }
     : returns;
   const responses: Json = {
-    200: { description: r.list ? `A page of ${r.returns} objects, newest first.` : `The ${r.returns}.`, content: { 'application/json': { schema: ok } } },
+    200: r.binary
+      ? { description: 'The file\'s bytes, with its media type.', content: Object.fromEntries(r.binary.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
+      : { description: r.list ? `A page of ${r.returns} objects, newest first.` : `The ${r.returns}.`, content: { 'application/json': { schema: ok } } },
   };
   const statuses = [400, 401, ...(r.upstream ? [402] : []), 404, ...(isBody ? [409] : []), 429, 500, ...(r.upstream ? [502] : []), 503];
   for (const status of statuses) responses[status] = errorResponse(status);
@@ -150,8 +166,10 @@ function v1Operation(r: V1Route): Json {
     ],
     ...(isBody ? {
       requestBody: {
-        required: ((body.required as string[] | undefined) ?? []).length > 0,
-        content: { 'application/x-www-form-urlencoded': { schema: body }, 'application/json': { schema: body } },
+        required: r.multipart !== undefined || ((body.required as string[] | undefined) ?? []).length > 0,
+        content: r.multipart
+          ? { 'multipart/form-data': { schema: r.multipart } }
+          : { 'application/x-www-form-urlencoded': { schema: body }, 'application/json': { schema: body } },
       },
     } : {}),
     responses,
@@ -333,6 +351,18 @@ const BALANCE = {
  * Stripe's Dispute, by hand: the fixture of Stripe's schemas holds only its id and object (pruned),
  * so scripts/openapi-objects.mjs cannot derive it. Fields as Stripe's API 2023-08-16 has them.
  */
+/** Stripe's File, by hand (the fixture of Stripe's schemas has none); fields as Stripe's API 2023-08-16 has them. */
+const FILE = {
+  type: 'object', title: 'File', required: ['id', 'object', 'created', 'purpose', 'size', 'type'],
+  description: 'A file the merchant uploaded, for now dispute evidence; its bytes are at `url`, read with the API key.',
+  properties: {
+    id: { type: 'string' }, object: { type: 'string', enum: ['file'] }, created: { type: 'integer' }, expires_at: { type: ['integer', 'null'] },
+    filename: { type: ['string', 'null'] }, links: { type: ['object', 'null'] }, purpose: { type: 'string', enum: ['dispute_evidence'] },
+    size: { type: 'integer' }, title: { type: ['string', 'null'] }, type: { type: ['string', 'null'], enum: ['pdf', 'png', 'jpg', null] },
+    url: { type: ['string', 'null'] },
+  },
+};
+
 const DISPUTE = {
   type: 'object', title: 'Dispute', required: ['id', 'object'],
   description: 'A chargeback: Antom told of it with notifyDispute, and holds the disputed funds until it is judged.',
@@ -379,7 +409,7 @@ export function openApiDocument(opts: OpenApiOptions): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     tags: [
-      'Payment intents', 'Charges', 'Refunds', 'Disputes', 'Balance', 'Checkout sessions', 'Products', 'Prices', 'Webhooks',
+      'Payment intents', 'Charges', 'Refunds', 'Disputes', 'Files', 'Balance', 'Checkout sessions', 'Products', 'Prices', 'Webhooks',
       'Trust Payments webservices', 'Antom notifications', 'Hosted checkout', ...(opts.simulator ? ['Simulator'] : []), 'Dashboard', 'Gateway',
     ].map((name) => ({ name })),
     security: [{ bearerAuth: [] }, { basicAuth: [] }],
@@ -399,7 +429,7 @@ export function openApiDocument(opts: OpenApiOptions): Json {
           description: 'Any value: the answer follows Stripe\'s conventions (what Stripe\'s SDKs send).',
         },
       },
-      schemas: { Error: { title: 'Error', ...jsonSchemaOf(stripeErrorBody) }, ...OBJECT_SCHEMAS, Dispute: DISPUTE, BalanceTransaction: BALANCE_TRANSACTION, Balance: BALANCE, WebhookDelivery: WEBHOOK_DELIVERY },
+      schemas: { Error: { title: 'Error', ...jsonSchemaOf(stripeErrorBody) }, ...OBJECT_SCHEMAS, Dispute: DISPUTE, File: FILE, BalanceTransaction: BALANCE_TRANSACTION, Balance: BALANCE, WebhookDelivery: WEBHOOK_DELIVERY },
     },
   };
 }

@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   refund: 're',
   dispute: 'dp',
   balanceTransaction: 'txn',
+  file: 'file',
   checkoutSession: 'cs',
   lineItem: 'li',
   price: 'price',

@@ -11,6 +11,7 @@ import type {
 import type { TpRepo } from './settlement/records.js';
 import type { BusinessProfile } from './catalog/prohibited-businesses.js';
 import type { BalanceTotal, BalanceTransactionRecord, SettlementReportRow } from './balances/records.js';
+import type { FileRecord } from './files/file.js';
 
 /** Whose data: every read and write is scoped to one account in one mode. */
 export interface Scope {
@@ -186,6 +187,15 @@ export interface BalanceTransactionRepo {
   report(scope: Scope, from: number, to: number): Promise<SettlementReportRow[]>;
 }
 
+export interface FileRepo {
+  /** The file's description, without its bytes. */
+  get(scope: Scope, id: string): Promise<FileRecord | undefined>;
+  /** The file and its bytes. */
+  contents(scope: Scope, id: string): Promise<{ file: FileRecord; bytes: Uint8Array } | undefined>;
+  insert(f: FileRecord, bytes: Uint8Array): Promise<void>;
+  list(scope: Scope, q: ListQuery & { purpose?: string }): Promise<Page<FileRecord> | undefined>;
+}
+
 export interface WebhookEndpointRepo {
   get(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
   lock(scope: Scope, id: string): Promise<WebhookEndpointRecord | undefined>;
@@ -288,6 +298,7 @@ export interface StoreTx {
   refunds: RefundRepo;
   disputes: DisputeRepo;
   balanceTransactions: BalanceTransactionRepo;
+  files: FileRepo;
   webhookEndpoints: WebhookEndpointRepo;
   deliveries: DeliveryRepo;
   products: ProductRepo;

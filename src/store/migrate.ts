@@ -20,6 +20,7 @@ import core0014 from './migrations/0014_enqueue_deliveries.js';
 import core0015 from './migrations/0015_presumed_rows.js';
 import core0016 from './migrations/0016_disputes.js';
 import core0017 from './migrations/0017_business_profile.js';
+import core0018 from './migrations/0018_files.js';
 import core0019 from './migrations/0019_balance_transactions.js';
 import core0021 from './migrations/0021_dashboard_disputes_balance.js';
 
@@ -46,6 +47,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0015_presumed_rows', sql: core0015 },
   { id: '0016_disputes', sql: core0016 },
   { id: '0017_business_profile', sql: core0017 },
+  { id: '0018_files', sql: core0018 },
   { id: '0019_balance_transactions', sql: core0019 },
   { id: '0021_dashboard_disputes_balance', sql: core0021 },
 ];

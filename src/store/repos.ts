@@ -3,7 +3,7 @@ import { claimWrite } from './idempotency.js';
 import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row, type TxQueryable } from './db.js';
 import { SqlValue, type Deferred } from './deferred.js';
 import type {
-  AttemptRepo, ChargeRepo, DeliveryRepo, DisputeRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
+  AttemptRepo, ChargeRepo, DeliveryRepo, DisputeRepo, FileRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
   CheckoutSessionRepo, LineItemRepo, PriceRepo, ProductRepo,
 } from '../core/store.js';
@@ -11,6 +11,7 @@ import { StoreConflict, StoreStale } from '../core/store.js';
 import { tpRepo } from './tp-repos.js';
 import { businessProfile } from './accounts.js';
 import { balanceTransactionRepo } from './balances.js';
+import type { FileRecord } from '../core/files/file.js';
 import type {
   ChargeRecord, DisputeRecord, EventRecord, PaymentAttemptRecord, PaymentIntentRecord, PaymentMethodRecord, RefundRecord,
   WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
@@ -28,14 +29,17 @@ export interface Table<T> {
   name: string;
   key: string;
   columns: Column[];
+  /** Reads name the columns instead of `*`: the table has a column too big to read by default. */
+  lean?: boolean;
   /** Only for the record's type; never read at run time. */
   readonly _record?: T;
 }
 
-export function table<T>(name: string, columns: (string | [field: string, col: string] | { json: string })[], key = 'id'): Table<T> {
+export function table<T>(name: string, columns: (string | [field: string, col: string] | { json: string })[], key = 'id', lean = false): Table<T> {
   return {
     name,
     key,
+    lean,
     columns: columns.map((c) =>
       typeof c === 'string' ? { col: c, field: c } : Array.isArray(c) ? { field: c[0], col: c[1] } : { col: c.json, field: c.json, json: true },
     ),
@@ -72,6 +76,11 @@ export const DISPUTES = table<DisputeRecord>('disputes', [
   'id', 'account_id', 'livemode', 'created', 'updated', 'payment_intent_id', 'charge_id', 'amount', 'currency', 'reason',
   'reason_message', 'status', 'due_by', { json: 'metadata' }, { json: 'evidence' }, 'submission_count', 'upstream_dispute_id', 'judged_result', 'closed_at',
 ]);
+
+/** A file's description; its bytes (`contents`) are read only by FileRepo.contents. */
+export const FILES = table<FileRecord>('files', [
+  'id', 'account_id', 'livemode', 'created', 'expires_at', 'filename', 'purpose', 'size', 'title', 'type', 'sha256',
+], 'id', true);
 
 export const EVENTS = table<EventRecord>('events', [
   'id', 'account_id', 'livemode', 'created', 'type', 'api_version', 'object_id', { json: 'data' }, 'request_id',
@@ -192,8 +201,13 @@ export async function updateRecord<T>(q: Queryable, t: Table<T>, record: T): Pro
   if (rows.length !== 1) throw new Error(`update of ${t.name} ${String((record as Record<string, unknown>)[t.key])} touched ${rows.length} rows`);
 }
 
+/** What a read of `t` selects. */
+function selected<T>(t: Table<T>): string {
+  return t.lean ? t.columns.map((c) => c.col).join(', ') : '*';
+}
+
 export async function one<T>(q: Queryable, t: Table<T>, where: string, params: unknown[], suffix = ''): Promise<T | undefined> {
-  const rows = await q.query(`SELECT * FROM ${t.name} WHERE ${where} ${suffix}`, params);
+  const rows = await q.query(`SELECT ${selected(t)} FROM ${t.name} WHERE ${where} ${suffix}`, params);
   return rows[0] ? fromRow(t, rows[0]) : undefined;
 }
 
@@ -225,7 +239,7 @@ export async function listPage<T>(
   }
   params.push(query.limit + 1);
   const rows = await q.query(
-    `SELECT * FROM ${t.name} WHERE ${where.join(' AND ')} ORDER BY seq ${backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+    `SELECT ${selected(t)} FROM ${t.name} WHERE ${where.join(' AND ')} ORDER BY seq ${backwards ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
     params,
   );
   const has_more = rows.length > query.limit;
@@ -441,6 +455,23 @@ function disputeRepo(q: Queryable): DisputeRepo {
       if (query.charge) extra.push({ sql: 'charge_id = ?', value: query.charge });
       return listPage(q, t, s, query, extra);
     },
+  };
+}
+
+function fileRepo(q: Queryable): FileRepo {
+  const t = FILES;
+  return {
+    get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
+    contents: async (s, id) => {
+      const rows = await q.query(`SELECT ${selected(t)}, contents FROM files WHERE ${scoped}`, scopeParams(s, id));
+      return rows[0] ? { file: fromRow(t, rows[0]), bytes: rows[0].contents as Uint8Array } : undefined;
+    },
+    insert: async (f, bytes) => {
+      const cols = t.columns.map((c) => c.col);
+      const params = [...t.columns.map((c) => toParam(c, f as unknown as Record<string, unknown>)), bytes];
+      await q.query(`INSERT INTO files (${cols.join(', ')}, contents) VALUES (${params.map((_p, i) => `$${i + 1}`).join(', ')})`, params);
+    },
+    list: (s, query) => listPage(q, t, s, query, query.purpose ? [{ sql: 'purpose = ?', value: query.purpose }] : []),
   };
 }
 
@@ -720,6 +751,7 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
     refunds: refundRepo(q),
     disputes: disputeRepo(q),
     balanceTransactions: balanceTransactionRepo(q),
+    files: fileRepo(q),
     webhookEndpoints: webhookEndpointRepo(q, hints),
     deliveries: deliveryRepo(q),
     products: productRepo(q),

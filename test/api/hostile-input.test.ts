@@ -38,6 +38,8 @@ interface RouteSpec {
   door: Door;
   /** Real ids for the path parameter, so hostile bodies also reach routes past their lookup. */
   ids?: (f: Fixture) => string[];
+  /** Its body is multipart/form-data (POST /v1/files): form-shaped fuzz goes as parts ({@link toMultipart}). */
+  multipart?: boolean;
 }
 
 const ROUTES: Record<string, RouteSpec> = {
@@ -74,6 +76,10 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /v1/disputes/:id': { door: 'v1' },
   'POST /v1/disputes/:id': { door: 'v1' },
   'POST /v1/disputes/:id/close': { door: 'v1' },
+  'POST /v1/files': { door: 'v1', multipart: true },
+  'GET /v1/files': { door: 'v1' },
+  'GET /v1/files/:id': { door: 'v1', ids: (f) => [f.file] },
+  'GET /v1/files/:id/contents': { door: 'v1', ids: (f) => [f.file] },
   'POST /v1/webhook_endpoints': { door: 'v1' },
   'GET /v1/webhook_endpoints': { door: 'v1' },
   'GET /v1/webhook_endpoints/:id': { door: 'v1', ids: (f) => [f.endpoint] },
@@ -169,6 +175,8 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'GET /v1/reports/settlement': () => ({ from: '2026-01-01', to: '2027-01-01' }),
   'GET /v1/disputes': (f) => ({ charge: f.charge, payment_intent: f.paidPi, limit: 3 }),
   'POST /v1/disputes/:id': () => ({ evidence: { uncategorized_text: 'fuzz' }, metadata: { a: '1' }, submit: true }),
+  'POST /v1/files': () => ({ purpose: 'dispute_evidence', file: new FilePart(UPLOADS[0]!) }),
+  'GET /v1/files': () => ({ purpose: 'dispute_evidence', limit: 3 }),
   'POST /antom/notify': (f) => ({
     notifyType: 'PAYMENT_RESULT', result: { resultCode: 'SUCCESS', resultStatus: 'S', resultMessage: 'success' },
     paymentRequestId: f.attempt, paymentId: f.simPayment, paymentAmount: { currency: 'CNY', value: '20' }, paymentTime: new Date().toISOString(),
@@ -208,7 +216,7 @@ TEMPLATES['GET /simulator/result'] = TEMPLATES['GET /simulator/cashier']!;
 
 const TABLES = [
   'settings', 'accounts', 'api_keys', 'payment_methods', 'payment_intents', 'payment_attempts', 'charges', 'events',
-  'idempotency_keys', 'refunds', 'disputes', 'balance_transactions', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
+  'idempotency_keys', 'refunds', 'disputes', 'files', 'balance_transactions', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'products', 'prices',
   'checkout_sessions', 'checkout_line_items', 'sim_payments', 'sim_refunds', 'sim_disputes', 'sim_notifications', 'sim_notification_attempts', 'sim_faults',
   'tp_sites', 'tp_users', 'tp_user_sites', 'tp_notification_rules', 'tp_transactions', 'tp_notifications', 'tp_notification_attempts',
   'dashboard_sessions',
@@ -323,6 +331,32 @@ function toForm(v: unknown, prefix = ''): string[] {
   return [`${pct(prefix)}=${pct(v === null || v === undefined ? '' : String(v))}`];
 }
 
+/** A file part of a multipart body. */
+class FilePart {
+  constructor(readonly bytes: Buffer, readonly name = 'fuzz.pdf') {}
+}
+/** Files the fuzz uploads: taken (a PDF's, a PNG's, a JPEG's first bytes) and not (text, nothing). */
+const UPLOADS = [
+  Buffer.from('%PDF-1.4\n% fuzz\n'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0]),
+  Buffer.from('<html>not a pdf</html>'), Buffer.alloc(0),
+];
+
+/**
+ * A multipart/form-data body: each top-level parameter a part (a file part for a {@link FilePart},
+ * else its text, objects as JSON), as a browser sends a form with a file.
+ */
+function toMultipart(v: Record<string, unknown>, boundary: string): string {
+  const parts = Object.entries(v).map(([k, x]) => {
+    const name = k.replace(/["\r\n]/g, '_');
+    if (x instanceof FilePart) {
+      return `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${x.name}"\r\nContent-Type: application/pdf\r\n\r\n${x.bytes.toString('latin1')}\r\n`;
+    }
+    const text = x !== null && typeof x === 'object' ? toJson(x) : String(x ?? '');
+    return `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${text}\r\n`;
+  });
+  return `${parts.join('')}--${boundary}--\r\n`;
+}
+
 /** Does the value, as the server will decode it, hold text the store cannot hold? */
 function holdsHostile(v: unknown): boolean {
   if (typeof v === 'string') return isHostile(v);
@@ -432,7 +466,10 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
   const headers: Record<string, string> = {};
   let body: string | undefined;
   if (spec.door === 'webservices') return webservicesRequest(r, method, path, template);
-  if (method !== 'GET' && method !== 'DELETE' && r.body.kind === 'none' && template) {
+  if (method !== 'GET' && method !== 'DELETE' && r.body.kind === 'none' && template && spec.multipart) {
+    body = toMultipart(template, 'fuzz');
+    headers['content-type'] = 'multipart/form-data; boundary=fuzz';
+  } else if (method !== 'GET' && method !== 'DELETE' && r.body.kind === 'none' && template) {
     body = toJson(template);
     headers['content-type'] = 'application/json';
   } else if (method !== 'GET' && method !== 'DELETE' && r.body.kind !== 'none') {
@@ -440,6 +477,15 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
       body = toJson(over(r.body.value));
       headers['content-type'] = r.contentType ?? 'application/json';
       hostile ||= holdsHostile(r.body.value) && /json/i.test(headers['content-type']);
+    } else if (r.body.kind === 'form' && spec.multipart) {
+      const value = over(r.body.value) as Record<string, unknown>;
+      if (!(value.file instanceof FilePart) && r.id.index % 2 === 0) value.file = new FilePart(UPLOADS[r.id.index % UPLOADS.length]!);
+      const boundary = `fuzz${r.id.index}`;
+      // Sent as UTF-8 text: a file's bytes past ASCII change (it is then refused as no PDF, PNG or JPEG), lone surrogates become U+FFFD.
+      body = toMultipart(value, boundary);
+      headers['content-type'] = r.contentType ?? `multipart/form-data; boundary=${boundary}`;
+      hostile ||= Object.entries(value).some(([k, x]) => !(x instanceof FilePart) && (k.includes('\u0000') || (typeof x === 'string' && x.includes('\u0000'))))
+        && /multipart/i.test(headers['content-type']);
     } else if (r.body.kind === 'form') {
       body = toForm(over(r.body.value)).join('&');
       headers['content-type'] = r.contentType ?? 'application/x-www-form-urlencoded';
@@ -664,7 +710,13 @@ async function buildFixture(g: TestGateway) {
   const simDispute = ok(await fetch(`${g.url}/simulator/v1/disputes`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: paid.id, amount: 1 }),
   }).then(async (r) => ({ status: r.status, body: await r.json() })), 'dispute') as any;
+  const form = new FormData();
+  form.append('purpose', 'dispute_evidence');
+  form.append('file', new Blob([UPLOADS[0]!]), 'fixture.pdf');
+  const file = ok(await fetch(`${g.url}/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}` }, body: form })
+    .then(async (r) => ({ status: r.status, body: await r.json() })), 'file') as any;
   return {
+    file: file.id as string,
     simDispute: simDispute.dispute_id as string,
     dashboard, txn,
     pi: pi.id as string, paidPi: paid.id as string, charge: paidNow.latest_charge as string, refund: refund.id as string,

@@ -139,6 +139,12 @@ describe('the OpenAPI document and the API reference', () => {
     check('Price', price.body);
     const endpoint = await g.api('POST', '/v1/webhook_endpoints', { url: 'https://shop.example/hooks', enabled_events: ['*'] });
     check('WebhookEndpoint', endpoint.body);
+    const form = new FormData();
+    form.append('purpose', 'dispute_evidence');
+    form.append('file', new Blob([Buffer.from('%PDF-1.4\n')]), 'evidence.pdf');
+    const file = await (await fetch(`${g.url}/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}`, 'Stripe-Version': '2023-08-16' }, body: form })).json();
+    check('File', file);
+    check('File', (await g.api('GET', `/v1/files/${(file as { id: string }).id}`)).body);
     const events = await g.api('GET', '/v1/events?limit=3');
     assert.ok(events.body.data.length > 0);
     for (const e of events.body.data) check('Event', e);

@@ -35,6 +35,7 @@ const resourceNames: Record<string, string> = {
   charge: 'charge',
   refund: 'refund',
   dispute: 'dispute',
+  file: 'file',
   webhook_endpoint: 'webhook_endpoint',
   webhook_delivery: 'webhook delivery',
   event: 'event',
@@ -69,7 +70,7 @@ export function fromCoreError(e: CoreError): ApiError {
   }
 }
 
-const SERVED = 'payment_intents, charges, refunds, disputes, balance, balance_transactions, reports/settlement, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
+const SERVED = 'payment_intents, charges, refunds, disputes, files, balance, balance_transactions, reports/settlement, checkout/sessions, products, prices, webhook_endpoints, webhook_deliveries and events under /v1';
 
 /** Stripe resources a Stripe integration may call that OpenCashier does not serve, by path segment. */
 const STRIPE_ONLY: Readonly<Record<string, string>> = {
@@ -80,7 +81,7 @@ const STRIPE_ONLY: Readonly<Record<string, string>> = {
   transfers: 'Transfers', accounts: 'Connect accounts', account: 'Account', application_fees: 'Application fees',
   sources: 'Sources', tokens: 'Tokens', issuing: 'Issuing', terminal: 'Terminal', radar: 'Radar',
   reporting: 'Reporting', sigma: 'Sigma', quotes: 'Quotes', credit_notes: 'Credit notes', billing_portal: 'Billing portal',
-  shipping_rates: 'Shipping rates', files: 'Files', file_links: 'File links', mandates: 'Mandates', reviews: 'Reviews',
+  shipping_rates: 'Shipping rates', file_links: 'File links', mandates: 'Mandates', reviews: 'Reviews',
   topups: 'Top-ups', identity: 'Identity', financial_connections: 'Financial Connections', treasury: 'Treasury',
   climate: 'Climate', apps: 'Apps', test_helpers: 'Test helpers', ephemeral_keys: 'Ephemeral keys',
   'checkout/orders': 'Checkout orders',
@@ -137,9 +138,9 @@ export const apiErrors = {
     status: 415,
     body: { error: { type: 'invalid_request_error', message: `Unsupported Content-Type ${type}: send application/json or application/x-www-form-urlencoded.` } },
   }),
-  tooLarge: (): ApiError => ({
+  tooLarge: (message = 'Request body is too large.', param?: string): ApiError => ({
     status: 413,
-    body: { error: { type: 'invalid_request_error', message: 'Request body is too large.' } },
+    body: { error: { type: 'invalid_request_error', ...(param === undefined ? {} : { param }), message } },
   }),
   unknownRoute: (method: string, url: string): ApiError => {
     const path = url.split('?')[0]!;

@@ -250,6 +250,20 @@ export const settlementReport = z.strictObject({ from: reportTime.optional(), to
 
 export const listDisputes = z.strictObject({ ...listParams, payment_intent: str(255).optional(), charge: str(255).optional() });
 
+/** A file part of a multipart/form-data body, as api/v1/multipart.ts reads it. */
+export const uploadedFile = z.custom<{ filename: string | null; bytes: Uint8Array; truncated: boolean }>(
+  (v) => v !== null && typeof v === 'object' && (v as { bytes?: unknown }).bytes instanceof Uint8Array,
+  { error: 'must be a file: send the request as multipart/form-data with the file as the part named "file"' },
+);
+
+/** `POST /v1/files`: the purpose and the file are checked by core (core/files/create.ts), which names what it takes. */
+export const createFile = z.strictObject({ purpose: str(100).optional(), file: uploadedFile.optional(), expand });
+
+export const listFiles = z.strictObject({ ...listParams, purpose: str(100).optional() });
+
+/** `GET /v1/files/:id/contents` takes no parameters. */
+export const fileContents = z.strictObject({});
+
 export const createWebhookEndpoint = z.strictObject({
   url: str(2048),
   enabled_events: arr(str(100)),

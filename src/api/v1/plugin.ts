@@ -27,6 +27,8 @@ import { chargeRoutes } from './routes/charges.js';
 import { refundRoutes } from './routes/refunds.js';
 import { disputeRoutes } from './routes/disputes.js';
 import { balanceRoutes } from './routes/balance.js';
+import { fileRoutes } from './routes/files.js';
+import { FILE_TOO_LARGE } from '../../core/files/create.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { checkoutRoutes } from './routes/checkout.js';
@@ -191,6 +193,8 @@ export function scopeOf(req: FastifyRequest) {
 }
 
 function canonical(v: unknown): unknown {
+  // A file's bytes (multipart) count by their digest: the same file is the same request, whatever boundary carried it.
+  if (v instanceof Uint8Array) return `sha256:${createHash('sha256').update(v).digest('hex')}`;
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
   return v;
@@ -219,7 +223,11 @@ export async function v1ErrorHandler(err: Error & { statusCode?: number; code?: 
   if (err instanceof FormError || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return sendError(reply, apiErrors.badBody(err.message));
   }
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, apiErrors.tooLarge());
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    // Only POST /v1/files takes multipart: its body is that big for its file alone.
+    const upload = /^multipart\/form-data/i.test(String(req.headers['content-type'] ?? ''));
+    return sendError(reply, upload ? apiErrors.tooLarge(FILE_TOO_LARGE, 'file') : apiErrors.tooLarge());
+  }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, apiErrors.unsupportedMediaType(String(req.headers['content-type'])));
   if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, apiErrors.unreadable(400, 'The URL is not valid: its path must be percent-encoded UTF-8.'));
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, apiErrors.unreadable(414, 'An id in the URL is too long.'));
@@ -328,6 +336,7 @@ export function v1Plugin(opts: V1Options): FastifyPluginAsync {
     await app.register(refundRoutes(opts.core));
     await app.register(disputeRoutes(opts.core));
     await app.register(balanceRoutes(opts.core));
+    await app.register(fileRoutes(opts.core, opts.publicUrl));
     await app.register(webhookRoutes(opts.core));
     await app.register(catalogRoutes(opts.core));
     await app.register(checkoutRoutes(opts.core));

@@ -1,0 +1,203 @@
+/**
+ * Evidence files (issue 13): POST /v1/files takes a multipart upload of dispute evidence, reads its
+ * type from its bytes and keeps the bytes in the store; GET /v1/files/:id, GET /v1/files and GET
+ * /v1/files/:id/contents read it back byte for byte; the official stripe SDK uploads through it;
+ * and a dispute's evidence takes the file ids, which submit=true sends to Antom in one document.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Stripe from 'stripe';
+import { PDFDocument } from 'pdf-lib';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { SEED_000_WEB } from '../helpers/seeds.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+const JPG = readFileSync(`${FIXTURES}evidence.jpg`);
+const PNG = readFileSync(`${FIXTURES}evidence.png`);
+
+/** A real PDF of `pages` pages, each saying `text`. */
+export async function makePdf(text: string, pages = 1): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([300, 200]).drawText(`${text} (${i + 1})`, { x: 20, y: 100, size: 12 });
+  return Buffer.from(await doc.save());
+}
+
+/** A multipart/form-data upload as a browser or curl sends it. */
+export async function upload(g: TestGateway, fields: Record<string, string>, file?: { data: Uint8Array; name?: string; type?: string }, headers: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  if (file) form.append('file', new Blob([file.data], { type: file.type ?? 'application/octet-stream' }), file.name ?? 'evidence');
+  const res = await fetch(`${g.url}/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}`, ...headers }, body: form });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+async function fileCount(g: TestGateway): Promise<number> {
+  return Number((await g.gateway.db.query<{ n: string }>('SELECT count(*)::text AS n FROM files'))[0]!.n);
+}
+
+async function contents(g: TestGateway, id: string, key = g.secretKey) {
+  const res = await fetch(`${g.url}/v1/files/${id}/contents`, { headers: { Authorization: `Bearer ${key}` } });
+  return { status: res.status, type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+for (const { kind, skip } of await stores()) {
+  describe(`files [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    before(async () => {
+      g = await startGateway({ store: kind });
+    });
+    after(async () => g?.stop());
+
+    test('a PDF, a PNG and a JPEG are each stored with their type read from the bytes, and read back byte for byte', async () => {
+      const pdf = await makePdf('Proof of delivery');
+      const cases = [
+        { data: pdf, name: 'delivery.pdf', type: 'pdf', mime: 'application/pdf' },
+        // Sent with a misleading Content-Type: the bytes decide.
+        { data: PNG, name: 'photo.png', type: 'png', mime: 'image/png', sentAs: 'application/pdf' },
+        { data: JPG, name: 'receipt.jpg', type: 'jpg', mime: 'image/jpeg' },
+      ];
+      for (const c of cases) {
+        const res = await upload(g, { purpose: 'dispute_evidence' }, { data: c.data, name: c.name, type: c.sentAs ?? c.mime });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const f = res.body;
+        assert.match(f.id, /^file_/);
+        assert.equal(f.object, 'file');
+        assert.equal(f.purpose, 'dispute_evidence');
+        assert.equal(f.type, c.type);
+        assert.equal(f.size, c.data.length);
+        assert.equal(f.filename, c.name);
+        assert.equal(f.title, null);
+        assert.equal(f.expires_at, null);
+        assert.equal(f.url, `${g.url}/v1/files/${f.id}/contents`);
+        assert.deepEqual(f.links, { object: 'list', data: [], has_more: false, url: `/v1/file_links?file=${f.id}` });
+        assert.ok(Math.abs(f.created - Date.now()) < 60_000, 'created in milliseconds in the guides\' dialect');
+
+        const got = await g.api('GET', `/v1/files/${f.id}`);
+        assert.equal(got.status, 200);
+        assert.deepEqual(got.body, f);
+        const raw = await contents(g, f.id);
+        assert.equal(raw.status, 200);
+        assert.equal(raw.type, c.mime);
+        assert.ok(raw.bytes.equals(c.data), `the ${c.type} comes back byte for byte`);
+      }
+      const list = await g.api('GET', '/v1/files?purpose=dispute_evidence&limit=2');
+      assert.equal(list.status, 200);
+      assert.equal(list.body.object, 'list');
+      assert.equal(list.body.url, '/v1/files');
+      assert.deepEqual(list.body.data.map((f: any) => f.type), ['jpg', 'png'], 'newest first');
+      assert.equal(list.body.has_more, true);
+      const next = await g.api('GET', `/v1/files?limit=2&starting_after=${list.body.data[1].id}`);
+      assert.deepEqual(next.body.data.map((f: any) => f.type), ['pdf']);
+      assert.equal(next.body.has_more, false);
+      assert.equal((await g.api('GET', '/v1/files?purpose=identity_document')).body.data.length, 0);
+      const stripeView = await g.api('GET', `/v1/files/${list.body.data[0].id}`, undefined, { headers: { 'Stripe-Version': '2023-08-16' } });
+      assert.ok(stripeView.body.created < 1e11, 'seconds for a Stripe SDK');
+    });
+
+    test('refusals store nothing: a wrong purpose, a text file sent as a PDF, 5 MB + 1 byte, no file, no purpose', async () => {
+      const before = await fileCount(g);
+      const pdf = await makePdf('x');
+      const wrongPurpose = await upload(g, { purpose: 'identity_document' }, { data: pdf, name: 'a.pdf', type: 'application/pdf' });
+      assert.equal(wrongPurpose.status, 400);
+      assert.equal(wrongPurpose.body.error.param, 'purpose');
+      assert.match(wrongPurpose.body.error.message, /must be dispute_evidence/);
+
+      const disguised = await upload(g, { purpose: 'dispute_evidence' }, { data: Buffer.from('<html><script>alert(1)</script></html>'), name: 'a.pdf', type: 'application/pdf' });
+      assert.equal(disguised.status, 400);
+      assert.equal(disguised.body.error.param, 'file');
+      assert.match(disguised.body.error.message, /PDF, PNG or JPEG/);
+
+      // A PDF's bytes, one past the limit.
+      const big = Buffer.alloc(5 * 1024 * 1024 + 1, 0x20);
+      big.write('%PDF-1.4\n');
+      const tooBig = await upload(g, { purpose: 'dispute_evidence' }, { data: big, name: 'big.pdf', type: 'application/pdf' });
+      assert.equal(tooBig.status, 400, JSON.stringify(tooBig.body));
+      assert.equal(tooBig.body.error.type, 'invalid_request_error');
+      assert.equal(tooBig.body.error.param, 'file');
+      assert.match(tooBig.body.error.message, /at most 5 MB \(5242880 bytes\)/);
+      // Exactly 5 MB is taken (and removed again below from the count).
+      const atLimit = await upload(g, { purpose: 'dispute_evidence' }, { data: big.subarray(0, 5 * 1024 * 1024), name: 'limit.pdf' });
+      assert.equal(atLimit.status, 200, JSON.stringify(atLimit.body));
+      assert.equal(atLimit.body.size, 5 * 1024 * 1024);
+      // Far beyond: the body itself is refused before it is read whole.
+      const huge = await upload(g, { purpose: 'dispute_evidence' }, { data: Buffer.alloc(7 * 1024 * 1024, 0x25), name: 'huge.pdf' });
+      assert.equal(huge.status, 413);
+      assert.match(huge.body.error.message, /at most 5 MB/);
+
+      const noFile = await upload(g, { purpose: 'dispute_evidence' });
+      assert.equal(noFile.status, 400);
+      assert.equal(noFile.body.error.code, 'parameter_missing');
+      assert.equal(noFile.body.error.param, 'file');
+      const noPurpose = await upload(g, {}, { data: pdf });
+      assert.equal(noPurpose.body.error.param, 'purpose');
+      const json = await g.api('POST', '/v1/files', { purpose: 'dispute_evidence', file: 'JVBERi0=' });
+      assert.equal(json.status, 400);
+      assert.equal(json.body.error.param, 'file');
+      assert.match(json.body.error.message, /multipart\/form-data/);
+      const twoFiles = new FormData();
+      twoFiles.append('purpose', 'dispute_evidence');
+      twoFiles.append('file', new Blob([pdf]), 'a.pdf');
+      twoFiles.append('file', new Blob([pdf]), 'b.pdf');
+      const two = await fetch(`${g.url}/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}` }, body: twoFiles });
+      assert.equal(two.status, 400);
+      const unknown = await upload(g, { purpose: 'dispute_evidence', colour: 'red' }, { data: pdf });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.error.param, 'colour');
+      // Multipart is the files route's alone.
+      const elsewhere = await fetch(`${g.url}/v1/products`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}` }, body: twoFiles });
+      assert.equal(elsewhere.status, 415);
+      assert.equal(await fileCount(g), before + 1, 'only the 5 MB file was stored');
+      await g.gateway.db.query('DELETE FROM files WHERE id = $1', [atLimit.body.id]);
+    });
+
+    test('Idempotency-Key: the same upload replays the first file, another file under the key is an idempotency_error', async () => {
+      const pdf = await makePdf('idempotent');
+      const first = await upload(g, { purpose: 'dispute_evidence' }, { data: pdf, name: 'i.pdf' }, { 'Idempotency-Key': 'file-upload-1' });
+      assert.equal(first.status, 200);
+      // FormData picks a new boundary each time: the request is the same all the same.
+      const again = await upload(g, { purpose: 'dispute_evidence' }, { data: pdf, name: 'i.pdf' }, { 'Idempotency-Key': 'file-upload-1' });
+      assert.equal(again.status, 200);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.equal(again.body.id, first.body.id);
+      const other = await upload(g, { purpose: 'dispute_evidence' }, { data: PNG, name: 'i.pdf' }, { 'Idempotency-Key': 'file-upload-1' });
+      assert.equal(other.status, 400);
+      assert.equal(other.body.error.type, 'idempotency_error');
+      const rows = await g.gateway.db.query('SELECT id FROM files WHERE filename = $1', ['i.pdf']);
+      assert.equal(rows.length, 1);
+    });
+
+    test('unknown ids are 404s naming the file; a file of the other mode is not there', async () => {
+      const unknown = await g.api('GET', '/v1/files/file_000');
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.error.code, 'resource_missing');
+      assert.equal(unknown.body.error.param, 'file');
+      assert.equal((await contents(g, 'file_000')).status, 404);
+      const f = (await upload(g, { purpose: 'dispute_evidence' }, { data: PNG, name: 'mine.png' })).body;
+      assert.equal((await g.api('GET', `/v1/files/${f.id}`)).status, 200);
+      await g.gateway.db.query('UPDATE files SET livemode = true WHERE id = $1', [f.id]);
+      assert.equal((await g.api('GET', `/v1/files/${f.id}`)).status, 404, 'a live-mode file is not a test-mode file');
+      assert.equal((await contents(g, f.id)).status, 404);
+      assert.ok(!(await g.api('GET', '/v1/files?limit=100')).body.data.some((x: any) => x.id === f.id));
+    });
+
+    test('the official stripe SDK uploads through the gateway: its host option also moves files.stripe.com', async () => {
+      const port = Number(new URL(g.url).port);
+      const stripe = new Stripe(g.secretKey, { host: '127.0.0.1', port, protocol: 'http', telemetry: false });
+      const pdf = await makePdf('Signed delivery note');
+      const f = await stripe.files.create({ purpose: 'dispute_evidence', file: { data: pdf, name: 'note.pdf', type: 'application/pdf' } });
+      assert.match(f.id, /^file_/);
+      assert.equal(f.type, 'pdf');
+      assert.equal(f.size, pdf.length);
+      assert.ok(f.created < 1e11, 'seconds');
+      const back = await stripe.files.retrieve(f.id);
+      assert.equal(back.id, f.id);
+      const listed = await stripe.files.list({ purpose: 'dispute_evidence', limit: 1 });
+      assert.equal(listed.data[0]!.id, f.id);
+      assert.ok((await contents(g, f.id)).bytes.equals(pdf));
+      await assert.rejects(stripe.files.create({ purpose: 'dispute_evidence', file: { data: Buffer.from('plain text'), name: 'x.pdf', type: 'application/pdf' } }),
+        (err: any) => err.type === 'StripeInvalidRequestError' && err.param === 'file');
+    });
+  });
+}
