@@ -24,7 +24,9 @@ export type InvalidRequestCode =
   | 'charge_not_refundable'
   | 'charge_already_refunded'
   | 'dispute_already_closed'
-  | 'dispute_past_due';
+  | 'dispute_past_due'
+  /** A parameter names an object that is not there (Stripe answers 400 for an id inside a parameter). */
+  | 'resource_missing';
 
 export type CoreError =
   | { kind: 'invalid_request'; code: InvalidRequestCode; param?: string; message: string }

@@ -384,7 +384,7 @@ export interface DisputeRecord {
   /** Antom's defenseDueTime (ms): evidence_details.due_by. */
   due_by: number | null;
   metadata: Metadata;
-  /** Stripe's evidence text fields the merchant set (EVIDENCE_TEXT_FIELDS); what is sent to Antom on submit. */
+  /** Stripe's evidence fields the merchant set: text (EVIDENCE_TEXT_FIELDS) and file ids (EVIDENCE_FILE_FIELDS); what is sent to Antom on submit. */
   evidence: Partial<Record<EvidenceField, string>>;
   /** How many times the defence was sent to Antom (supplyDefenseDocument). */
   submission_count: number;
@@ -395,14 +395,20 @@ export interface DisputeRecord {
   closed_at: number | null;
 }
 
-/** Stripe's evidence fields that take text (its file fields wait for POST /v1/files). */
+/** Stripe's evidence fields that take text. */
 export const EVIDENCE_TEXT_FIELDS = [
   'access_activity_log', 'billing_address', 'cancellation_policy_disclosure', 'cancellation_rebuttal', 'customer_email_address',
   'customer_name', 'customer_purchase_ip', 'duplicate_charge_explanation', 'duplicate_charge_id', 'product_description',
   'refund_policy_disclosure', 'refund_refusal_explanation', 'service_date', 'shipping_address', 'shipping_carrier', 'shipping_date',
   'shipping_tracking_number', 'uncategorized_text',
 ] as const;
-export type EvidenceField = (typeof EVIDENCE_TEXT_FIELDS)[number];
+/** Stripe's evidence fields that take the id of a file uploaded for dispute_evidence (POST /v1/files). */
+export const EVIDENCE_FILE_FIELDS = [
+  'cancellation_policy', 'customer_communication', 'customer_signature', 'duplicate_charge_documentation', 'receipt', 'refund_policy',
+  'service_documentation', 'shipping_documentation', 'uncategorized_file',
+] as const;
+export type EvidenceFileField = (typeof EVIDENCE_FILE_FIELDS)[number];
+export type EvidenceField = (typeof EVIDENCE_TEXT_FIELDS)[number] | EvidenceFileField;
 
 const EMPTY_EVIDENCE = {
   access_activity_log: null, billing_address: null, cancellation_policy: null, cancellation_policy_disclosure: null,

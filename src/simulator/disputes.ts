@@ -123,6 +123,29 @@ export async function acceptDispute(ctx: SimContext, clientId: string, body: Jso
 
 const MAX_EVIDENCE_CHARS = 1_000_000;
 
+/** The document's format, from its bytes: Antom describes defence documents as PDF (or Word) files. */
+export function defenceFormat(bytes: Buffer): 'PDF' | 'TEXT' {
+  return bytes.subarray(0, 5).toString('latin1') === '%PDF-' ? 'PDF' : 'TEXT';
+}
+
+/**
+ * Why a Base64 defence document is not one: it must decode, exactly (canonical Base64, so no
+ * character was lost), to a document — a PDF complete to its %%EOF, or UTF-8 text.
+ */
+function defenceProblem(doc: string): string | undefined {
+  const bytes = Buffer.from(doc, 'base64');
+  if (bytes.length === 0 || bytes.toString('base64') !== doc) return 'is not canonical Base64';
+  if (defenceFormat(bytes) === 'PDF') {
+    return /%%EOF\s*$/.test(bytes.subarray(-1024).toString('latin1')) ? undefined : 'is a PDF that does not end with %%EOF (cut short?)';
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return undefined;
+  } catch {
+    return 'is neither a PDF nor UTF-8 text';
+  }
+}
+
 /**
  * supplyDefenseDocument (antom.md §9b): the merchant's defence, Base64, kept with the dispute and
  * announced back with DEFENSE_SUPPLIED; after the defence window TIME_EXCEEDS_LIMIT.
@@ -134,6 +157,8 @@ export async function supplyDefenseDocument(ctx: SimContext, clientId: string, b
   if (typeof doc !== 'string' || doc.length === 0 || doc.length > MAX_EVIDENCE_CHARS || !/^[A-Za-z0-9+/]+={0,2}$/.test(doc)) {
     return failure('PARAM_ILLEGAL', `disputeEvidence must be Base64, at most ${MAX_EVIDENCE_CHARS} characters.`);
   }
+  const problem = defenceProblem(doc);
+  if (problem) return failure('PARAM_ILLEGAL', `disputeEvidence ${problem}.`);
   return inTx(ctx, async (tx): Promise<Json> => {
     const d = (await tx.q.query<DisputeRow>('SELECT * FROM sim_disputes WHERE dispute_id = $1 AND client_id = $2 FOR UPDATE', [disputeId, clientId]))[0];
     if (!d) return failure('PARAM_ILLEGAL', `No dispute ${disputeId}.`);

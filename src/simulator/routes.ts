@@ -14,7 +14,7 @@ import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KIND
 import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from './payments.js';
 import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
 import { findPayment, listAttempts, listNotifications, listRefunds, type DisputeRow, type NotificationRow, type PaymentRow } from './store.js';
-import { findDispute, judgeDispute, openDispute, paidPaymentOfOrder } from './disputes.js';
+import { defenceFormat, findDispute, judgeDispute, openDispute, paidPaymentOfOrder } from './disputes.js';
 import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
 import { InputError, inspectInput, textProblem } from '../api/input.js';
 import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../api/failure.js';
@@ -295,6 +295,18 @@ async function paymentJson(ctx: SimContext, p: PaymentRow): Promise<Json> {
   };
 }
 
+function defenceView(base64: string | null) {
+  if (base64 === null) return { defense_document: null, defense_document_format: null, defense_document_bytes: null, defense_document_base64: null };
+  const bytes = Buffer.from(base64, 'base64');
+  const format = defenceFormat(bytes);
+  return {
+    defense_document: format === 'TEXT' ? bytes.toString('utf8') : null,
+    defense_document_format: format,
+    defense_document_bytes: bytes.length,
+    defense_document_base64: base64,
+  };
+}
+
 async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
   const notifications = await ctx.db.query<NotificationRow>('SELECT * FROM sim_notifications WHERE dispute_id = $1 ORDER BY id', [d.dispute_id]);
   return {
@@ -310,7 +322,8 @@ async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
     defense_due_at: d.defense_due_at,
     judged_at: d.judged_at,
     defense_supplied_at: d.defense_supplied_at,
-    defense_document: d.defense_document === null ? null : Buffer.from(d.defense_document, 'base64').toString('utf8'),
+    // The defence as the simulator decoded it: its format, size and, for text, the text itself.
+    ...defenceView(d.defense_document),
     notifications: notifications.map((n) => ({
       id: n.id, notify_type: n.notify_type, body: JSON.parse(n.body) as unknown, attempts: n.attempts,
       last_status: n.last_status, last_error: n.last_error, delivered_at: n.delivered_at, gave_up_at: n.gave_up_at,

@@ -7,6 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import { PDFDocument } from 'pdf-lib';
@@ -31,6 +33,22 @@ export async function upload(g: TestGateway, fields: Record<string, string>, fil
   if (file) form.append('file', new Blob([file.data], { type: file.type ?? 'application/octet-stream' }), file.name ?? 'evidence');
   const res = await fetch(`${g.url}/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}`, ...headers }, body: form });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+/** A paid PaymentIntent that the buyer disputes in the simulator, and the gateway's dispute of it once Antom has told it. */
+async function disputed(g: TestGateway): Promise<{ dispute: any; upstream: string }> {
+  const pi = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, amount: 800, currency: 'CNY' })).body;
+  assert.equal((await g.complete(pi.next_action.redirect_to_url.url, 'succeeded')).status, 200);
+  await eventually(async () => (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body.status === 'succeeded');
+  const opened = await fetch(`${g.url}/simulator/v1/disputes`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: pi.id, reason: 'Goods not received' }),
+  }).then((r) => r.json()) as { dispute_id: string };
+  const dispute = await eventually(async () => (await g.api('GET', `/v1/disputes?payment_intent=${pi.id}`)).body.data?.[0]);
+  return { dispute, upstream: opened.dispute_id };
+}
+
+async function simDispute(g: TestGateway, upstream: string): Promise<any> {
+  return (await fetch(`${g.url}/simulator/v1/disputes/${upstream}`)).json();
 }
 
 async function fileCount(g: TestGateway): Promise<number> {
@@ -198,6 +216,110 @@ for (const { kind, skip } of await stores()) {
       assert.ok((await contents(g, f.id)).bytes.equals(pdf));
       await assert.rejects(stripe.files.create({ purpose: 'dispute_evidence', file: { data: Buffer.from('plain text'), name: 'x.pdf', type: 'application/pdf' } }),
         (err: any) => err.type === 'StripeInvalidRequestError' && err.param === 'file');
+    });
+
+    test('a dispute\'s evidence takes file ids of this account and mode; an unknown one, or one of the other mode, is a 400 naming the field that saves nothing', async () => {
+      const { dispute } = await disputed(g);
+      const receipt = (await upload(g, { purpose: 'dispute_evidence' }, { data: JPG, name: 'receipt.jpg' })).body;
+      const saved = await g.api('POST', `/v1/disputes/${dispute.id}`, { evidence: { receipt: receipt.id, uncategorized_text: 'See the receipt.' } });
+      assert.equal(saved.status, 200, JSON.stringify(saved.body));
+      assert.equal(saved.body.evidence.receipt, receipt.id);
+      assert.equal(saved.body.evidence.uncategorized_text, 'See the receipt.');
+      assert.equal(saved.body.evidence_details.has_evidence, true);
+      assert.equal(saved.body.status, 'needs_response', 'saved, not submitted');
+
+      const events = async () => (await g.gateway.db.query('SELECT id FROM events WHERE object_id = $1', [dispute.id])).length;
+      const eventsBefore = await events();
+      const unknown = await g.api('POST', `/v1/disputes/${dispute.id}`, { evidence: { shipping_documentation: 'file_000000', uncategorized_text: 'changed' } });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.error.code, 'resource_missing');
+      assert.equal(unknown.body.error.param, 'evidence[shipping_documentation]');
+      const other = (await upload(g, { purpose: 'dispute_evidence' }, { data: PNG, name: 'other.png' })).body;
+      await g.gateway.db.query('UPDATE files SET livemode = true WHERE id = $1', [other.id]);
+      const foreign = await g.api('POST', `/v1/disputes/${dispute.id}`, { evidence: { customer_signature: other.id }, submit: true });
+      assert.equal(foreign.status, 400);
+      assert.equal(foreign.body.error.param, 'evidence[customer_signature]');
+      const form = await g.api('POST', `/v1/disputes/${dispute.id}`, `evidence[receipt]=${other.id}`, { form: true });
+      assert.equal(form.body.error.param, 'evidence[receipt]');
+      // Only a PDF's first bytes: stored (the type is right), but it cannot go into a defence.
+      const broken = (await upload(g, { purpose: 'dispute_evidence' }, { data: Buffer.from('%PDF-1.4\n% nothing else\n'), name: 'broken.pdf' })).body;
+      assert.equal(broken.type, 'pdf');
+      const unreadable = await g.api('POST', `/v1/disputes/${dispute.id}`, { evidence: { refund_policy: broken.id }, submit: true });
+      assert.equal(unreadable.status, 400);
+      assert.equal(unreadable.body.error.param, 'evidence[refund_policy]');
+      assert.match(unreadable.body.error.message, /cannot be read as a PDF/);
+      const after = (await g.api('GET', `/v1/disputes/${dispute.id}`)).body;
+      assert.equal(after.evidence.receipt, receipt.id);
+      assert.equal(after.evidence.uncategorized_text, 'See the receipt.');
+      assert.equal(after.evidence.shipping_documentation, null);
+      assert.equal(after.evidence.refund_policy, null);
+      assert.equal(after.evidence_details.submission_count, 0);
+      assert.equal(await events(), eventsBefore, 'no event for a refused update');
+    });
+
+    test('submit=true sends one PDF the simulator decoded: the text first, then each file\'s pages; over Antom\'s 1,000,000 characters is a 400 before anything is sent', async () => {
+      const { dispute, upstream } = await disputed(g);
+      const letter = await makePdf('Letter to the issuer', 2);
+      const files = {
+        receipt: (await upload(g, { purpose: 'dispute_evidence' }, { data: JPG, name: 'receipt.jpg' })).body.id,
+        shipping_documentation: (await upload(g, { purpose: 'dispute_evidence' }, { data: letter, name: 'letter.pdf' })).body.id,
+        customer_communication: (await upload(g, { purpose: 'dispute_evidence' }, { data: PNG, name: 'chat.png' })).body.id,
+      };
+      const res = await g.api('POST', `/v1/disputes/${dispute.id}`, { evidence: { ...files, product_description: '红茶 tea, 250 g', shipping_tracking_number: 'SF123456' }, submit: true });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.status, 'under_review');
+      assert.equal(res.body.evidence_details.submission_count, 1);
+      const sim = await simDispute(g, upstream);
+      assert.equal(sim.defense_document_format, 'PDF');
+      assert.ok(sim.defense_document_base64.length <= 1_000_000);
+      const pdf = await PDFDocument.load(Buffer.from(sim.defense_document_base64, 'base64'));
+      // The evidence (one page), then the files in Stripe's order of fields: customer_communication (PNG),
+      // receipt (JPEG), shipping_documentation (2 pages).
+      assert.equal(pdf.getPageCount(), 1 + 1 + 1 + 2);
+      assert.equal(pdf.getTitle(), `Defence for dispute ${dispute.id} (Antom ${upstream}) of charge ${dispute.charge}`);
+      const [w, h] = [pdf.getPage(3).getWidth(), pdf.getPage(3).getHeight()];
+      assert.deepEqual([w, h], [300, 200], 'the letter\'s own pages, as they were');
+      const raw = Buffer.from(sim.defense_document_base64, 'base64').toString('latin1');
+      // The exact text, attached (the page shows what the standard font can draw).
+      const attached = /\/Type \/EmbeddedFile[\s\S]*?stream\n([\s\S]*?)\nendstream/.exec(raw);
+      assert.ok(attached, 'an embedded file');
+      const text = inflateSync(Buffer.from(attached[1]!, 'latin1')).toString('utf8');
+      assert.ok(text.includes('product_description:\n红茶 tea, 250 g') && text.includes('shipping_tracking_number:\nSF123456'), text.slice(0, 300));
+      assert.equal((raw.match(/\/Subtype \/Image/g) ?? []).length, 2, 'the PNG and the JPEG are in it');
+
+      // Too large for Antom: refused before anything is saved or sent.
+      const { dispute: big, upstream: bigUpstream } = await disputed(g);
+      // A JPEG with 800 KB of noise after its end: embedded as it is, so the PDF cannot be smaller.
+      const heavyFile = (await upload(g, { purpose: 'dispute_evidence' }, { data: Buffer.concat([JPG, randomBytes(800_000)]), name: 'heavy.jpg' })).body;
+      assert.equal(heavyFile.type, 'jpg');
+      const refused = await g.api('POST', `/v1/disputes/${big.id}`, { evidence: { uncategorized_file: heavyFile.id }, submit: true });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.param, 'evidence');
+      assert.match(refused.body.error.message, /at most 1000000/);
+      const unchanged = (await g.api('GET', `/v1/disputes/${big.id}`)).body;
+      assert.equal(unchanged.evidence.uncategorized_file, null, 'nothing saved');
+      assert.equal(unchanged.evidence_details.submission_count, 0);
+      assert.equal((await simDispute(g, bigUpstream)).defense_document, null, 'nothing sent');
+      // Saved without submit, it is kept: the limit is Antom's, on what is sent.
+      assert.equal((await g.api('POST', `/v1/disputes/${big.id}`, { evidence: { uncategorized_file: heavyFile.id } })).status, 200);
+    });
+
+    test('the simulator checks the document it receives: a PDF cut short and Base64 that does not decode exactly are refused', async () => {
+      const { upstream } = await disputed(g);
+      const connector = g.gateway.core.connector(false)!;
+      const whole = await makePdf('whole');
+      const cut = await connector.supplyDefenseDocument(upstream, whole.subarray(0, whole.length - 40).toString('base64'));
+      assert.equal(cut.status, 'refused');
+      assert.equal((cut as { code: string }).code, 'PARAM_ILLEGAL');
+      assert.match((cut as { message: string }).message, /%%EOF/);
+      const sloppy = await connector.supplyDefenseDocument(upstream, 'QQ=');
+      assert.equal(sloppy.status, 'refused');
+      assert.equal((await simDispute(g, upstream)).defense_document, null);
+      const fine = await connector.supplyDefenseDocument(upstream, whole.toString('base64'));
+      assert.equal(fine.status, 'supplied');
+      const sim = await simDispute(g, upstream);
+      assert.equal(sim.defense_document_format, 'PDF');
+      assert.equal(sim.defense_document_bytes, whole.length);
     });
   });
 }

@@ -4,7 +4,7 @@
  * Stripe. Unknown parameters are refused by name, so a typo never passes silently.
  */
 import { z } from 'zod';
-import { EVIDENCE_TEXT_FIELDS, type EvidenceField } from '../../core/model.js';
+import { EVIDENCE_FILE_FIELDS, EVIDENCE_TEXT_FIELDS, type EvidenceField } from '../../core/model.js';
 import { invalid, type CoreError, type Result } from '../../core/errors.js';
 import { PAYMENT_METHOD_TYPES } from '../../core/money.js';
 import { redirectUrlProblem } from '../../core/redirect-urls.js';
@@ -221,7 +221,11 @@ export const listRefunds = z.strictObject({ ...listParams, payment_intent: str(2
 export const closeDispute = z.strictObject({ expand });
 
 export const updateDispute = z.strictObject({
-  evidence: z.strictObject(Object.fromEntries(EVIDENCE_TEXT_FIELDS.map((f) => [f, str(20_000).optional()])) as Record<EvidenceField, z.ZodOptional<z.ZodString>>).optional(),
+  evidence: z.strictObject(Object.fromEntries([
+    ...EVIDENCE_TEXT_FIELDS.map((f) => [f, str(20_000).optional()]),
+    // A file's id (`file_…`, POST /v1/files); "" unsets it.
+    ...EVIDENCE_FILE_FIELDS.map((f) => [f, str(255).optional()]),
+  ]) as Record<EvidenceField, z.ZodOptional<z.ZodString>>).optional(),
   metadata: metadataUpdate.optional(),
   submit: bool.optional(),
   expand,
