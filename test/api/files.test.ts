@@ -170,6 +170,43 @@ for (const { kind, skip } of await stores()) {
       await g.gateway.db.query('DELETE FROM files WHERE id = $1', [atLimit.body.id]);
     });
 
+    test('broken multipart bodies and text the store cannot hold are 400s in Stripe\'s shape, and store nothing', async () => {
+      const before = await fileCount(g);
+      const send = async (body: string, type = 'multipart/form-data; boundary=b') => {
+        const res = await fetch(`${g.url}/v1/files`, { method: 'POST', headers: { Authorization: `Bearer ${g.secretKey}`, 'Content-Type': type }, body });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const part = (name: string, value: string, filename?: string) =>
+        `--b\r\nContent-Disposition: form-data; name="${name}"${filename === undefined ? '' : `; filename="${filename}"`}\r\n\r\n${value}\r\n`;
+      const cases = [
+        await send(part('purpose', 'dispute_evidence'), 'multipart/form-data'),
+        await send(`${part('purpose', 'dispute_evidence')}--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4 cut`),
+        await send('not multipart at all'),
+      ];
+      for (const c of cases) {
+        assert.equal(c.status, 400, JSON.stringify(c.body));
+        assert.equal(c.body.error.type, 'invalid_request_error');
+      }
+      const nul = await send(`${part('purpose', 'dispute\u0000evidence')}${part('file', '%PDF-1.4', 'a.pdf')}--b--\r\n`);
+      assert.equal(nul.status, 400);
+      assert.equal(nul.body.error.param, 'purpose');
+      const nulName = await send(`${part('purpose', 'dispute_evidence')}${part('file', '%PDF-1.4', 'a\u0000.pdf')}--b--\r\n`);
+      assert.equal(nulName.status, 400);
+      assert.equal(nulName.body.error.param, 'file[filename]');
+      const bracketed = await send(`${part('purpose', 'dispute_evidence')}${part('file_link_data[create]', 'true')}${part('file', '%PDF-1.4', 'a.pdf')}--b--\r\n`);
+      assert.equal(bracketed.status, 400);
+      assert.equal(bracketed.body.error.param, 'file_link_data', 'bracket names read as on every v1 route');
+      // Every prefix of a good upload: a 400 each (a part cut short once crashed the process).
+      const whole = `${part('purpose', 'dispute_evidence')}${part('file', '%PDF-1.4 fuzz', 'a.pdf')}--b--\r\n`;
+      for (let cut = 0; cut < whole.length - 4; cut++) {
+        const r = await send(whole.slice(0, cut));
+        assert.equal(r.status, 400, `cut at ${cut}: ${JSON.stringify(r.body)}`);
+      }
+      assert.equal((await send(whole)).status, 200, 'the whole upload is taken');
+      assert.equal(await fileCount(g), before + 1);
+      await g.gateway.db.query("DELETE FROM files WHERE filename = 'a.pdf'");
+    });
+
     test('Idempotency-Key: the same upload replays the first file, another file under the key is an idempotency_error', async () => {
       const pdf = await makePdf('idempotent');
       const first = await upload(g, { purpose: 'dispute_evidence' }, { data: pdf, name: 'i.pdf' }, { 'Idempotency-Key': 'file-upload-1' });

@@ -366,7 +366,10 @@ function holdsHostile(v: unknown): boolean {
 }
 
 const RAW_JUNK = ['', '{', '[', 'null', '"x"', '1', '{"a":1,}', '\u0000', 'a[=1', 'a]=1', '%', '%zz', '&&&', '=', 'a[b]c=1', '[]=1', '__proto__[x]=1',
-  'a[][b]=1&a[c]=2', `${'a['.repeat(50)}`, '{"__proto__":{"x":1}}', '{"a":"\\ud800"}', '{"a":"\\u0000"}', '{"\\u0000":1}'];
+  'a[][b]=1&a[c]=2', `${'a['.repeat(50)}`, '{"__proto__":{"x":1}}', '{"a":"\\ud800"}', '{"a":"\\u0000"}', '{"\\u0000":1}',
+  // multipart bodies of the boundary CONTENT_TYPES names, cut short or malformed
+  '--x\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4', '--x\r\n', '--x--\r\n',
+  '--x\r\nContent-Disposition: form-data; name="purpose"\r\n\r\ndispute_evidence\r\n--x\r\nContent-Disposition: form-data\r\n\r\n\r\n--x--\r\n'];
 
 const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'application/json; charset=utf-8', 'APPLICATION/JSON',
   'text/plain', 'multipart/form-data; boundary=x', 'application/xml', ';;;', 'application/json, text/plain', 'application/x-www-form-urlencoded; charset=utf-16'];
@@ -490,6 +493,11 @@ function materialize(r: FuzzRequest, f: Fixture, g: TestGateway): Sent {
       body = toForm(over(r.body.value)).join('&');
       headers['content-type'] = r.contentType ?? 'application/x-www-form-urlencoded';
       hostile ||= holdsHostile(r.body.value) && /x-www-form-urlencoded/i.test(headers['content-type']);
+    } else if (spec.multipart) {
+      // A good upload cut short anywhere, then the junk: parts that end early, boundaries half sent.
+      const whole = toMultipart(TEMPLATES[r.route]!(f), 'x');
+      body = whole.slice(0, r.id.index % (whole.length + 1)) + r.body.raw;
+      headers['content-type'] = r.contentType ?? 'multipart/form-data; boundary=x';
     } else {
       body = r.body.raw;
       if (r.contentType) headers['content-type'] = r.contentType;
