@@ -4,6 +4,7 @@
  * again (`DISPUTE_JUDGED`). Opened and judged through the script API; every notification goes
  * through the same outbox, signature and retry schedule as notifyPayment.
  */
+import { inflateSync } from 'node:zlib';
 import type { SimContext } from './context.js';
 import { upstreamId } from './antom-api.js';
 import { enqueueNotification } from './payments.js';
@@ -126,6 +127,22 @@ const MAX_EVIDENCE_CHARS = 1_000_000;
 /** The document's format, from its bytes: Antom describes defence documents as PDF (or Word) files. */
 export function defenceFormat(bytes: Buffer): 'PDF' | 'TEXT' {
   return bytes.subarray(0, 5).toString('latin1') === '%PDF-' ? 'PDF' : 'TEXT';
+}
+
+/**
+ * The text a PDF carries as an attached file (the gateway attaches the evidence text exactly, as
+ * `evidence.txt`): the first embedded file's stream, inflated. Undefined when there is none.
+ */
+export function attachedText(pdf: Buffer): string | undefined {
+  const m = /\/Type \/EmbeddedFile\b[\s\S]*?\/Length (\d+)[\s\S]*?>>\s*stream\r?\n/.exec(pdf.toString('latin1'));
+  if (!m) return undefined;
+  const start = m.index + m[0].length;
+  const data = pdf.subarray(start, start + Number(m[1]));
+  try {
+    return /\/FlateDecode/.test(m[0]) ? inflateSync(data).toString('utf8') : data.toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KIND
 import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from './payments.js';
 import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
 import { findPayment, listAttempts, listNotifications, listRefunds, type DisputeRow, type NotificationRow, type PaymentRow } from './store.js';
-import { defenceFormat, findDispute, judgeDispute, openDispute, paidPaymentOfOrder } from './disputes.js';
+import { attachedText, defenceFormat, findDispute, judgeDispute, openDispute, paidPaymentOfOrder } from './disputes.js';
 import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
 import { InputError, inspectInput, textProblem } from '../api/input.js';
 import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../api/failure.js';
@@ -300,7 +300,7 @@ function defenceView(base64: string | null) {
   const bytes = Buffer.from(base64, 'base64');
   const format = defenceFormat(bytes);
   return {
-    defense_document: format === 'TEXT' ? bytes.toString('utf8') : null,
+    defense_document: format === 'TEXT' ? bytes.toString('utf8') : attachedText(bytes) ?? null,
     defense_document_format: format,
     defense_document_bytes: bytes.length,
     defense_document_base64: base64,
@@ -322,7 +322,7 @@ async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
     defense_due_at: d.defense_due_at,
     judged_at: d.judged_at,
     defense_supplied_at: d.defense_supplied_at,
-    // The defence as the simulator decoded it: its format, size and, for text, the text itself.
+    // The defence as the simulator decoded it: its format, size and text (a PDF's attached evidence.txt).
     ...defenceView(d.defense_document),
     notifications: notifications.map((n) => ({
       id: n.id, notify_type: n.notify_type, body: JSON.parse(n.body) as unknown, attempts: n.attempts,

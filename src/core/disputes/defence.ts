@@ -1,14 +1,12 @@
 /**
  * The defence Antom receives (supplyDefenseDocument, antom.md §9b): ONE document, Base64, of at
  * most 1,000,000 characters. Antom's downloadDisputeEvidence describes such a document as a Word
- * or PDF file, and takes no separate attachments, so:
- * - evidence with files (Stripe's file fields) becomes one PDF composed here: a first part with
- *   every text field and a list of the files, then each file in turn — a PDF's own pages, an
- *   image on a page of its own, scaled to fit A4. The text is also attached to the PDF, exactly, as
- *   `evidence.txt` (UTF-8): the standard PDF font draws Latin-1 only, and shows other characters
- *   as `?` on the page.
- * - evidence of text alone stays what it was: the text as UTF-8, Base64.
- * A document over Antom's limit is refused here, before anything is sent or saved.
+ * or PDF file, and takes no separate attachments, so the evidence becomes one PDF composed here:
+ * a first part with every text field and a list of the files, then each file in turn — a PDF's own
+ * pages, an image on a page of its own, scaled to fit A4. The text is also attached to the PDF,
+ * exactly, as `evidence.txt` (UTF-8): the standard PDF font draws Latin-1 only, and shows other
+ * characters as `?` on the page. A document over Antom's limit is refused here, before anything is
+ * sent or saved.
  */
 import { PageSizes, PDFDocument, PDFPage, StandardFonts, type PDFFont } from 'pdf-lib';
 import { fail, invalid, ok, type Result } from '../errors.js';
@@ -53,20 +51,15 @@ function tooLarge(chars: number): Result<never> {
 
 /** The document supplyDefenseDocument sends for `d`'s evidence, Base64; refused when a file is missing or it is too large. */
 export async function defenceDocument(deps: CoreDeps, scope: Scope, d: DisputeRecord): Promise<Result<string>> {
-  const files = evidenceFiles(d.evidence);
-  let bytes: Uint8Array;
-  if (files.length === 0) bytes = Buffer.from(textLines(d).join('\n'), 'utf8');
-  else {
-    const loaded: { field: EvidenceFileField; file: FileRecord; bytes: Uint8Array }[] = [];
-    for (const [field, id] of files) {
-      const found = await deps.store.files.contents(scope, id);
-      if (!found || found.file.purpose !== 'dispute_evidence') return fail(noSuchEvidenceFile(field, id));
-      loaded.push({ field, ...found });
-    }
-    const composed = await composePdf(d, loaded, deps.clock.now());
-    if (!composed.ok) return composed;
-    bytes = composed.value;
+  const loaded: { field: EvidenceFileField; file: FileRecord; bytes: Uint8Array }[] = [];
+  for (const [field, id] of evidenceFiles(d.evidence)) {
+    const found = await deps.store.files.contents(scope, id);
+    if (!found || found.file.purpose !== 'dispute_evidence') return fail(noSuchEvidenceFile(field, id));
+    loaded.push({ field, ...found });
   }
+  const composed = await composePdf(d, loaded, deps.clock.now());
+  if (!composed.ok) return composed;
+  const bytes = composed.value;
   const chars = 4 * Math.ceil(bytes.length / 3);
   if (chars > DEFENSE_DOCUMENT_MAX_CHARS) return tooLarge(chars);
   return ok(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'));
@@ -149,7 +142,7 @@ async function composePdf(
   }
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const text = textLines(d);
-  const lines = [...text.flatMap((l) => wrap(l, font)), 'Files (each follows, in this order):'];
+  const lines = [...text.flatMap((l) => wrap(l, font)), ...(parts.length ? ['Files (each follows, in this order):'] : [])];
   // The first part's length decides where the files begin: count its pages before numbering them.
   const perPage = Math.floor((PAGE_H - 2 * MARGIN) / LEADING);
   const listed = parts.map((p) => `${p.field}: ${p.file.id} (${p.file.filename ?? 'no name'}, ${p.file.type.toUpperCase()}, ${p.file.size} bytes)`);
