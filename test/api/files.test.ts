@@ -15,6 +15,7 @@ import { eventually, startGateway, stores, type TestGateway } from '../helpers/g
 import { SEED_000_WEB } from '../helpers/seeds.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
+const STRIPE_FILE_TYPES = fileURLToPath(new URL('../../../node_modules/stripe/esm/resources/Files.d.ts', import.meta.url));
 const JPG = readFileSync(`${FIXTURES}evidence.jpg`);
 const PNG = readFileSync(`${FIXTURES}evidence.png`);
 
@@ -111,6 +112,10 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await g.api('GET', '/v1/files?purpose=identity_document')).body.data.length, 0);
       const stripeView = await g.api('GET', `/v1/files/${list.body.data[0].id}`, undefined, { headers: { 'Stripe-Version': '2023-08-16' } });
       assert.ok(stripeView.body.created < 1e11, 'seconds for a Stripe SDK');
+      // Stripe's File as stripe-node declares it (the fixture of Stripe's schemas has no File): the same fields, no other.
+      const declared = /export interface File \{([\s\S]*?)\n\}/.exec(readFileSync(STRIPE_FILE_TYPES, 'utf8'))![1]!;
+      const fields = [...declared.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]).sort();
+      assert.deepEqual(Object.keys(stripeView.body).sort(), fields);
     });
 
     test('refusals store nothing: a wrong purpose, a text file sent as a PDF, 5 MB + 1 byte, no file, no purpose', async () => {
