@@ -69,7 +69,7 @@ const V1_ROUTES: readonly V1Route[] = [
   { method: 'GET', path: '/balance_transactions/:id', tag: 'Balance', summary: 'Retrieve a balance transaction', params: P.retrieveBalance, returns: 'BalanceTransaction' },
   { method: 'GET', path: '/disputes', tag: 'Disputes', summary: 'List disputes (chargebacks Alipay told of)', params: P.listDisputes, returns: 'Dispute', list: true },
   { method: 'GET', path: '/disputes/:id', tag: 'Disputes', summary: 'Retrieve a dispute', params: P.retrieve, returns: 'Dispute' },
-  { method: 'POST', path: '/disputes/:id', tag: 'Disputes', summary: 'Update a dispute: evidence text, metadata; submit=true sends the defence (Antom supplyDefenseDocument)', params: P.updateDispute, returns: 'Dispute', upstream: true },
+  { method: 'POST', path: '/disputes/:id', tag: 'Disputes', summary: 'Update a dispute: evidence text and file ids (POST /v1/files), metadata; submit=true sends the defence, one PDF (Antom supplyDefenseDocument)', params: P.updateDispute, returns: 'Dispute', upstream: true },
   { method: 'POST', path: '/disputes/:id/close', tag: 'Disputes', summary: 'Close a dispute: accept the loss (Antom acceptDispute)', params: P.closeDispute, returns: 'Dispute', upstream: true },
   { method: 'POST', path: '/files', tag: 'Files', summary: 'Upload a file: dispute evidence (PDF, PNG or JPEG, at most 5 MB)', params: P.createFile, returns: 'File',
     description: 'multipart/form-data, as Stripe\'s SDKs send it. The type is read from the file\'s bytes, not from its name or Content-Type. Stripe\'s SDKs send uploads to `files.stripe.com`: their `host` option moves that too.',
