@@ -62,7 +62,7 @@ async function contents(g: TestGateway, id: string, key = g.secretKey) {
 
 for (const { kind, skip } of await stores()) {
   describe(`files [${kind}]`, { skip }, () => {
-    let g: TestGateway;
+    let g: TestGateway & { schema?: string };
     before(async () => {
       g = await startGateway({ store: kind });
     });
@@ -239,6 +239,19 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await g.api('GET', `/v1/files/${f.id}`)).status, 404, 'a live-mode file is not a test-mode file');
       assert.equal((await contents(g, f.id)).status, 404);
       assert.ok(!(await g.api('GET', '/v1/files?limit=100')).body.data.some((x: any) => x.id === f.id));
+    });
+
+    test('another gateway process on the same store serves the file byte for byte', { skip: kind === 'pglite' && 'PGlite is one process\'s store' }, async () => {
+      const other = await startGateway({ store: kind, reuse: { schema: g.schema } });
+      try {
+        const f = (await upload(g, { purpose: 'dispute_evidence' }, { data: JPG, name: 'shared.jpg' })).body;
+        const there = await contents(other, f.id);
+        assert.equal(there.status, 200);
+        assert.ok(there.bytes.equals(JPG));
+        assert.equal((await other.api('GET', `/v1/files/${f.id}`)).body.filename, 'shared.jpg');
+      } finally {
+        await other.stop({ keepData: true });
+      }
     });
 
     test('the official stripe SDK uploads through the gateway: its host option also moves files.stripe.com', async () => {
