@@ -396,17 +396,22 @@ const READY_TIMEOUT_MS = 2_000;
 
 /**
  * Why the store cannot serve requests now, or undefined when it can: it must answer within
- * READY_TIMEOUT_MS, and the newest migration this build knows must be applied (another process may
+ * READY_TIMEOUT_MS, and every migration this build knows must be applied (another process may
  * be the one migrating, during a rolling deploy).
  */
 async function storeProblem(db: Db, migrations: readonly Migration[]): Promise<string | undefined> {
-  const newest = migrations[migrations.length - 1]!.id;
+  const ids = migrations.map((m) => m.id);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`the database did not answer within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
   });
-  const asked = db.query('SELECT 1 FROM schema_migrations WHERE id = $1', [newest]).then(
-    (rows) => (rows.length === 1 ? undefined : `migration ${newest} is not applied`),
+  // Every migration, not only the newest: one added between two applied ones counts too.
+  const asked = db.query<{ id: string }>('SELECT id FROM schema_migrations WHERE id = ANY($1::text[])', [ids]).then(
+    (rows) => {
+      const applied = new Set(rows.map((r) => r.id));
+      const missing = ids.filter((id) => !applied.has(id));
+      return missing.length === 0 ? undefined : `migration${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not applied`;
+    },
     (err: unknown) => (err instanceof StoreUnavailable ? err.reason : 'the database answered with an error'),
   );
   try {

@@ -241,7 +241,8 @@ for (const { kind, skip } of await stores()) {
       assert.ok(!(await g.api('GET', '/v1/files?limit=100')).body.data.some((x: any) => x.id === f.id));
     });
 
-    test('another gateway process on the same store serves the file byte for byte', { skip: kind === 'pglite' && 'PGlite is one process\'s store' }, async () => {
+    // PGlite is one process's store: only PostgreSQL has another process to ask.
+    if (kind === 'postgres') test('another gateway process on the same store serves the file byte for byte', async () => {
       const other = await startGateway({ store: kind, reuse: { schema: g.schema } });
       try {
         const f = (await upload(g, { purpose: 'dispute_evidence' }, { data: JPG, name: 'shared.jpg' })).body;
