@@ -4,11 +4,11 @@
  * with its verdict whatever happens — the audit trail of everything Antom, or anyone, sent us.
  */
 import type { UpstreamNotification } from './connector.js';
-import type { CoreDeps } from './context.js';
-import { StoreConflict } from './store.js';
-import { acceptPaymentNotification } from './payment-intents/notify.js';
-import { applyRefundNotification } from './refunds/notify.js';
-import { acceptDisputeNotification } from './disputes/notify.js';
+import { inTx, type CoreDeps } from './context.js';
+import { StoreConflict, type StoreTx } from './store.js';
+import { checkPaymentNotification } from './payment-intents/notify.js';
+import { checkRefundNotification } from './refunds/notify.js';
+import { checkDisputeNotification } from './disputes/notify.js';
 
 export interface ReceivedNotification {
   path: string;
@@ -89,21 +89,44 @@ export async function refuseNotification(deps: CoreDeps, raw: ReceivedNotificati
   return { verdict: 'refused', reason: why };
 }
 
+/** What a notification's own rules decided, inside the transaction that keeps it: the object it was about, or why it is refused. */
+export type NotificationCheck = { ok: true; verdict: 'applied' | 'duplicate'; object: string } | { ok: false; reason: string };
+
+const REPLAYED = 'replayed notification (same signed message seen before)';
+
+/**
+ * The envelope every verified notification goes through: in one transaction, refused if its signed
+ * message was seen before, then `apply` (the rules of what it names) and, when they accept it, kept
+ * with their verdict. A refusal rolls back whatever `apply` did and is then kept on its own
+ * (refuseNotification). Two copies of one signed message racing: the unique fingerprint lets only
+ * one through, the other is refused as a replay.
+ */
+export async function acceptOnce(
+  deps: CoreDeps, raw: ReceivedNotification, fingerprint: string, requestId: string, apply: (s: StoreTx) => Promise<NotificationCheck>,
+): Promise<NotificationVerdict> {
+  let result: NotificationCheck;
+  try {
+    result = await inTx(deps.store, async (s): Promise<NotificationCheck> => {
+      if (await s.notifications.seen(fingerprint)) return { ok: false, reason: REPLAYED };
+      const checked = await apply(s);
+      if (checked.ok) {
+        await s.notifications.record({ ...raw, verdict: checked.verdict, fingerprint, payment_request_id: requestId, received: deps.clock.now() });
+      }
+      return checked;
+    });
+  } catch (err) {
+    if (err instanceof StoreConflict) return refuseNotification(deps, raw, REPLAYED, requestId);
+    throw err;
+  }
+  if (!result.ok) return refuseNotification(deps, raw, result.reason, requestId);
+  return { verdict: result.verdict, object: result.object };
+}
+
 /** Any verified notification: payments, refunds and disputes each go to their own rules. */
 export async function acceptNotification(
   deps: CoreDeps, raw: ReceivedNotification, n: UpstreamNotification, livemode: boolean, fingerprint: string,
 ): Promise<NotificationVerdict> {
-  if (n.kind === 'payment') return acceptPaymentNotification(deps, raw, n, livemode, fingerprint);
-  if (n.kind === 'dispute') return acceptDisputeNotification(deps, raw, n, livemode, fingerprint);
-  if (await deps.store.notifications.seen(fingerprint)) return refuseNotification(deps, raw, 'replayed notification (same signed message seen before)', n.refundRequestId);
-  const applied = await applyRefundNotification(deps, n, livemode);
-  if (!applied.ok) return refuseNotification(deps, raw, applied.reason, n.refundRequestId);
-  const verdict = applied.changed ? 'applied' : 'duplicate';
-  try {
-    await deps.store.tx((s) => s.notifications.record({ ...raw, verdict, fingerprint, payment_request_id: n.refundRequestId, received: deps.clock.now() }));
-  } catch (err) {
-    // A twin of this signed message was recorded meanwhile; the refund rules already made it harmless.
-    if (!(err instanceof StoreConflict)) throw err;
-  }
-  return { verdict, object: n.refundRequestId };
+  if (n.kind === 'payment') return acceptOnce(deps, raw, fingerprint, n.paymentRequestId, (s) => checkPaymentNotification(s, deps, n, livemode));
+  if (n.kind === 'dispute') return acceptOnce(deps, raw, fingerprint, n.paymentRequestId, (s) => checkDisputeNotification(s, deps, n, livemode));
+  return acceptOnce(deps, raw, fingerprint, n.refundRequestId, (s) => checkRefundNotification(s, deps, n, livemode));
 }

@@ -1,23 +1,23 @@
 /**
  * notifyDispute, verified by the connector, checked against the payment it names and applied once,
- * in the transaction that keeps it. The charge row is locked first, so notifications about one
- * charge (a retried DISPUTE_CREATED racing the DISPUTE_JUDGED after it) are applied one at a time.
+ * in the transaction that keeps it (acceptOnce, core/notifications.ts). The charge row is locked
+ * first, so notifications about one charge (a retried DISPUTE_CREATED racing the DISPUTE_JUDGED
+ * after it) are applied one at a time.
  * Order does not matter: a judgement for a dispute we never heard of opens it first, and a late
  * DISPUTE_CREATED for a closed dispute changes nothing.
  */
 import type { DisputeNotification } from '../connector.js';
-import { refuseNotification, type NotificationVerdict, type ReceivedNotification } from '../notifications.js';
-import { inTx, recordEvent, systemContext, type CoreDeps } from '../context.js';
+import type { NotificationCheck } from '../notifications.js';
+import { recordEvent, systemContext, type CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { formatAmount } from '../money.js';
 import { disputePublic, type DisputeRecord } from '../model.js';
-import { StoreConflict, type NotificationLog, type StoreTx } from '../store.js';
+import type { StoreTx } from '../store.js';
 import { disputeReason } from './reason.js';
 import { recordDisputeBalance } from '../balances/record.js';
 import { disputeTransitionEvents, nextDisputeStatus, type DisputeTransition } from './states.js';
 
-type Checked = { ok: true; verdict: 'applied' | 'duplicate'; dispute: string } | { ok: false; reason: string };
-const refuse = (reason: string): Checked => ({ ok: false, reason });
+const refuse = (reason: string): NotificationCheck => ({ ok: false, reason });
 
 /** Which transition a message asks for; undefined for the ones that change no status (DEFENSE_DUE_ALERT, RDR_RESOLVED, retrieval results). */
 function transitionOf(n: DisputeNotification): DisputeTransition | undefined {
@@ -31,88 +31,69 @@ function transitionOf(n: DisputeNotification): DisputeTransition | undefined {
   }
 }
 
-export async function acceptDisputeNotification(
-  deps: CoreDeps, raw: ReceivedNotification, n: DisputeNotification, livemode: boolean, fingerprint: string,
-): Promise<NotificationVerdict> {
-  const log = (verdict: NotificationLog['verdict']): NotificationLog => ({
-    ...raw, verdict, fingerprint, payment_request_id: n.paymentRequestId, received: deps.clock.now(),
-  });
-  let result: Checked;
-  try {
-    result = await inTx(deps.store, async (s): Promise<Checked> => {
-      if (await s.notifications.seen(fingerprint)) return refuse('replayed notification (same signed message seen before)');
-      const attempt = await s.attempts.get(n.paymentRequestId);
-      if (!attempt || attempt.livemode !== livemode) return refuse(`no payment with paymentRequestId ${n.paymentRequestId}`);
-      if (attempt.upstream_payment_id && n.paymentId && n.paymentId !== attempt.upstream_payment_id) {
-        return refuse(`paymentId ${n.paymentId} is not the payment ${attempt.upstream_payment_id} of ${attempt.id}`);
-      }
-      const peek = await s.charges.byAttempt(attempt.id);
-      const charge = peek && (await s.charges.lockById(peek.id));
-      if (!charge || charge.status !== 'succeeded') return refuse(`the payment ${attempt.id} has no successful charge to dispute`);
-      if (n.amount.currency !== charge.currency || n.amount.amount <= 0 || n.amount.amount > charge.amount) {
-        return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} does not fit the charge of ${formatAmount(charge.amount, charge.currency)}`);
-      }
-      let dispute = await s.disputes.lockByUpstreamId(livemode, n.disputeId);
-      if (dispute && dispute.charge_id !== charge.id) return refuse(`disputeId ${n.disputeId} belongs to another payment`);
-      if (dispute && (dispute.amount !== n.amount.amount || dispute.currency !== n.amount.currency)) {
-        return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} differs from the ${dispute.currency} ${dispute.amount} of ${dispute.id}`);
-      }
-      const ctx = systemContext({ account_id: charge.account_id, livemode: charge.livemode });
-      const now = deps.clock.now();
-      let changed = false;
-      if (!dispute) {
-        dispute = {
-          id: newId('dispute'),
-          account_id: charge.account_id,
-          livemode: charge.livemode,
-          created: now,
-          updated: now,
-          payment_intent_id: charge.payment_intent_id,
-          charge_id: charge.id,
-          amount: n.amount.amount,
-          currency: n.amount.currency,
-          reason: disputeReason(n.reasonMessage),
-          reason_message: n.reasonMessage ?? null,
-          status: nextDisputeStatus('new', 'open')!,
-          due_by: n.defenseDueAt ?? null,
-          metadata: {},
-          evidence: {},
-          submission_count: 0,
-          upstream_dispute_id: n.disputeId,
-          judged_result: null,
-          closed_at: null,
-        };
-        await s.disputes.insert(dispute);
-        if (!charge.disputed) await s.charges.update({ ...charge, disputed: true, updated: now });
-        await recordAll(s, deps, ctx, 'open', dispute, now);
-        changed = true;
-      }
-      const name = transitionOf(n);
-      const to = name && name !== 'open' ? nextDisputeStatus(dispute.status, name) : undefined;
-      if (name && to) {
-        const before = dispute;
-        const closing = to === 'won' || to === 'lost';
-        dispute = {
-          ...dispute, status: to, updated: now,
-          ...(n.judgedResult ? { judged_result: n.judgedResult } : {}),
-          ...(closing ? { closed_at: n.judgedAt ?? now } : {}),
-        };
-        await s.disputes.update(dispute);
-        await recordAll(s, deps, ctx, name, dispute, now, { status: before.status });
-        changed = true;
-      }
-      if (changed) await recordDisputeBalance(s, deps, dispute, charge);
-      const verdict = changed ? 'applied' : 'duplicate';
-      await s.notifications.record(log(verdict));
-      return { ok: true, verdict, dispute: dispute.id };
-    });
-  } catch (err) {
-    // Two copies of one signed message racing: the unique fingerprint lets only one through.
-    if (err instanceof StoreConflict) return refuseNotification(deps, raw, 'replayed notification (same signed message seen before)', n.paymentRequestId);
-    throw err;
+export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: DisputeNotification, livemode: boolean): Promise<NotificationCheck> {
+  const attempt = await s.attempts.get(n.paymentRequestId);
+  if (!attempt || attempt.livemode !== livemode) return refuse(`no payment with paymentRequestId ${n.paymentRequestId}`);
+  if (attempt.upstream_payment_id && n.paymentId && n.paymentId !== attempt.upstream_payment_id) {
+    return refuse(`paymentId ${n.paymentId} is not the payment ${attempt.upstream_payment_id} of ${attempt.id}`);
   }
-  if (!result.ok) return refuseNotification(deps, raw, result.reason, n.paymentRequestId);
-  return { verdict: result.verdict, object: result.dispute };
+  const peek = await s.charges.byAttempt(attempt.id);
+  const charge = peek && (await s.charges.lockById(peek.id));
+  if (!charge || charge.status !== 'succeeded') return refuse(`the payment ${attempt.id} has no successful charge to dispute`);
+  if (n.amount.currency !== charge.currency || n.amount.amount <= 0 || n.amount.amount > charge.amount) {
+    return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} does not fit the charge of ${formatAmount(charge.amount, charge.currency)}`);
+  }
+  let dispute = await s.disputes.lockByUpstreamId(livemode, n.disputeId);
+  if (dispute && dispute.charge_id !== charge.id) return refuse(`disputeId ${n.disputeId} belongs to another payment`);
+  if (dispute && (dispute.amount !== n.amount.amount || dispute.currency !== n.amount.currency)) {
+    return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} differs from the ${dispute.currency} ${dispute.amount} of ${dispute.id}`);
+  }
+  const ctx = systemContext({ account_id: charge.account_id, livemode: charge.livemode });
+  const now = deps.clock.now();
+  let changed = false;
+  if (!dispute) {
+    dispute = {
+      id: newId('dispute'),
+      account_id: charge.account_id,
+      livemode: charge.livemode,
+      created: now,
+      updated: now,
+      payment_intent_id: charge.payment_intent_id,
+      charge_id: charge.id,
+      amount: n.amount.amount,
+      currency: n.amount.currency,
+      reason: disputeReason(n.reasonMessage),
+      reason_message: n.reasonMessage ?? null,
+      status: nextDisputeStatus('new', 'open')!,
+      due_by: n.defenseDueAt ?? null,
+      metadata: {},
+      evidence: {},
+      submission_count: 0,
+      upstream_dispute_id: n.disputeId,
+      judged_result: null,
+      closed_at: null,
+    };
+    await s.disputes.insert(dispute);
+    if (!charge.disputed) await s.charges.update({ ...charge, disputed: true, updated: now });
+    await recordAll(s, deps, ctx, 'open', dispute, now);
+    changed = true;
+  }
+  const name = transitionOf(n);
+  const to = name && name !== 'open' ? nextDisputeStatus(dispute.status, name) : undefined;
+  if (name && to) {
+    const before = dispute;
+    const closing = to === 'won' || to === 'lost';
+    dispute = {
+      ...dispute, status: to, updated: now,
+      ...(n.judgedResult ? { judged_result: n.judgedResult } : {}),
+      ...(closing ? { closed_at: n.judgedAt ?? now } : {}),
+    };
+    await s.disputes.update(dispute);
+    await recordAll(s, deps, ctx, name, dispute, now, { status: before.status });
+    changed = true;
+  }
+  if (changed) await recordDisputeBalance(s, deps, dispute, charge);
+  return { ok: true, verdict: changed ? 'applied' : 'duplicate', object: dispute.id };
 }
 
 async function recordAll(

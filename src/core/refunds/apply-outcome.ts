@@ -7,6 +7,7 @@ import { chargePublic, refundPublic, type RefundRecord } from '../model.js';
 import type { RefundOutcome } from '../connector.js';
 import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
 import { recordRefundBalance } from '../balances/record.js';
+import type { StoreTx } from '../store.js';
 
 /** Antom's refund codes, told as Stripe-style failure reasons. */
 export function failureReason(code: string): string {
@@ -18,12 +19,15 @@ export function failureReason(code: string): string {
   }
 }
 
-/** `known`: the refund as any caller has it (a refund's charge never changes, so no read first). */
+/**
+ * `known`: the refund as any caller has it (a refund's charge never changes, so no read first).
+ * `within`: the caller's transaction (a notifyRefund is applied in the one that keeps it); a transaction of its own otherwise.
+ */
 export async function applyRefundOutcome(
-  deps: CoreDeps, ctx: RequestContext, known: Pick<RefundRecord, 'id' | 'charge_id'>, outcome: RefundOutcome,
+  deps: CoreDeps, ctx: RequestContext, known: Pick<RefundRecord, 'id' | 'charge_id'>, outcome: RefundOutcome, within?: StoreTx,
 ): Promise<Result<RefundRecord>> {
   const refundId = known.id;
-  return inTx(deps.store, async (s) => {
+  const apply = async (s: StoreTx): Promise<Result<RefundRecord>> => {
     // Lock order everywhere for refunds: charge, then refund.
     const charge = await s.charges.lockById(known.charge_id);
     const refund = await s.refunds.lockById(refundId);
@@ -54,5 +58,6 @@ export async function applyRefundOutcome(
     await recordEvent(s, deps, scoped, 'refund.updated', refundPublic(next), { status: 'pending', failure_reason: null });
     await recordEvent(s, deps, scoped, 'charge.refund.updated', refundPublic(next), { status: 'pending', failure_reason: null });
     return ok(next);
-  });
+  };
+  return within ? apply(within) : inTx(deps.store, apply);
 }
