@@ -13,7 +13,7 @@ import { z } from 'zod';
 import * as P from './v1/params.js';
 import { stripeErrorBody } from './v1/errors.js';
 import { NOTIFY_PATH } from './upstream.js';
-import { completeSchema, faultSchema, judgeDisputeSchema, openDisputeSchema } from '../simulator/routes.js';
+import { cancelDisputeSchema, completeSchema, escalateDisputeSchema, faultSchema, judgeDisputeSchema, openDisputeSchema } from '../simulator/routes.js';
 import { OBJECT_SCHEMAS } from './openapi-objects.js';
 
 type Json = Record<string, unknown>;
@@ -242,7 +242,11 @@ const OTHER_ROUTES: readonly OtherRoute[] = [
   { method: 'GET', path: '/simulator/v1/disputes/:disputeId', tag: 'Simulator', simulator: true, summary: 'Script API: a dispute by Antom\'s disputeId',
     responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 404: ['Unknown dispute', JSON_TYPE, simError] } },
   { method: 'POST', path: '/simulator/v1/disputes/:disputeId/judge', tag: 'Simulator', simulator: true, summary: 'Script API: Antom judges an open dispute; sends notifyDispute DISPUTE_JUDGED',
-    body: { type: JSON_TYPE, schema: judgeDisputeSchema }, responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError], 404: ['Unknown dispute', JSON_TYPE, simError], 409: ['Already judged', JSON_TYPE, simError] } },
+    body: { type: JSON_TYPE, schema: judgeDisputeSchema }, responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError], 404: ['Unknown dispute', JSON_TYPE, simError], 409: ['Already judged, or a result of the other kind of dispute', JSON_TYPE, simError] } },
+  { method: 'POST', path: '/simulator/v1/disputes/:disputeId/escalate', tag: 'Simulator', simulator: true, summary: 'Script API: a retrieval request escalates to a chargeback; sends notifyDispute DISPUTE_CREATED (disputeType CHARGEBACK)',
+    body: { type: JSON_TYPE, schema: escalateDisputeSchema }, responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError], 404: ['Unknown dispute', JSON_TYPE, simError], 409: ['Closed, or not a retrieval request', JSON_TYPE, simError] } },
+  { method: 'POST', path: '/simulator/v1/disputes/:disputeId/cancel', tag: 'Simulator', simulator: true, summary: 'Script API: the buyer withdraws an open chargeback; sends notifyDispute DISPUTE_CANCELLED',
+    body: { type: JSON_TYPE, schema: cancelDisputeSchema }, responses: { 200: ['The simulator\'s view of the dispute', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError], 404: ['Unknown dispute', JSON_TYPE, simError], 409: ['Closed, or a retrieval request', JSON_TYPE, simError] } },
   { method: 'POST', path: '/simulator/v1/faults', tag: 'Simulator', simulator: true, summary: 'Script API: make the next Antom calls fail, time out or answer late',
     body: { type: JSON_TYPE, schema: faultSchema }, responses: { 200: ['`{fault}`', JSON_TYPE], 400: ['Invalid request', JSON_TYPE, simError] } },
   { method: 'GET', path: '/simulator/v1/faults', tag: 'Simulator', simulator: true, summary: 'Script API: the faults still pending', responses: { 200: ['`{faults: […]}`', JSON_TYPE] } },

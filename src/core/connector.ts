@@ -151,6 +151,8 @@ export interface DisputeNotification {
   /** With DISPUTE_JUDGED. */
   judgedResult?: DisputeJudgedResult;
   judgedAt?: number;
+  /** Antom's disputeType: a retrieval request (documents asked for, nothing frozen) or, when it says nothing else, a chargeback. */
+  retrieval?: boolean;
 }
 
 export type UpstreamNotification = PaymentNotification | RefundNotification | DisputeNotification;

@@ -440,7 +440,8 @@ export function disputePublic(d: DisputeRecord, now: number) {
       past_due: d.due_by !== null && disputeOpen(d.status) && now > d.due_by,
       submission_count: d.submission_count,
     },
-    is_charge_refundable: false,
+    // An inquiry (a retrieval request) withdrew nothing: the charge may still be refunded, as in Stripe.
+    is_charge_refundable: d.status.startsWith('warning_'),
     livemode: d.livemode,
     metadata: d.metadata,
     payment_intent: d.payment_intent_id as string | Record<string, unknown>,

@@ -139,7 +139,24 @@ ALTER TABLE sim_notifications ADD CONSTRAINT sim_notifications_kind_check CHECK 
 ALTER TABLE sim_notifications ADD COLUMN dispute_id text REFERENCES sim_disputes (dispute_id);
 `;
 
+// The rest of a dispute's life (antom.md §9b): retrieval requests, judgement when the defence window
+// ends, DEFENSE_DUE_ALERT before it, the buyer withdrawing (DISPUTE_CANCELLED).
+const SIM_0004 = /* sql */ `
+ALTER TABLE sim_disputes ADD COLUMN dispute_type text NOT NULL DEFAULT 'CHARGEBACK' CHECK (dispute_type IN ('CHARGEBACK', 'RETRIEVAL_REQUEST'));
+ALTER TABLE sim_disputes DROP CONSTRAINT sim_disputes_judged_result_check;
+ALTER TABLE sim_disputes ADD CONSTRAINT sim_disputes_judged_result_check
+  CHECK (judged_result IN ('ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT', 'VALIDATE_SUCCESS', 'VALIDATE_FAIL'));
+-- When DEFENSE_DUE_ALERT is due; null once sent, or once the defence came.
+ALTER TABLE sim_disputes ADD COLUMN alert_at bigint;
+ALTER TABLE sim_disputes ADD COLUMN cancelled_at bigint;
+-- A retrieval request that became a chargeback (escalated, or its documents failed validation).
+ALTER TABLE sim_disputes ADD COLUMN escalated_at bigint;
+CREATE INDEX sim_disputes_alert_due ON sim_disputes (alert_at) WHERE status = 'OPEN' AND alert_at IS NOT NULL;
+CREATE INDEX sim_disputes_window_due ON sim_disputes (defense_due_at) WHERE status = 'OPEN' AND defense_supplied_at IS NULL;
+`;
+
 /** Apply with `migrate(db, SIMULATOR_MIGRATIONS)`, beside (not instead of) the core migrations. */
 export const SIMULATOR_MIGRATIONS: Migration[] = [
   { id: 'sim_0001', sql: SIM_0001 }, { id: 'sim_0002', sql: SIM_0002 }, { id: 'sim_0003', sql: SIM_0003 },
+  { id: 'sim_0004', sql: SIM_0004 },
 ];

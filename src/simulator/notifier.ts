@@ -9,6 +9,7 @@ import { createContext, type SimContext, type SimulatorOptions } from './context
 import { takeFault } from './faults.js';
 import { expireDuePayments } from './payments.js';
 import { settleDueRefunds } from './refunds.js';
+import { DISPUTE_DUE_SQL, runDueDisputes } from './disputes.js';
 import type { NotificationRow } from './store.js';
 import { registerWorker, unregisterWorker } from './tx.js';
 
@@ -106,20 +107,22 @@ export async function deliverDue(ctx: SimContext): Promise<number> {
   return claimed.length;
 }
 
-/** When something next falls due (a notification, an async refund, an expiry), or undefined when nothing is waiting. */
+/** When something next falls due (a notification, an async refund, an expiry, a dispute's alert or window), or undefined when nothing is waiting. */
 async function nextDueAt(ctx: SimContext): Promise<number | undefined> {
   const rows = await ctx.db.query<{ at: number | null }>(
     `SELECT LEAST(
        (SELECT MIN(next_attempt_at) FROM sim_notifications WHERE next_attempt_at IS NOT NULL),
        (SELECT MIN(complete_at) FROM sim_refunds WHERE status = 'PROCESSING'),
-       (SELECT MIN(expires_at) FROM sim_payments WHERE status = 'PROCESSING')) AS at`,
+       (SELECT MIN(expires_at) FROM sim_payments WHERE status = 'PROCESSING'),
+       (${DISPUTE_DUE_SQL})) AS at`,
   );
   return rows[0]?.at ?? undefined;
 }
 
 /**
  * Background work of the simulator: notification delivery with retries, expiry of unpaid
- * payments, settlement of asynchronous refunds. `start()` runs a loop that sleeps until the next
+ * payments, settlement of asynchronous refunds, disputes' alerts and windows (disputes.ts).
+ * `start()` runs a loop that sleeps until the next
  * item falls due (at most `workerIntervalMs`) and wakes early when this process queues work.
  */
 export class SimulatorWorker {
@@ -155,12 +158,13 @@ export class SimulatorWorker {
     this.wake?.();
   }
 
-  /** One pass over all due work; returns the number of items handled (attempts, expiries, settlements). */
+  /** One pass over all due work; returns the number of items handled (attempts, expiries, settlements, disputes). */
   async runOnce(): Promise<number> {
     const expired = await expireDuePayments(this.ctx);
     const settled = await settleDueRefunds(this.ctx);
+    const disputes = await runDueDisputes(this.ctx);
     const attempts = await deliverDue(this.ctx);
-    return expired + settled + attempts;
+    return expired + settled + disputes + attempts;
   }
 
   private async run(): Promise<void> {

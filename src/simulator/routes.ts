@@ -14,7 +14,7 @@ import { addFault, clearFaults, DEFAULT_TIMEOUT_DELAY_MS, FAULT_APIS, FAULT_KIND
 import { codeValueFrom, completePayment, loadPayment, type CompleteInput } from './payments.js';
 import { contentSecurityPolicy, renderCashier, renderNotFound, renderResult, renderWallet, statusView, type PageView } from './pages.js';
 import { findPayment, listAttempts, listNotifications, listRefunds, type DisputeRow, type NotificationRow, type PaymentRow } from './store.js';
-import { attachedText, defenceFormat, findDispute, judgeDispute, openDispute, paidPaymentOfOrder } from './disputes.js';
+import { attachedText, cancelDispute, defenceFormat, escalateDispute, findDispute, judgeDispute, openDispute, paidPaymentOfOrder, type DisputeAnswer } from './disputes.js';
 import { failure, isObject, parseRequestTime, PAYMENT_FAILURE_CODES, result, type Json } from './wire.js';
 import { InputError, inspectInput, textProblem } from '../api/input.js';
 import { failureStatus, UNAVAILABLE_MESSAGE, unavailable } from '../api/failure.js';
@@ -246,11 +246,20 @@ export const openDisputeSchema = z.object({
   amount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe('In minor units; the whole payment by default.'),
   reason: z.string().min(1).max(256).optional().describe('Antom\'s disputeReasonMsg.'),
   defense_window_seconds: z.number().int().min(1).max(365 * 86_400).optional().describe('Until defenseDueTime; 7 days by default.'),
+  kind: z.enum(['chargeback', 'retrieval']).optional().describe('A chargeback (the default: the funds are frozen) or a retrieval request (documents asked for, nothing frozen).'),
 }).strict();
 
 export const judgeDisputeSchema = z.object({
-  result: z.enum(['ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT']).describe('ACCEPT_BY_CUSTOMER: the buyer bears it (the merchant wins); ACCEPT_BY_MERCHANT: the merchant bears it.'),
+  result: z.enum(['ACCEPT_BY_CUSTOMER', 'ACCEPT_BY_MERCHANT', 'VALIDATE_SUCCESS', 'VALIDATE_FAIL']).describe(
+    'A chargeback: ACCEPT_BY_CUSTOMER (the buyer bears it, the merchant wins) or ACCEPT_BY_MERCHANT (the merchant bears it). '
+    + 'A retrieval request: VALIDATE_SUCCESS (the documents satisfied it) or VALIDATE_FAIL (it becomes a chargeback).'),
 }).strict();
+
+export const escalateDisputeSchema = z.object({
+  defense_window_seconds: z.number().int().min(1).max(365 * 86_400).optional().describe('The chargeback\'s own window; as long as the retrieval request\'s by default.'),
+}).strict();
+
+export const cancelDisputeSchema = z.object({}).strict();
 
 function zodMessage(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
@@ -314,6 +323,7 @@ async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
     payment_id: d.payment_id,
     client_id: d.client_id,
     status: d.status,
+    dispute_type: d.dispute_type,
     judged_result: d.judged_result,
     amount: d.amount,
     currency: d.currency,
@@ -321,6 +331,9 @@ async function disputeJson(ctx: SimContext, d: DisputeRow): Promise<Json> {
     created_at: d.created_at,
     defense_due_at: d.defense_due_at,
     judged_at: d.judged_at,
+    alert_at: d.alert_at,
+    cancelled_at: d.cancelled_at,
+    escalated_at: d.escalated_at,
     defense_supplied_at: d.defense_supplied_at,
     // The defence as the simulator decoded it: its format, size and text (a PDF's attached evidence.txt).
     ...defenceView(d.defense_document),
@@ -392,6 +405,7 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
       ...(input.data.amount !== undefined ? { amount: input.data.amount } : {}),
       ...(input.data.reason !== undefined ? { reason: input.data.reason } : {}),
       ...(input.data.defense_window_seconds !== undefined ? { defenseWindowMs: input.data.defense_window_seconds * 1000 } : {}),
+      ...(input.data.kind === 'retrieval' ? { retrieval: true } : {}),
     });
     if (!opened.ok) return apiError(reply, opened.httpStatus, opened.code, opened.message);
     return reply.send(await disputeJson(ctx, opened.dispute));
@@ -404,16 +418,22 @@ function registerScriptApi(app: FastifyInstance, ctx: SimContext): void {
     return reply.send(await disputeJson(ctx, d));
   });
 
-  app.post('/simulator/v1/disputes/:disputeId/judge', async (req, reply) => {
-    const { disputeId } = req.params as { disputeId: string };
-    const parsed = parseJson(req);
-    if (!parsed.ok) return apiError(reply, 400, parsed.code, parsed.message);
-    const input = judgeDisputeSchema.safeParse(parsed.value);
-    if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
-    const judged = await judgeDispute(ctx, disputeId, input.data.result);
-    if (!judged.ok) return apiError(reply, judged.httpStatus, judged.code, judged.message);
-    return reply.send(await disputeJson(ctx, judged.dispute));
-  });
+  /** The script routes that change one dispute: a JSON body checked by `schema`, then `act`. */
+  const disputeAction = <S extends z.ZodType>(verb: string, schema: S, act: (disputeId: string, input: z.infer<S>) => Promise<DisputeAnswer>) => {
+    app.post(`/simulator/v1/disputes/:disputeId/${verb}`, async (req, reply) => {
+      const { disputeId } = req.params as { disputeId: string };
+      const parsed = parseJson(req);
+      if (!parsed.ok) return apiError(reply, 400, parsed.code, parsed.message);
+      const input = schema.safeParse(parsed.value);
+      if (!input.success) return apiError(reply, 400, 'invalid_request', zodMessage(input.error));
+      const done = await act(disputeId, input.data);
+      if (!done.ok) return apiError(reply, done.httpStatus, done.code, done.message);
+      return reply.send(await disputeJson(ctx, done.dispute));
+    });
+  };
+  disputeAction('judge', judgeDisputeSchema, (id, input) => judgeDispute(ctx, id, input.result));
+  disputeAction('escalate', escalateDisputeSchema, (id, input) => escalateDispute(ctx, id, input.defense_window_seconds === undefined ? undefined : input.defense_window_seconds * 1000));
+  disputeAction('cancel', cancelDisputeSchema, (id) => cancelDispute(ctx, id));
 
   app.post('/simulator/v1/faults', async (req, reply) => {
     const parsed = parseJson(req);

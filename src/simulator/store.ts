@@ -74,7 +74,9 @@ export interface NotificationRow {
 }
 
 export type DisputeStatus = 'OPEN' | 'JUDGED' | 'CANCELLED';
-export type DisputeJudgedResult = 'ACCEPT_BY_CUSTOMER' | 'ACCEPT_BY_MERCHANT';
+export type DisputeJudgedResult = 'ACCEPT_BY_CUSTOMER' | 'ACCEPT_BY_MERCHANT' | 'VALIDATE_SUCCESS' | 'VALIDATE_FAIL';
+/** Antom's disputeType: a retrieval request (documents asked for, nothing frozen) or a chargeback. */
+export type DisputeType = 'CHARGEBACK' | 'RETRIEVAL_REQUEST';
 
 export interface DisputeRow {
   [column: string]: unknown;
@@ -93,6 +95,10 @@ export interface DisputeRow {
   defense_document: string | null;
   defense_supplied_at: number | null;
   updated_at: number;
+  dispute_type: DisputeType;
+  alert_at: number | null;
+  cancelled_at: number | null;
+  escalated_at: number | null;
 }
 
 export interface AttemptRow {

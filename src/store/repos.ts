@@ -445,8 +445,7 @@ function disputeRepo(q: Queryable): DisputeRepo {
   return {
     get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
     lockByUpstreamId: (livemode, upstreamId) => one(q, t, 'livemode = $1 AND upstream_dispute_id = $2', [livemode, upstreamId], 'FOR UPDATE'),
-    openFor: (chargeId) => one(q, t,
-      "charge_id = $1 AND status IN ('needs_response', 'under_review', 'warning_needs_response', 'warning_under_review')", [chargeId]),
+    openFor: (chargeId) => one(q, t, "charge_id = $1 AND status IN ('needs_response', 'under_review')", [chargeId]),
     insert: (d) => insertRecord(q, t, d),
     update: (d) => updateRecord(q, t, d),
     list: (s, query) => {

@@ -2,6 +2,9 @@
  * Disputes end to end through Antom's protocol: the simulator opens and judges a dispute and sends
  * the signed notifyDispute messages; the gateway verifies them, keeps a Stripe-shaped Dispute,
  * marks the charge, refuses refunds while the dispute is open, and delivers the events as webhooks.
+ * Every way a dispute ends, each through the simulator's signed notifications: won, lost, accepted
+ * (closed), withdrawn by the buyer, lost past its window; a retrieval request (Stripe's inquiry)
+ * closed, or escalated to a chargeback. Each ends validated against Stripe's dispute schema.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +14,7 @@ import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
 import { signedNotification } from '../helpers/notifications.js';
+import { check, STRIPE } from '../helpers/stripe-schemas.js';
 
 /** A PaymentIntent paid in the simulator, waited for until succeeded. */
 async function paid(g: TestGateway, amount = 500, currency = 'CNY') {
@@ -32,6 +36,29 @@ async function disputeOf(g: TestGateway, piId: string, status = 'needs_response'
   return eventually(async () => {
     const list = (await g.api('GET', `/v1/disputes?payment_intent=${piId}`)).body;
     return list.data?.[0]?.status === status ? list.data[0] : undefined;
+  });
+}
+
+/** The dispute as Stripe's SDKs get it, validated against Stripe's schema. */
+async function checked(g: TestGateway, id: string) {
+  const d = (await g.api('GET', `/v1/disputes/${id}`, undefined, { headers: STRIPE })).body;
+  check('dispute', d);
+  return d;
+}
+
+/** The simulator's view of a dispute once its notifications of these types are all delivered. */
+async function delivered(g: TestGateway, disputeId: string, types: string[]) {
+  return eventually(async () => {
+    const v = (await (await fetch(`${g.url}/simulator/v1/disputes/${disputeId}`)).json()) as any;
+    const sent = v.notifications.filter((n: any) => n.delivered_at !== null).map((n: any) => n.notify_type);
+    return JSON.stringify(sent) === JSON.stringify(types) ? v : undefined;
+  });
+}
+
+async function statusIs(g: TestGateway, id: string, status: string) {
+  return eventually(async () => {
+    const d = (await g.api('GET', `/v1/disputes/${id}`)).body;
+    return d.status === status ? d : undefined;
   });
 }
 
@@ -134,6 +161,7 @@ for (const { kind, skip } of await stores()) {
         return now.status === 'won' ? now : undefined;
       });
       assert.equal(won.amount, 300);
+      assert.equal((await checked(g, d.id)).status, 'won');
       assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
       assert.equal((await g.api('GET', `/v1/charges/${pi.latest_charge}`)).body.disputed, true, 'a charge once disputed stays disputed');
 
@@ -164,7 +192,7 @@ for (const { kind, skip } of await stores()) {
       // Judging again is refused by the simulator and changes nothing here.
       const again = await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
       assert.equal(again.status, 409);
-      assert.equal((await g.api('GET', `/v1/disputes/${d.id}`)).body.status, 'lost');
+      assert.equal((await checked(g, d.id)).status, 'lost');
     });
 
     test('every dispute event reaches the merchant\'s endpoint, signed so the stripe SDK verifies it', async () => {
@@ -304,6 +332,7 @@ for (const { kind, skip } of await stores()) {
       assert.equal(again.status, 200);
       assert.equal(again.body.status, 'lost');
       assert.equal((await eventTypes(g, d.id)).length, 3);
+      assert.equal((await checked(g, d.id)).status, 'lost');
 
       const won = await paid(g, 700);
       const wonSim = await simulator(g, 'disputes', { payment_intent: won.id });
@@ -314,14 +343,17 @@ for (const { kind, skip } of await stores()) {
       assert.equal(late.status, 400);
       assert.equal(late.body.error.code, 'dispute_already_closed');
 
+      // Defended, a dispute past its window waits for Antom's judgement, and Antom takes no acceptance any more.
       const due = await paid(g, 700);
-      await simulator(g, 'disputes', { payment_intent: due.id, defense_window_seconds: 1 });
+      await simulator(g, 'disputes', { payment_intent: due.id, defense_window_seconds: 3 });
       const dueD = await disputeOf(g, due.id);
+      const defended = await g.api('POST', `/v1/disputes/${dueD.id}`, { evidence: { uncategorized_text: 'Delivered.' }, submit: true });
+      assert.equal(defended.body.status, 'under_review', JSON.stringify(defended.body));
       await eventually(async () => Date.now() > dueD.evidence_details.due_by + 1000);
       const past = await g.api('POST', `/v1/disputes/${dueD.id}/close`, {});
       assert.equal(past.status, 400, JSON.stringify(past.body));
       assert.equal(past.body.error.code, 'dispute_past_due');
-      assert.equal((await g.api('GET', `/v1/disputes/${dueD.id}`)).body.status, 'needs_response', 'nothing changed');
+      assert.equal((await g.api('GET', `/v1/disputes/${dueD.id}`)).body.status, 'under_review', 'nothing changed');
       assert.equal((await g.api('GET', `/v1/disputes/${dueD.id}`)).body.evidence_details.past_due, true);
     });
 
@@ -361,17 +393,161 @@ for (const { kind, skip } of await stores()) {
       assert.equal(meta.status, 200, 'metadata may change after the dispute closed');
       assert.deepEqual(meta.body.metadata, { case: '8' });
 
+      // A second defence after the window: Antom refuses it (a defended dispute waits past its window for the judgement).
       const late = await paid(g, 900);
-      await simulator(g, 'disputes', { payment_intent: late.id, defense_window_seconds: 1 });
+      await simulator(g, 'disputes', { payment_intent: late.id, defense_window_seconds: 3 });
       const lateD = await disputeOf(g, late.id);
+      const first = await g.api('POST', `/v1/disputes/${lateD.id}`, { evidence: { product_description: 'tea' }, submit: true });
+      assert.equal(first.body.status, 'under_review', JSON.stringify(first.body));
       await eventually(async () => Date.now() > lateD.evidence_details.due_by + 1000);
       const refused = await g.api('POST', `/v1/disputes/${lateD.id}`, { evidence: { uncategorized_text: 'too late' }, submit: true });
       assert.equal(refused.status, 400, JSON.stringify(refused.body));
       assert.equal(refused.body.error.code, 'dispute_past_due');
       const after = (await g.api('GET', `/v1/disputes/${lateD.id}`)).body;
-      assert.equal(after.status, 'needs_response');
+      assert.equal(after.status, 'under_review');
       assert.equal(after.evidence.uncategorized_text, 'too late', 'the evidence stays saved');
-      assert.equal(after.evidence_details.submission_count, 0);
+      assert.equal(after.evidence_details.submission_count, 1);
+    });
+
+    test('the buyer withdraws the dispute: DISPUTE_CANCELLED wins it and reinstates the funds; only an open chargeback can be withdrawn', async () => {
+      const pi = await paid(g, 650);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id });
+      const d = await disputeOf(g, pi.id);
+      const cancelled = await simulator(g, `disputes/${opened.body.dispute_id}/cancel`, {});
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      assert.equal(cancelled.body.status, 'CANCELLED');
+      await delivered(g, opened.body.dispute_id, ['DISPUTE_CREATED', 'DISPUTE_CANCELLED']);
+      const won = await statusIs(g, d.id, 'won');
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+      assert.equal(won.is_charge_refundable, false);
+      assert.equal((await checked(g, d.id)).status, 'won');
+      const twice = await simulator(g, `disputes/${opened.body.dispute_id}/cancel`, {});
+      assert.equal(twice.status, 409);
+      assert.equal(twice.body.error.code, 'dispute_closed');
+      assert.equal((await simulator(g, 'disputes/NO_SUCH_DISPUTE/cancel', {})).status, 404);
+    });
+
+    test('left undefended past its window the dispute is judged lost by the simulator; DEFENSE_DUE_ALERT comes first and is kept without changing it', async () => {
+      const pi = await paid(g, 450);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, defense_window_seconds: 4 });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      // A window shorter than 48 h is alerted halfway; a week's window 24 h before its end.
+      assert.equal(opened.body.alert_at, opened.body.created_at + 2000);
+      const week = await simulator(g, 'disputes', { payment_intent: (await paid(g, 450)).id });
+      assert.equal(week.body.alert_at, week.body.defense_due_at - 24 * 3_600_000);
+      const d = await disputeOf(g, pi.id);
+      const alert = await eventually(async () => {
+        const rows = await g.gateway.db.query<{ verdict: string; body: string }>(
+          'SELECT verdict, body FROM upstream_notifications WHERE body LIKE $1', [`%${opened.body.dispute_id}%DEFENSE_DUE_ALERT%`]);
+        return rows[0];
+      });
+      assert.equal(alert.verdict, 'applied', 'the alert is acknowledged and kept');
+      assert.equal(Date.parse(JSON.parse(alert.body).defenseDueTime), Math.floor(opened.body.defense_due_at / 1000) * 1000);
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn'], 'the alert changed nothing');
+      const sim = await delivered(g, opened.body.dispute_id, ['DISPUTE_CREATED', 'DEFENSE_DUE_ALERT', 'DISPUTE_JUDGED']);
+      assert.equal(sim.status, 'JUDGED');
+      assert.equal(sim.judged_result, 'ACCEPT_BY_MERCHANT');
+      assert.ok(sim.judged_at > sim.defense_due_at, 'judged when the window ended, not before');
+      const lost = await statusIs(g, d.id, 'lost');
+      assert.equal(lost.evidence_details.past_due, false, 'closed, so no longer past due');
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed']);
+      assert.equal((await checked(g, d.id)).status, 'lost');
+      // A defended one is not judged on its own: it waits for Antom's judgement.
+      const defendedPi = await paid(g, 450);
+      const defended = await simulator(g, 'disputes', { payment_intent: defendedPi.id, defense_window_seconds: 3 });
+      const dd = await disputeOf(g, defendedPi.id);
+      assert.equal((await g.api('POST', `/v1/disputes/${dd.id}`, { evidence: { uncategorized_text: 'Delivered.' }, submit: true })).body.status, 'under_review');
+      await eventually(async () => Date.now() > dd.evidence_details.due_by + 1500);
+      const waiting = await delivered(g, defended.body.dispute_id, ['DISPUTE_CREATED', 'DEFENSE_SUPPLIED']);
+      assert.equal(waiting.status, 'OPEN', 'no alert and no judgement for a defended dispute');
+      assert.equal((await checked(g, dd.id)).status, 'under_review');
+    });
+
+    test('a retrieval request is an inquiry: warning_needs_response with nothing withdrawn and the charge refundable; its documents put it under review; VALIDATE_SUCCESS closes it', async () => {
+      const pi = await paid(g, 800);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, kind: 'retrieval', reason: 'I do not recognize this payment' });
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      assert.equal(opened.body.dispute_type, 'RETRIEVAL_REQUEST');
+      assert.equal(opened.body.notifications[0].body.disputeType, 'RETRIEVAL_REQUEST');
+      const d = await disputeOf(g, pi.id, 'warning_needs_response');
+      assert.equal(d.reason, 'unrecognized');
+      assert.equal(d.is_charge_refundable, true);
+      await checked(g, d.id);
+      assert.equal((await g.api('GET', `/v1/charges/${pi.latest_charge}`)).body.disputed, true);
+      const refund = await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 100 });
+      assert.equal(refund.status, 200, `an inquiry withdrew nothing: the charge may be refunded (${JSON.stringify(refund.body)})`);
+      const wrong = await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      assert.equal(wrong.status, 409);
+      assert.equal(wrong.body.error.code, 'wrong_result');
+      assert.equal((await simulator(g, `disputes/${opened.body.dispute_id}/cancel`, {})).status, 409, 'Antom has no cancellation of a retrieval request');
+
+      const submitted = await g.api('POST', `/v1/disputes/${d.id}`, { evidence: { product_description: 'Tea, 2 boxes', customer_name: 'Li' }, submit: true });
+      assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+      assert.equal(submitted.body.status, 'warning_under_review');
+      assert.equal(submitted.body.evidence_details.submission_count, 1);
+      await delivered(g, opened.body.dispute_id, ['DISPUTE_CREATED', 'DEFENSE_SUPPLIED']);
+      const judged = await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'VALIDATE_SUCCESS' });
+      assert.equal(judged.status, 200, JSON.stringify(judged.body));
+      await delivered(g, opened.body.dispute_id, ['DISPUTE_CREATED', 'DEFENSE_SUPPLIED', 'DISPUTE_JUDGED']);
+      await statusIs(g, d.id, 'warning_closed');
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.closed'],
+        'no funds events for an inquiry');
+      const [closed] = await g.gateway.db.query<{ data: any }>("SELECT data FROM events WHERE object_id = $1 AND type = 'charge.dispute.closed'", [d.id]);
+      assert.deepEqual(closed!.data.previous_attributes, { status: 'warning_under_review' });
+      assert.equal((await checked(g, d.id)).status, 'warning_closed');
+      const more = await g.api('POST', `/v1/disputes/${d.id}`, { evidence: { uncategorized_text: 'late' } });
+      assert.equal(more.body.error.code, 'dispute_already_closed');
+    });
+
+    test('a retrieval request escalates to a chargeback: by Antom (DISPUTE_CREATED of a chargeback), by VALIDATE_FAIL, or left unanswered past its window; the funds are withdrawn then', async () => {
+      // Escalated by Antom: a chargeback with its own window; refunds stop; judged for the merchant it is won.
+      const pi = await paid(g, 700);
+      const opened = await simulator(g, 'disputes', { payment_intent: pi.id, kind: 'retrieval' });
+      const d = await disputeOf(g, pi.id, 'warning_needs_response');
+      const escalated = await simulator(g, `disputes/${opened.body.dispute_id}/escalate`, { defense_window_seconds: 10 * 86_400 });
+      assert.equal(escalated.status, 200, JSON.stringify(escalated.body));
+      assert.equal(escalated.body.dispute_type, 'CHARGEBACK');
+      const chargeback = await statusIs(g, d.id, 'needs_response');
+      assert.equal(chargeback.evidence_details.due_by, Math.floor(escalated.body.defense_due_at / 1000) * 1000, 'the chargeback\'s own defenseDueTime');
+      assert.ok(chargeback.evidence_details.due_by > d.evidence_details.due_by);
+      assert.equal(chargeback.is_charge_refundable, false);
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn']);
+      const [updated] = await g.gateway.db.query<{ data: any }>("SELECT data FROM events WHERE object_id = $1 AND type = 'charge.dispute.updated'", [d.id]);
+      assert.equal(updated!.data.previous_attributes.status, 'warning_needs_response');
+      assert.equal((await g.api('POST', '/v1/refunds', { payment_intent: pi.id, amount: 100 })).body.error.code, 'charge_disputed');
+      assert.equal((await simulator(g, `disputes/${opened.body.dispute_id}/escalate`, {})).status, 409, 'a chargeback does not escalate again');
+      await simulator(g, `disputes/${opened.body.dispute_id}/judge`, { result: 'ACCEPT_BY_CUSTOMER' });
+      await statusIs(g, d.id, 'won');
+      assert.deepEqual(await eventTypes(g, d.id),
+        ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
+      assert.equal((await checked(g, d.id)).status, 'won');
+
+      // VALIDATE_FAIL: the documents did not satisfy it; a chargeback follows, the merchant may defend again.
+      const failPi = await paid(g, 700);
+      const failOpened = await simulator(g, 'disputes', { payment_intent: failPi.id, kind: 'retrieval' });
+      const fd = await disputeOf(g, failPi.id, 'warning_needs_response');
+      assert.equal((await g.api('POST', `/v1/disputes/${fd.id}`, { evidence: { uncategorized_text: 'Receipt attached.' }, submit: true })).body.status, 'warning_under_review');
+      const failed = await simulator(g, `disputes/${failOpened.body.dispute_id}/judge`, { result: 'VALIDATE_FAIL' });
+      assert.equal(failed.status, 200, JSON.stringify(failed.body));
+      assert.equal(failed.body.status, 'OPEN');
+      await statusIs(g, fd.id, 'needs_response');
+      assert.deepEqual(await eventTypes(g, fd.id),
+        ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn']);
+      assert.equal((await checked(g, fd.id)).status, 'needs_response');
+      const again = await g.api('POST', `/v1/disputes/${fd.id}`, { evidence: { uncategorized_text: 'Signed delivery note.' }, submit: true });
+      assert.equal(again.body.status, 'under_review', JSON.stringify(again.body));
+      assert.equal(again.body.evidence_details.submission_count, 2);
+
+      // Unanswered: the simulator escalates it when its window ends, then (still unanswered) judges the chargeback lost.
+      const idlePi = await paid(g, 700);
+      const idle = await simulator(g, 'disputes', { payment_intent: idlePi.id, kind: 'retrieval', defense_window_seconds: 3 });
+      const id = await disputeOf(g, idlePi.id, 'warning_needs_response');
+      await statusIs(g, id.id, 'needs_response');
+      await statusIs(g, id.id, 'lost');
+      await delivered(g, idle.body.dispute_id, ['DISPUTE_CREATED', 'DEFENSE_DUE_ALERT', 'DISPUTE_CREATED', 'DEFENSE_DUE_ALERT', 'DISPUTE_JUDGED']);
+      assert.deepEqual(await eventTypes(g, id.id),
+        ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed']);
+      assert.equal((await checked(g, id.id)).status, 'lost');
     });
 
     test('GET /v1/disputes filters by charge, payment_intent and created, and pages like the other lists', async () => {

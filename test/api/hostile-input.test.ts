@@ -108,6 +108,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /simulator/v1/disputes': { door: 'simulator' },
   'GET /simulator/v1/disputes/:disputeId': { door: 'simulator', ids: (f) => [f.simDispute] },
   'POST /simulator/v1/disputes/:disputeId/judge': { door: 'simulator', ids: (f) => [f.simDispute] },
+  'POST /simulator/v1/disputes/:disputeId/escalate': { door: 'simulator', ids: (f) => [f.simDispute] },
+  'POST /simulator/v1/disputes/:disputeId/cancel': { door: 'simulator', ids: (f) => [f.simDispute] },
   'POST /simulator/v1/faults': { door: 'simulator' },
   'GET /simulator/v1/faults': { door: 'simulator' },
   'DELETE /simulator/v1/faults': { door: 'simulator' },
@@ -196,6 +198,8 @@ const TEMPLATES: Record<string, (f: Fixture) => Record<string, unknown>> = {
   'POST /simulator/v1/faults': () => ({ api: 'inquiryRefund', kind: 'fail', times: 1 }),
   'POST /simulator/v1/disputes': (f) => ({ payment_intent: f.paidPi, amount: 1, reason: 'fuzz' }),
   'POST /simulator/v1/disputes/:disputeId/judge': () => ({ result: 'ACCEPT_BY_CUSTOMER' }),
+  'POST /simulator/v1/disputes/:disputeId/escalate': () => ({ defense_window_seconds: 60 }),
+  'POST /simulator/v1/disputes/:disputeId/cancel': () => ({}),
   // The dashboard: forms as its pages post them (the CSRF token is added per request).
   'GET /dashboard/payments': () => ({ q: 'ORD-1', status: 'succeeded', currency: 'CNY', from: '2026-01-01', to: '2026-12-31' }),
   'POST /dashboard/payments/:id/refund': () => ({ amount: '0.01', reason: 'duplicate', form_token: 'fuzz-form-token-0001' }),

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { check } from '../helpers/stripe-schemas.js';
 
 function client(g: TestGateway, key = g.secretKey) {
   const port = Number(new URL(g.url).port);
@@ -88,6 +89,28 @@ for (const { kind, skip } of await stores()) {
       assert.deepEqual(updated.metadata, { case: '1' });
       const closed = await stripe.disputes.close(d.id);
       assert.equal(closed.status, 'lost');
+      for (const x of [d, one, updated, closed]) check('dispute', x);
+
+      // An inquiry (Antom's retrieval request) through the SDK: listed, documents submitted, then closed by Antom's VALIDATE_SUCCESS.
+      const inquiryPi = await stripe.paymentIntents.create(params({ amount: 900, currency: 'cny', payment_method_types: ['alipay'], payment_method_options: alipayWeb }));
+      const inquiryConfirmed = await stripe.paymentIntents.confirm(inquiryPi.id, { payment_method_data: { type: 'alipay' }, return_url: 'https://shop.example/return' });
+      await g.complete(inquiryConfirmed.next_action!.redirect_to_url!.url!, 'succeeded');
+      await eventually(async () => (await stripe.paymentIntents.retrieve(inquiryPi.id)).status === 'succeeded');
+      const retrieval = await fetch(`${g.url}/simulator/v1/disputes`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payment_intent: inquiryPi.id, kind: 'retrieval' }),
+      });
+      const simId = ((await retrieval.json()) as { dispute_id: string }).dispute_id;
+      const inquiry = await eventually(async () => (await stripe.disputes.list({ payment_intent: inquiryPi.id })).data[0]);
+      assert.equal(inquiry.status, 'warning_needs_response');
+      assert.equal(inquiry.is_charge_refundable, true);
+      const documented = await stripe.disputes.update(inquiry.id, { evidence: { product_description: 'Tea' }, submit: true });
+      assert.equal(documented.status, 'warning_under_review');
+      await fetch(`${g.url}/simulator/v1/disputes/${simId}/judge`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ result: 'VALIDATE_SUCCESS' }) });
+      const done = await eventually(async () => {
+        const x = await stripe.disputes.retrieve(inquiry.id);
+        return x.status === 'warning_closed' ? x : undefined;
+      });
+      for (const x of [inquiry, documented, done]) check('dispute', x);
     });
 
     test('a failed payment surfaces as requires_payment_method with last_payment_error', async () => {

@@ -81,6 +81,46 @@ test('three workers deliver each notification exactly once', { skip }, async () 
   }
 });
 
+test('three workers send each dispute\'s DEFENSE_DUE_ALERT once and, when its window ends undefended, judge or escalate it once', { skip }, async () => {
+  const disputes: { id: string; retrieval: boolean }[] = [];
+  for (let i = 0; i < 6; i++) {
+    const p = await paidPayment(h);
+    const retrieval = i % 2 === 1;
+    const opened = await postJson(h, '/simulator/v1/disputes', { url: p.normalUrl, defense_window_seconds: 3600, ...(retrieval ? { kind: 'retrieval' } : {}) });
+    assert.equal(opened.status, 200, JSON.stringify(opened.json));
+    disputes.push({ id: opened.json.dispute_id as string, retrieval });
+  }
+  const about = (id: string, type: string) => (r: Received) => r.json.disputeId === id && r.json.disputeNotificationType === type;
+  const others = [new SimulatorWorker(h.opts), new SimulatorWorker(h.opts)];
+  for (const w of others) w.start();
+  try {
+    h.clock.offset += 31 * 60_000; // past the alert (halfway through a 1 h window)
+    for (const d of disputes) await h.receiver.waitFor(about(d.id, 'DEFENSE_DUE_ALERT'));
+    // Each delivery recorded before the clock jumps again: a jump past a claim's lease would hand an attempt in flight to another worker.
+    for (const d of disputes) {
+      for (let until = Date.now() + 3000; ; await sleep(20)) {
+        const view = await getJson(h, `/simulator/v1/disputes/${d.id}`);
+        if ((view.json.notifications as { delivered_at: number | null }[]).every((n) => n.delivered_at !== null)) break;
+        assert.ok(Date.now() < until, `${d.id}: notifications delivered`);
+      }
+    }
+    h.clock.offset += 30 * 60_000; // past the window
+    for (const d of disputes) await h.receiver.waitFor(about(d.id, d.retrieval ? 'DISPUTE_CREATED' : 'DISPUTE_JUDGED'), 3000, d.retrieval ? 2 : 1);
+    await sleep(300);
+    for (const d of disputes) {
+      assert.equal(h.receiver.received.filter(about(d.id, 'DEFENSE_DUE_ALERT')).length, 1, `${d.id}: one alert`);
+      assert.equal(h.receiver.received.filter(about(d.id, 'DISPUTE_CREATED')).length, d.retrieval ? 2 : 1, `${d.id}: escalated once`);
+      assert.equal(h.receiver.received.filter(about(d.id, 'DISPUTE_JUDGED')).length, d.retrieval ? 0 : 1, `${d.id}: judged once`);
+      const view = await getJson(h, `/simulator/v1/disputes/${d.id}`);
+      assert.equal(view.json.status, d.retrieval ? 'OPEN' : 'JUDGED');
+      assert.equal(view.json.dispute_type, 'CHARGEBACK');
+    }
+  } finally {
+    await Promise.all(others.map((w) => w.stop()));
+    h.clock.offset -= 61 * 60_000;
+  }
+});
+
 test('an expiry seen by many at once is announced once', { skip }, async () => {
   const p = await createPayment(h);
   h.clock.offset += 15 * 60_000;

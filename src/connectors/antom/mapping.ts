@@ -218,5 +218,6 @@ export function mapDisputeNotification(body: AntomResponse): Omit<DisputeNotific
     ...(parseTime(body.defenseDueTime) !== undefined ? { defenseDueAt: parseTime(body.defenseDueTime) } : {}),
     ...(judgedResult ? { judgedResult } : {}),
     ...(parseTime(body.disputeJudgedTime) !== undefined ? { judgedAt: parseTime(body.disputeJudgedTime) } : {}),
+    ...(typeof body.disputeType === 'string' && /RETRIEVAL/i.test(body.disputeType) ? { retrieval: true } : {}),
   };
 }

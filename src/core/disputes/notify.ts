@@ -15,21 +15,9 @@ import { disputePublic, type DisputeRecord } from '../model.js';
 import type { StoreTx } from '../store.js';
 import { disputeReason } from './reason.js';
 import { recordDisputeBalance } from '../balances/record.js';
-import { disputeTransitionEvents, nextDisputeStatus, type DisputeTransition } from './states.js';
+import { disputeTransitionEvents, messageTransition, nextDisputeStatus, openingTransition, type DisputeTransition } from './states.js';
 
 const refuse = (reason: string): NotificationCheck => ({ ok: false, reason });
-
-/** Which transition a message asks for; undefined for the ones that change no status (DEFENSE_DUE_ALERT, RDR_RESOLVED, retrieval results). */
-function transitionOf(n: DisputeNotification): DisputeTransition | undefined {
-  switch (n.type) {
-    case 'DISPUTE_CREATED': return 'open';
-    case 'DEFENSE_SUPPLIED': return 'defend';
-    case 'DISPUTE_CANCELLED': return 'withdraw';
-    case 'DISPUTE_JUDGED':
-      return n.judgedResult === 'ACCEPT_BY_CUSTOMER' ? 'win' : n.judgedResult === 'ACCEPT_BY_MERCHANT' ? 'lose' : undefined;
-    default: return undefined;
-  }
-}
 
 export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: DisputeNotification, livemode: boolean): Promise<NotificationCheck> {
   const attempt = await s.attempts.get(n.paymentRequestId);
@@ -52,6 +40,7 @@ export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: Di
   const now = deps.clock.now();
   let changed = false;
   if (!dispute) {
+    const opening = openingTransition(n);
     dispute = {
       id: newId('dispute'),
       account_id: charge.account_id,
@@ -64,7 +53,7 @@ export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: Di
       currency: n.amount.currency,
       reason: disputeReason(n.reasonMessage),
       reason_message: n.reasonMessage ?? null,
-      status: nextDisputeStatus('new', 'open')!,
+      status: nextDisputeStatus('new', opening)!,
       due_by: n.defenseDueAt ?? null,
       metadata: {},
       evidence: {},
@@ -75,25 +64,29 @@ export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: Di
     };
     await s.disputes.insert(dispute);
     if (!charge.disputed) await s.charges.update({ ...charge, disputed: true, updated: now });
-    await recordAll(s, deps, ctx, 'open', dispute, now);
+    await recordAll(s, deps, ctx, opening, dispute, now);
     changed = true;
   }
-  const name = transitionOf(n);
-  const to = name && name !== 'open' ? nextDisputeStatus(dispute.status, name) : undefined;
+  const name = messageTransition(n, dispute.status);
+  const to = name ? nextDisputeStatus(dispute.status, name) : undefined;
   if (name && to) {
     const before = dispute;
-    const closing = to === 'won' || to === 'lost';
+    const closing = to === 'won' || to === 'lost' || to === 'warning_closed';
     dispute = {
       ...dispute, status: to, updated: now,
+      // An escalated retrieval request is a chargeback with a defence window of its own.
+      due_by: n.defenseDueAt ?? dispute.due_by,
       ...(n.judgedResult ? { judged_result: n.judgedResult } : {}),
       ...(closing ? { closed_at: n.judgedAt ?? now } : {}),
     };
     await s.disputes.update(dispute);
-    await recordAll(s, deps, ctx, name, dispute, now, { status: before.status });
+    const previous = before.due_by === dispute.due_by ? { status: before.status } : { status: before.status, evidence_details: disputePublic(before, now).evidence_details };
+    await recordAll(s, deps, ctx, name, dispute, now, previous);
     changed = true;
   }
   if (changed) await recordDisputeBalance(s, deps, dispute, charge);
-  return { ok: true, verdict: changed ? 'applied' : 'duplicate', object: dispute.id };
+  // DEFENSE_DUE_ALERT changes nothing, but it is news, not a repeat: kept as applied.
+  return { ok: true, verdict: changed || n.type === 'DEFENSE_DUE_ALERT' ? 'applied' : 'duplicate', object: dispute.id };
 }
 
 async function recordAll(

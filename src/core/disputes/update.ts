@@ -13,7 +13,7 @@ import { fail, invalid, ok, type Result } from '../errors.js';
 import { disputeOpen, disputePublic, type DisputeRecord, type EvidenceField, type Metadata } from '../model.js';
 import { inTx, recordEvent, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import { mergeMetadata } from '../payment-intents/update.js';
-import { disputeTransitionEvents, nextDisputeStatus } from './states.js';
+import { defenceTransition, disputeTransitionEvents, nextDisputeStatus } from './states.js';
 import { defenceDocument, evidenceFiles, noSuchEvidenceFile } from './defence.js';
 
 export interface UpdateDisputeParams {
@@ -82,10 +82,11 @@ export async function updateDispute(deps: CoreDeps, ctx: RequestContext, id: str
     const cur = await s.disputes.lockByUpstreamId(d.livemode, d.upstream_dispute_id);
     if (!cur) return fail({ kind: 'not_found', resource: 'dispute', id, param: 'dispute' });
     const now = deps.clock.now();
-    const to = nextDisputeStatus(cur.status, 'defend');
+    const transition = defenceTransition(cur.status);
+    const to = nextDisputeStatus(cur.status, transition);
     const next: DisputeRecord = { ...cur, submission_count: cur.submission_count + 1, updated: now, ...(to ? { status: to } : {}) };
     await s.disputes.update(next);
-    for (const type of disputeTransitionEvents('defend')) {
+    for (const type of disputeTransitionEvents(transition)) {
       await recordEvent(s, deps, ctx, type, disputePublic(next, now), { status: cur.status, evidence_details: disputePublic(cur, now).evidence_details });
     }
     return ok(next);
