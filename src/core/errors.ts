@@ -26,7 +26,8 @@ export type InvalidRequestCode =
   | 'dispute_already_closed'
   | 'dispute_past_due'
   /** A parameter names an object that is not there (Stripe answers 400 for an id inside a parameter). */
-  | 'resource_missing';
+  | 'resource_missing'
+  | 'dispute_is_inquiry';
 
 export type CoreError =
   | { kind: 'invalid_request'; code: InvalidRequestCode; param?: string; message: string }

@@ -480,6 +480,10 @@ for (const { kind, skip } of await stores()) {
       assert.equal(wrong.status, 409);
       assert.equal(wrong.body.error.code, 'wrong_result');
       assert.equal((await simulator(g, `disputes/${opened.body.dispute_id}/cancel`, {})).status, 409, 'Antom has no cancellation of a retrieval request');
+      const close = await g.api('POST', `/v1/disputes/${d.id}/close`, {});
+      assert.equal(close.status, 400, JSON.stringify(close.body));
+      assert.equal(close.body.error.code, 'dispute_is_inquiry');
+      assert.equal((await g.api('GET', `/v1/disputes/${d.id}`)).body.status, 'warning_needs_response', 'nothing changed');
 
       const submitted = await g.api('POST', `/v1/disputes/${d.id}`, { evidence: { product_description: 'Tea, 2 boxes', customer_name: 'Li' }, submit: true });
       assert.equal(submitted.status, 200, JSON.stringify(submitted.body));

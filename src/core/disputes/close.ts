@@ -14,6 +14,9 @@ export async function closeDispute(deps: CoreDeps, ctx: RequestContext, id: stri
   const found = await deps.store.disputes.get(ctx.scope, id);
   if (!found) return fail({ kind: 'not_found', resource: 'dispute', id, param: 'dispute' });
   if (found.status === 'lost') return ok(found);
+  if (found.status === 'warning_needs_response' || found.status === 'warning_under_review') {
+    return fail(invalid('dispute_is_inquiry', `The dispute ${found.id} is an inquiry (a retrieval request): nothing was withdrawn and Alipay takes no acceptance of it. Submit the evidence it asks for, or refund the charge.`, 'dispute'));
+  }
   if (!disputeOpen(found.status)) {
     return fail(invalid('dispute_already_closed', `The dispute ${found.id} is already closed (${found.status}); there is nothing to accept.`, 'dispute'));
   }
