@@ -558,9 +558,10 @@ for (const { kind, skip } of await stores()) {
       const since = Date.now();
       const a = await paid(g, 300);
       const b = await paid(g, 300);
+      // One after the other: the simulator's worker may deliver two queued DISPUTE_CREATED in either order.
       await simulator(g, 'disputes', { payment_intent: a.id });
-      await simulator(g, 'disputes', { payment_intent: b.id });
       const da = await disputeOf(g, a.id);
+      await simulator(g, 'disputes', { payment_intent: b.id });
       const db = await disputeOf(g, b.id);
       const byCharge = (await g.api('GET', `/v1/disputes?charge=${a.latest_charge}`)).body;
       assert.equal(byCharge.object, 'list');
