@@ -4,6 +4,7 @@
  */
 import type { PaymentMethodType } from './money.js';
 import type { PaymentIntentStatus } from './payment-intents/states.js';
+import { balanceTransactionPublic, type BalanceTransactionRecord } from './balances/records.js';
 
 export type Metadata = Record<string, string>;
 
@@ -424,12 +425,13 @@ export function disputeOpen(status: DisputeStatus): boolean {
   return status === 'needs_response' || status === 'under_review' || status === 'warning_needs_response' || status === 'warning_under_review';
 }
 
-export function disputePublic(d: DisputeRecord, now: number) {
+/** Stripe's dispute; it carries its balance transactions whole (the withdrawal, and the reinstatement once won). */
+export function disputePublic(d: DisputeRecord, now: number, txns: readonly BalanceTransactionRecord[] = []) {
   return {
     id: d.id,
     object: 'dispute' as const,
     amount: d.amount,
-    balance_transactions: [] as unknown[],
+    balance_transactions: txns.map(balanceTransactionPublic),
     charge: d.charge_id as string | Record<string, unknown>,
     created: d.created,
     currency: d.currency,

@@ -164,6 +164,15 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await checked(g, d.id)).status, 'won');
       assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.closed', 'charge.dispute.funds_reinstated']);
       assert.equal((await g.api('GET', `/v1/charges/${pi.latest_charge}`)).body.disputed, true, 'a charge once disputed stays disputed');
+      // Each event carries the dispute's balance transactions as they were: what it withdrew, then what it reinstated.
+      const carried = await g.gateway.db.query<{ type: string; data: { object: { balance_transactions: { reporting_category: string; amount: number }[] } } }>(
+        'SELECT type, data FROM events WHERE object_id = $1 ORDER BY seq', [d.id]);
+      assert.deepEqual(carried.map((e) => [e.type, e.data.object.balance_transactions.map((t) => t.reporting_category)]), [
+        ['charge.dispute.created', ['dispute']], ['charge.dispute.funds_withdrawn', ['dispute']],
+        ['charge.dispute.closed', ['dispute', 'dispute_reversal']], ['charge.dispute.funds_reinstated', ['dispute', 'dispute_reversal']],
+      ]);
+      assert.deepEqual(won.balance_transactions.map((t: { id: string }) => t.id), carried.at(-1)!.data.object.balance_transactions.map((t: any) => t.id),
+        'the API shows the transactions the last event carried');
 
       // Both notifications were acknowledged by the gateway, first time.
       const sim = (await (await fetch(`${g.url}/simulator/v1/disputes/${opened.body.dispute_id}`)).json()) as any;

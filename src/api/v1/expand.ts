@@ -9,7 +9,8 @@ import {
 } from '../../core/model.js';
 import type { Scope, Store } from '../../core/store.js';
 import type { BalanceTransactionRecord } from '../../core/balances/records.js';
-import { balanceTransactionPublic } from './balance-objects.js';
+import { balanceTransactionPublic } from '../../core/balances/records.js';
+import { disputeWithBalance } from '../../core/disputes/read.js';
 
 const EXPANDABLE = {
   payment_intent: ['latest_charge', 'payment_method', 'latest_charge.payment_method'],
@@ -144,9 +145,7 @@ export async function renderRefund(store: Store, scope: Scope, r: RefundRecord, 
 }
 
 export async function renderDispute(store: Store, scope: Scope, d: DisputeRecord, expand: readonly string[], now: number) {
-  const out = disputePublic(d, now);
-  // Stripe's dispute carries its balance transactions whole: the withdrawal, and the reinstatement once won.
-  out.balance_transactions = (await store.balanceTransactions.forSource(d.id)).map(balanceTransactionPublic);
+  const out = await disputeWithBalance(store, d, now);
   if (expand.includes('charge')) {
     const ch = await store.charges.get(scope, d.charge_id);
     if (ch) out.charge = chargePublic(ch);

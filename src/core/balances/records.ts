@@ -48,3 +48,24 @@ export interface SettlementReportRow extends BalanceTransactionRecord {
   payment_description: string | null;
   payment_metadata: Record<string, string>;
 }
+
+/** Stripe's `balance_transaction`: what the API answers and what a dispute's events carry. */
+export function balanceTransactionPublic(t: BalanceTransactionRecord) {
+  return {
+    id: t.id,
+    object: 'balance_transaction' as const,
+    amount: t.amount,
+    available_on: t.available_on,
+    created: t.created,
+    currency: t.currency,
+    description: t.description,
+    exchange_rate: t.exchange_rate === null ? null : Number(t.exchange_rate),
+    fee: t.fee,
+    fee_details: t.fee_details.map((f) => ({ amount: f.amount, application: null, currency: f.currency, description: f.description, type: f.type })),
+    net: t.net,
+    reporting_category: t.reporting_category,
+    source: t.source_id as string | Record<string, unknown>,
+    status: t.status,
+    type: t.type,
+  };
+}

@@ -6,9 +6,10 @@
  * nothing changes here and the request may be repeated.
  */
 import { fail, invalid, ok, type Result } from '../errors.js';
-import { disputeOpen, disputePublic, type DisputeRecord } from '../model.js';
+import { disputeOpen, type DisputeRecord } from '../model.js';
 import { inTx, recordEvent, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import { disputeTransitionEvents, nextDisputeStatus } from './states.js';
+import { disputeWithBalance } from './read.js';
 
 export async function closeDispute(deps: CoreDeps, ctx: RequestContext, id: string): Promise<Result<DisputeRecord>> {
   const found = await deps.store.disputes.get(ctx.scope, id);
@@ -41,7 +42,7 @@ export async function closeDispute(deps: CoreDeps, ctx: RequestContext, id: stri
     const now = deps.clock.now();
     const next: DisputeRecord = { ...d, status: to, judged_result: 'ACCEPT_BY_MERCHANT', closed_at: outcome.resolvedAt ?? now, updated: now };
     await s.disputes.update(next);
-    for (const type of disputeTransitionEvents('lose')) await recordEvent(s, deps, ctx, type, disputePublic(next, now), { status: d.status });
+    for (const type of disputeTransitionEvents('lose')) await recordEvent(s, deps, ctx, type, await disputeWithBalance(s, next, now), { status: d.status });
     return ok(next);
   });
 }

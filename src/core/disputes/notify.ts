@@ -14,6 +14,7 @@ import { formatAmount } from '../money.js';
 import { disputePublic, type DisputeRecord } from '../model.js';
 import type { StoreTx } from '../store.js';
 import { disputeReason } from './reason.js';
+import { disputeWithBalance } from './read.js';
 import { recordDisputeBalance } from '../balances/record.js';
 import { disputeTransitionEvents, messageTransition, nextDisputeStatus, openingTransition, type DisputeTransition } from './states.js';
 
@@ -64,6 +65,7 @@ export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: Di
     };
     await s.disputes.insert(dispute);
     if (!charge.disputed) await s.charges.update({ ...charge, disputed: true, updated: now });
+    await recordDisputeBalance(s, deps, dispute, charge);
     await recordAll(s, deps, ctx, opening, dispute, now);
     changed = true;
   }
@@ -80,11 +82,12 @@ export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: Di
       ...(closing ? { closed_at: n.judgedAt ?? now } : {}),
     };
     await s.disputes.update(dispute);
+    // The balance first, so that the events carry what this change withdrew or reinstated.
+    await recordDisputeBalance(s, deps, dispute, charge);
     const previous = before.due_by === dispute.due_by ? { status: before.status } : { status: before.status, evidence_details: disputePublic(before, now).evidence_details };
     await recordAll(s, deps, ctx, name, dispute, now, previous);
     changed = true;
   }
-  if (changed) await recordDisputeBalance(s, deps, dispute, charge);
   // DEFENSE_DUE_ALERT changes nothing, but it is news, not a repeat: kept as applied.
   return { ok: true, verdict: changed || n.type === 'DEFENSE_DUE_ALERT' ? 'applied' : 'duplicate', object: dispute.id };
 }
@@ -95,6 +98,6 @@ async function recordAll(
 ): Promise<void> {
   for (const type of disputeTransitionEvents(name)) {
     const withPrevious = type === 'charge.dispute.closed' || type === 'charge.dispute.updated';
-    await recordEvent(s, deps, ctx, type, disputePublic(d, now), withPrevious ? previous : undefined);
+    await recordEvent(s, deps, ctx, type, await disputeWithBalance(s, d, now), withPrevious ? previous : undefined);
   }
 }

@@ -14,6 +14,7 @@ import { disputeOpen, disputePublic, type DisputeRecord, type EvidenceField, typ
 import { inTx, recordEvent, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import { mergeMetadata } from '../payment-intents/update.js';
 import { defenceTransition, disputeTransitionEvents, nextDisputeStatus } from './states.js';
+import { disputeWithBalance } from './read.js';
 import { defenceDocument, evidenceFiles, noSuchEvidenceFile } from './defence.js';
 
 export interface UpdateDisputeParams {
@@ -55,7 +56,7 @@ export async function updateDispute(deps: CoreDeps, ctx: RequestContext, id: str
     }
     const next: DisputeRecord = { ...d, metadata, evidence, updated: deps.clock.now() };
     await s.disputes.update(next);
-    if (p.evidence) await recordEvent(s, deps, ctx, 'charge.dispute.updated', disputePublic(next, next.updated), { evidence: disputePublic(d, next.updated).evidence });
+    if (p.evidence) await recordEvent(s, deps, ctx, 'charge.dispute.updated', await disputeWithBalance(s, next, next.updated), { evidence: disputePublic(d, next.updated).evidence });
     return ok(next);
   });
   if (!saved.ok || !p.submit) return saved;
@@ -87,7 +88,7 @@ export async function updateDispute(deps: CoreDeps, ctx: RequestContext, id: str
     const next: DisputeRecord = { ...cur, submission_count: cur.submission_count + 1, updated: now, ...(to ? { status: to } : {}) };
     await s.disputes.update(next);
     for (const type of disputeTransitionEvents(transition)) {
-      await recordEvent(s, deps, ctx, type, disputePublic(next, now), { status: cur.status, evidence_details: disputePublic(cur, now).evidence_details });
+      await recordEvent(s, deps, ctx, type, await disputeWithBalance(s, next, now), { status: cur.status, evidence_details: disputePublic(cur, now).evidence_details });
     }
     return ok(next);
   });
