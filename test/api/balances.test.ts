@@ -14,6 +14,7 @@ import { convert, percentOf } from '../../src/core/balances/amounts.js';
 import { REPORT_COLUMNS } from '../../src/core/balances/report.js';
 import { seedTrustPayments, tp } from '../helpers/webservices.js';
 import { spawnCli } from '../helpers/processes.js';
+import { simulator } from '../helpers/payments.js';
 import { rmSync } from 'node:fs';
 
 const DELAY_S = 60;
@@ -22,11 +23,6 @@ const FEES = 'alipay=2.9%+30,GCASH=1.5%';
 const feeFor = (method: 'alipay' | 'alipayplus', settled: number) => Math.min(settled, method === 'alipay' ? percentOf(settled, '2.9') + 30 : percentOf(settled, '1.5'));
 
 interface Txn { id: string; amount: number; fee: number; net: number; currency: string; status: string; type: string; reporting_category: string; source: string; exchange_rate: number | null; fee_details: { amount: number; type: string }[] }
-
-async function simulator(g: TestGateway, path: string, body: object) {
-  const res = await fetch(`${g.url}/simulator/v1/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 /** A PaymentIntent paid in the simulator (alipay in CNY, or Alipay+ GCash in PHP), once succeeded. */
 async function paid(g: TestGateway, method: 'alipay' | 'alipayplus', amount: number, metadata: Record<string, string> = {}) {

@@ -12,24 +12,12 @@ import { createServer, type Server } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import Stripe from 'stripe';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
-import { SEED_000_WEB } from '../helpers/seeds.js';
+import { paidIntent, simulator } from '../helpers/payments.js';
 import { signedNotification } from '../helpers/notifications.js';
 import { check, STRIPE } from '../helpers/stripe-schemas.js';
 
-/** A PaymentIntent paid in the simulator, waited for until succeeded. */
-async function paid(g: TestGateway, amount = 500, currency = 'CNY') {
-  const pi = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, amount, currency })).body;
-  assert.equal((await g.complete(pi.next_action.redirect_to_url.url, 'succeeded')).status, 200);
-  return eventually(async () => {
-    const p = (await g.api('GET', `/v1/payment_intents/${pi.id}`)).body;
-    return p.status === 'succeeded' ? p : undefined;
-  });
-}
-
-async function simulator(g: TestGateway, path: string, body: object) {
-  const res = await fetch(`${g.url}/simulator/v1/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
-}
+/** Seed 000's PaymentIntent, paid in the simulator (500 CNY minor units unless said). */
+const paid = (g: TestGateway, amount = 500, currency = 'CNY') => paidIntent(g, amount, currency);
 
 /** The gateway's dispute of a PaymentIntent, once Antom's DISPUTE_CREATED has been applied. */
 async function disputeOf(g: TestGateway, piId: string, status = 'needs_response') {

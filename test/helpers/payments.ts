@@ -16,3 +16,9 @@ export async function paidIntent(g: TestGateway, amount = 20, currency = 'CNY') 
 /** Arms one of the simulator's faults (`POST /simulator/v1/faults`). */
 export const simulatorFault = (g: TestGateway, body: object) =>
   fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+/** A POST to the simulator's script API (`/simulator/v1/<path>`), JSON in and out. */
+export async function simulator(g: TestGateway, path: string, body: object) {
+  const res = await fetch(`${g.url}/simulator/v1/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
