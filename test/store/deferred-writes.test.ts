@@ -314,22 +314,29 @@ for (const { kind, skip } of await stores()) {
         const orders = { presumedFirst: 0, lockingFirst: 0 };
         for (let i = 0; i < 40; i++) {
           const { pi, attempt } = await setup(`5-${i}`);
-          const presumed = sqlStore(db).tx(async (s) => {
+          // Most rounds are a free race: the locking writer starts a few turns of the event loop
+          // later, so either may go first. Every fourth round the presumed writer starts only once
+          // the locking one holds both rows, so that order is seen on every store and every run.
+          let locked!: () => void;
+          const holdsLocks = new Promise<void>((resolve) => (locked = resolve));
+          const lockingHoldsFirst = i % 4 === 3;
+          const presumed = (lockingHoldsFirst ? holdsLocks : Promise.resolve()).then(() => sqlStore(db).tx(async (s) => {
             s.paymentIntents.presume(pi);
             s.attempts.presume(attempt);
             await s.attempts.update({ ...attempt, status: 'redirected', updated: 2 });
             await s.paymentIntents.update({ ...pi, status: 'requires_action', updated: 2 });
-          });
-          // Started a few turns of the event loop later in some rounds, so that either may go first.
-          const locking = turns(i % 6).then(() => sqlStore(db).tx(async (s) => {
+          }));
+          const locking = turns(lockingHoldsFirst ? 0 : i % 6).then(() => sqlStore(db).tx(async (s) => {
             const p = (await s.paymentIntents.lockById(pi.id))!;
             const a = (await s.attempts.lock(attempt.id))!;
+            locked();
             await s.attempts.update({ ...a, cancel_requested_at: 3, updated: 3 });
             await s.paymentIntents.update({ ...p, description: 'locked writer', updated: 3 });
             return { sawPresumed: a.status === 'redirected' && p.status === 'requires_action' };
           }));
           const [pr, lr] = await Promise.allSettled([presumed, locking]);
           assert.equal(lr.status, 'fulfilled', `round ${i}: the locking writer never fails`);
+          if (lockingHoldsFirst) assert.equal(pr.status, 'rejected', `round ${i}: the rows changed under the presumed writer while it waited`);
           const { sawPresumed } = (lr as PromiseFulfilledResult<{ sawPresumed: boolean }>).value;
           if (pr.status === 'fulfilled') {
             assert.ok(sawPresumed, `round ${i}: the presumed writer committed first, so the locking one saw its rows`);
