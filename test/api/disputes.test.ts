@@ -551,6 +551,33 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await checked(g, id.id)).status, 'lost');
     });
 
+    test('a retrieval request\'s DEFENSE_SUPPLIED told after its VALIDATE_FAIL leaves the chargeback undefended (Antom\'s notifications may come in any order)', async () => {
+      const pi = await paid(g, 450);
+      const [sim] = await g.gateway.db.query<{ payment_id: string; payment_request_id: string }>(
+        "SELECT payment_id, payment_request_id FROM sim_payments WHERE reference_order_id = $1 AND status = 'SUCCESS'", [pi.id]);
+      const disputeId = `2026113014150000${Date.now()}`;
+      const tell = async (type: string, extra: object = {}) => {
+        const n = signedNotification(g, {
+          paymentRequestId: sim!.payment_request_id, disputeId, paymentId: sim!.payment_id, disputeTime: new Date().toISOString(),
+          disputeAmount: { currency: 'CNY', value: '450' }, disputeNotificationType: type, disputeReasonMsg: 'no receipt',
+          disputeType: 'RETRIEVAL_REQUEST', defenseDueTime: new Date(Date.now() + 5 * 86_400_000).toISOString(), defendable: true, ...extra,
+        });
+        const res = await fetch(`${g.url}/antom/notify`, { method: 'POST', headers: n.headers, body: n.raw });
+        assert.equal(res.status, 200, `${type}: ${await res.text()}`);
+      };
+      await tell('DISPUTE_CREATED');
+      const d = await disputeOf(g, pi.id, 'warning_needs_response');
+      await tell('DISPUTE_JUDGED', { disputeJudgedResult: 'VALIDATE_FAIL', disputeJudgedTime: new Date().toISOString(), disputeJudgedAmount: { currency: 'CNY', value: '450' } });
+      assert.equal((await statusIs(g, d.id, 'needs_response')).evidence_details.submission_count, 0);
+      const before = await eventTypes(g, d.id);
+      await tell('DEFENSE_SUPPLIED');
+      const after = (await g.api('GET', `/v1/disputes/${d.id}`)).body;
+      assert.equal(after.status, 'needs_response', 'the chargeback still awaits its defence');
+      assert.deepEqual(await eventTypes(g, d.id), before, 'nothing recorded');
+      const [kept] = await g.gateway.db.query<{ verdict: string }>('SELECT verdict FROM upstream_notifications ORDER BY id DESC LIMIT 1');
+      assert.equal(kept!.verdict, 'duplicate', 'acknowledged and kept as news that changes nothing');
+    });
+
     test('GET /v1/disputes filters by charge, payment_intent and created, and pages like the other lists', async () => {
       const since = Date.now();
       const a = await paid(g, 300);

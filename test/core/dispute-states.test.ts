@@ -52,6 +52,9 @@ test('each notifyDispute message names its transition from the dispute\'s status
   assert.equal(messageTransition({ type: 'DISPUTE_CREATED' }, 'warning_under_review'), 'escalate', 'a chargeback for an inquiry escalates it');
   assert.equal(messageTransition({ type: 'DEFENSE_SUPPLIED' }, 'needs_response'), 'defend');
   assert.equal(messageTransition({ type: 'DEFENSE_SUPPLIED' }, 'warning_needs_response'), 'defend_inquiry');
+  // The inquiry's documents, told after its VALIDATE_FAIL made it a chargeback: the chargeback stays undefended.
+  assert.equal(messageTransition({ type: 'DEFENSE_SUPPLIED', retrieval: true }, 'needs_response'), undefined);
+  assert.equal(messageTransition({ type: 'DEFENSE_SUPPLIED', retrieval: true }, 'warning_needs_response'), 'defend_inquiry');
   assert.equal(messageTransition({ type: 'DISPUTE_JUDGED', judgedResult: 'VALIDATE_SUCCESS' }, 'warning_under_review'), 'validate');
   assert.equal(messageTransition({ type: 'DISPUTE_JUDGED', judgedResult: 'VALIDATE_FAIL' }, 'warning_under_review'), 'escalate');
   assert.equal(messageTransition({ type: 'DISPUTE_JUDGED', judgedResult: 'ACCEPT_BY_CUSTOMER' }, 'under_review'), 'win');

@@ -83,7 +83,9 @@ export function defenceTransition(status: DisputeStatus): 'defend' | 'defend_inq
 export function messageTransition(n: Pick<DisputeNotification, 'type' | 'retrieval' | 'judgedResult'>, status: DisputeStatus): DisputeTransition | undefined {
   switch (n.type) {
     case 'DISPUTE_CREATED': return isInquiry(status) && !n.retrieval ? 'escalate' : undefined;
-    case 'DEFENSE_SUPPLIED': return defenceTransition(status);
+    // A retrieval request's documents reaching Antom, told after it became a chargeback (Antom's
+    // notifications may arrive in any order): late news of the inquiry, not a defence of the chargeback.
+    case 'DEFENSE_SUPPLIED': return n.retrieval && !isInquiry(status) ? undefined : defenceTransition(status);
     case 'DISPUTE_CANCELLED': return 'withdraw';
     case 'DISPUTE_JUDGED':
       switch (n.judgedResult) {
