@@ -55,7 +55,10 @@ export async function defenceDocument(deps: CoreDeps, scope: Scope, d: DisputeRe
   for (const [field, id] of evidenceFiles(d.evidence)) {
     const found = await deps.store.files.contents(scope, id);
     if (!found || found.file.purpose !== 'dispute_evidence') return fail(noSuchEvidenceFile(field, id));
-    loaded.push({ field, ...found });
+    // pdf-lib's JPEG reader reads `bytes.buffer` from its start (it ignores byteOffset), and a store's
+    // bytes may be a view into a larger buffer (Node 24 pools Buffer.from(hex) as pg decodes bytea):
+    // each file gets a buffer of its own.
+    loaded.push({ field, file: found.file, bytes: new Uint8Array(found.bytes) });
   }
   const composed = await composePdf(d, loaded, deps.clock.now());
   if (!composed.ok) return composed;
