@@ -4,7 +4,8 @@
  * and GET /v1/reports/settlement.
  */
 import { getBalance, settlementReport } from '../../core/balances/read.js';
-import { parseReportTime, settlementCsv } from '../../core/balances/report.js';
+import { parseReportTime } from '../../core/balances/report.js';
+import { sendSettlementCsv } from '../settlement-csv.js';
 import { BALANCE_TYPES, balancePage } from '../../pages/dashboard/balance.js';
 import { cursorParam, DAY_MS, PAGE_SIZE } from './filters.js';
 import type { DashboardKit } from './session.js';
@@ -39,8 +40,6 @@ export function balanceRoutes(kit: DashboardKit): void {
     const to = parseReportTime(req.query.to ?? '');
     if (from === undefined || to === undefined || from >= to) return reply.redirect('/dashboard/balance?report=bad', 303);
     const rows = await settlementReport(core, s.scope, from, to);
-    return reply.code(200).type('text/csv; charset=utf-8').header('Cache-Control', 'no-store')
-      .header('Content-Disposition', `attachment; filename="settlement-${new Date(from).toISOString().slice(0, 10)}.csv"`)
-      .send(settlementCsv(rows));
+    return sendSettlementCsv(reply, rows, from);
   });
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreDeps } from '../../../core/context.js';
 import { getBalance, getBalanceTransaction, listBalanceTransactions, settlementReport } from '../../../core/balances/read.js';
-import { settlementCsv } from '../../../core/balances/report.js';
+import { sendSettlementCsv } from '../../settlement-csv.js';
 import * as P from '../params.js';
 import { renderBalanceTransaction } from '../expand.js';
 import { balancePublic } from '../balance-objects.js';
@@ -42,9 +42,7 @@ export function balanceRoutes(core: CoreDeps) {
       const parsed = parseParams(reply, P.settlementReport, req.query, 'none');
       if (!parsed) return reply;
       const rows = await settlementReport(core, scopeOf(req), parsed.params.from, parsed.params.to);
-      return reply.code(200).type('text/csv; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="settlement-${new Date(parsed.params.from).toISOString().slice(0, 10)}.csv"`)
-        .send(settlementCsv(rows));
+      return sendSettlementCsv(reply, rows, parsed.params.from);
     });
   };
 }
