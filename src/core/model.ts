@@ -425,6 +425,11 @@ export function disputeOpen(status: DisputeStatus): boolean {
   return status === 'needs_response' || status === 'under_review' || status === 'warning_needs_response' || status === 'warning_under_review';
 }
 
+/** Whether an open dispute's defence window is over (Stripe's `evidence_details.past_due`). */
+export function disputePastDue(d: { status: DisputeStatus; due_by: number | null }, now: number): boolean {
+  return d.due_by !== null && disputeOpen(d.status) && now > d.due_by;
+}
+
 /** Stripe's dispute; it carries its balance transactions whole (the withdrawal, and the reinstatement once won). */
 export function disputePublic(d: DisputeRecord, now: number, txns: readonly BalanceTransactionRecord[] = []) {
   return {
@@ -439,7 +444,7 @@ export function disputePublic(d: DisputeRecord, now: number, txns: readonly Bala
     evidence_details: {
       due_by: d.due_by,
       has_evidence: Object.values(d.evidence).some((v) => v !== undefined && v !== ''),
-      past_due: d.due_by !== null && disputeOpen(d.status) && now > d.due_by,
+      past_due: disputePastDue(d, now),
       submission_count: d.submission_count,
     },
     // An inquiry (a retrieval request) withdrew nothing: the charge may still be refunded, as in Stripe.

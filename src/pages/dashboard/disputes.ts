@@ -5,7 +5,7 @@
  */
 import { esc } from '../html.js';
 import type { DisputeDetail, DisputeRow, KeysetPage } from '../../store/dashboard.js';
-import { disputeOpen, type DisputeStatus, type EvidenceField } from '../../core/model.js';
+import { disputeOpen, disputePastDue, type DisputeStatus, type EvidenceField } from '../../core/model.js';
 import { formatMoney } from '../checkout/render.js';
 import { actionButton, badge, code, csrfField, facts, money, notice, pager, page, table, when, type Column, type PageContext } from './layout.js';
 
@@ -34,7 +34,7 @@ export function dueIn(now: number, due: number): string {
 /** The due date with how far off it is; overdue and the last day stand out. */
 function respondBy(ctx: PageContext, now: number, d: DisputeRow): string {
   if (!disputeOpen(d.status) || d.due_by === null) return d.due_by === null ? '—' : `<span class="muted">${when(ctx, d.due_by)}</span>`;
-  const tone = d.due_by < now ? 'badge-bad' : d.due_by - now < 86_400_000 ? 'badge-warn' : 'badge-muted';
+  const tone = disputePastDue(d, now) ? 'badge-bad' : d.due_by - now < 86_400_000 ? 'badge-warn' : 'badge-muted';
   return `${when(ctx, d.due_by)} <span class="badge ${tone}">${esc(dueIn(now, d.due_by))}</span>`;
 }
 
