@@ -179,8 +179,10 @@ export interface BalanceTransactionRepo {
   /** The transactions of a charge, refund or dispute, oldest first. */
   forSource(sourceId: string): Promise<BalanceTransactionRecord[]>;
   list(scope: Scope, q: ListQuery & { type?: string; source?: string; currency?: string }): Promise<Page<BalanceTransactionRecord> | undefined>;
-  /** The sum of `net` per currency and status. */
+  /** The sum of `net` per currency and status: the folded totals plus the transactions not folded yet. */
   totals(scope: Scope): Promise<BalanceTotal[]>;
+  /** Adds available transactions not folded yet to their account's running totals (SKIP LOCKED); returns how many. */
+  fold(limit: number): Promise<number>;
   /** Makes pending transactions whose `available_on` has come available (SKIP LOCKED); returns how many. */
   releaseDue(now: number, limit: number): Promise<number>;
   /** Transactions created in [from, to), oldest first, with their payment's merchant references. */

@@ -26,10 +26,39 @@ export function balanceTransactionRepo(q: Queryable): BalanceTransactionRepo {
       return listPage(q, t, s, query, extra);
     },
     totals: async (s) => {
+      // One statement, so one snapshot: the folded totals and what is not folded yet (migration 0022).
       const rows = await q.query<{ currency: string; status: 'pending' | 'available'; amount: string | number }>(
-        `SELECT currency, status, sum(net)::int8 AS amount FROM balance_transactions
-          WHERE account_id = $1 AND livemode = $2 GROUP BY currency, status ORDER BY currency, status`, [s.account_id, s.livemode]);
-      return rows.map((r): BalanceTotal => ({ currency: r.currency, status: r.status, amount: Number(r.amount) }));
+        `SELECT currency, 'available' AS status, available AS amount FROM balance_totals WHERE account_id = $1 AND livemode = $2
+         UNION ALL
+         SELECT currency, status, sum(net)::int8 FROM balance_transactions
+          WHERE account_id = $1 AND livemode = $2 AND NOT folded GROUP BY currency, status`, [s.account_id, s.livemode]);
+      const sums = new Map<string, BalanceTotal>();
+      for (const r of rows) {
+        const key = `${r.currency} ${r.status}`;
+        const line = sums.get(key) ?? { currency: r.currency, status: r.status, amount: 0 };
+        line.amount += Number(r.amount);
+        sums.set(key, line);
+      }
+      return [...sums.values()].sort((a, b) => a.currency.localeCompare(b.currency) || a.status.localeCompare(b.status));
+    },
+    fold: async (limit) => {
+      // Marked folded and added to the total in one statement: a transaction is counted once, in
+      // the total or among the unfolded, in every snapshot. SKIP LOCKED: processes fold side by side.
+      const rows = await q.query<{ n: number }>(
+        `WITH f AS (
+           UPDATE balance_transactions b SET folded = true
+            WHERE b.id IN (SELECT id FROM balance_transactions WHERE NOT folded AND status = 'available' ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+              AND NOT b.folded
+           RETURNING b.account_id, b.livemode, b.currency, b.net
+         ), s AS (
+           SELECT account_id, livemode, currency, sum(net)::int8 AS net, count(*)::int AS n FROM f GROUP BY account_id, livemode, currency
+         ), t AS (
+           INSERT INTO balance_totals (account_id, livemode, currency, available)
+           SELECT account_id, livemode, currency, net FROM s ORDER BY account_id, livemode, currency
+           ON CONFLICT (account_id, livemode, currency) DO UPDATE SET available = balance_totals.available + excluded.available
+         )
+         SELECT coalesce(sum(n), 0)::int AS n FROM s`, [limit]);
+      return Number(rows[0]?.n ?? 0);
     },
     releaseDue: async (now, limit) => {
       const rows = await q.query(

@@ -20,6 +20,7 @@ const STEPS: readonly (readonly [table: string, sql: string])[] = [
   ['checkout_line_items', 'DELETE FROM checkout_line_items WHERE session_id IN (SELECT id FROM checkout_sessions WHERE NOT livemode)'],
   ['checkout_sessions', 'DELETE FROM checkout_sessions WHERE NOT livemode'],
   ['balance_transactions', 'DELETE FROM balance_transactions WHERE NOT livemode'],
+  ['balance_totals', 'DELETE FROM balance_totals WHERE NOT livemode'],
   ['refunds', 'DELETE FROM refunds WHERE NOT livemode'],
   ['disputes', 'DELETE FROM disputes WHERE NOT livemode'],
   ['charges', 'DELETE FROM charges WHERE NOT livemode'],

@@ -9,12 +9,20 @@ import type { CoreDeps } from '../context.js';
 
 const BATCH = 200;
 
-/** One pass; returns how many transactions became available. */
+/**
+ * One pass: transactions whose time has come become available, then every available one not yet
+ * in its account's running total is folded into it (so GET /v1/balance reads the totals and the
+ * recent rows, never the whole history: migration 0022). Returns how many rows it changed.
+ */
 export async function releaseAvailable(deps: Pick<CoreDeps, 'store' | 'clock'>): Promise<number> {
   let total = 0;
-  for (;;) {
-    const n = await deps.store.tx((s) => s.balanceTransactions.releaseDue(deps.clock.now(), BATCH));
+  for (let n = BATCH; n === BATCH;) {
+    n = await deps.store.tx((s) => s.balanceTransactions.releaseDue(deps.clock.now(), BATCH));
     total += n;
-    if (n < BATCH) return total;
   }
+  for (let n = BATCH; n === BATCH;) {
+    n = await deps.store.balanceTransactions.fold(BATCH);
+    total += n;
+  }
+  return total;
 }
