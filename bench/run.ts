@@ -23,6 +23,10 @@
  *                                      (bench/preload.ts), on both stores; prints the ratios
  *   --soak S          (BENCH_SOAK)     S seconds of mixed load on one gateway (BENCH_SOAK_STORE,
  *                                      pglite or postgres); RSS after 1 minute and at the end
+ *   BENCH_STORES=pglite|postgres                 one store's rows only (and no WORKERS=2 row
+ *                                                without PostgreSQL)
+ *   BENCH_GATEWAY_NODE_OPTIONS                   NODE_OPTIONS for the gateways only (V8 flags
+ *                                                tried against the same run's floors)
  *   BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_WEBHOOKS (5000 queued)
  * Tables go to stdout, progress to stderr, then one BENCH_JSON line. Exits 1 when requests failed.
  */
@@ -50,6 +54,8 @@ const DASHBOARD_RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 100);
 const DASHBOARD_BUDGET_MS = 100;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 5_000);
+const STORES = process.env.BENCH_STORES?.split(',').map((k) => k.trim()).filter(Boolean);
+const GATEWAY_NODE_OPTIONS = process.env.BENCH_GATEWAY_NODE_OPTIONS;
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = new URL('../..', import.meta.url).pathname;
 const SECRET = 'sk_test_BenchmarkSecretKey0000001';
@@ -239,6 +245,7 @@ function gatewayEnv(kind: StoreKind, dataDir: string, schema: string | undefined
     RATE_LIMIT_PER_SECOND: '1000000', POLL_SCHEDULE_MS: '3600000',
     // The webhook scenario holds its first sends open while it fills the outbox.
     WEBHOOK_TIMEOUT_MS: '300000',
+    ...(GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: GATEWAY_NODE_OPTIONS } : {}),
     OPENCASHIER_TP_SITE_REFERENCE: 'test_site12345', OPENCASHIER_TP_USERNAME: TP_USER, OPENCASHIER_TP_PASSWORD: TP_PASSWORD,
     ...(kind === 'pglite' ? { DATA_DIR: dataDir } : { DATA_DIR: dataDir, DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema! }),
     ...extra,
@@ -721,7 +728,8 @@ async function main() {
     const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, Node ${process.version}`;
     const pgDown = await pgReachable();
     if (pgDown) process.stderr.write(`(PostgreSQL at ${PG_URL} not reachable: ${pgDown}; its rows are left out)\n`);
-    const kinds: StoreKind[] = pgDown ? ['pglite'] : ['pglite', 'postgres'];
+    for (const k of STORES ?? []) if (k !== 'pglite' && k !== 'postgres') throw new Error(`BENCH_STORES takes pglite and/or postgres, not ${JSON.stringify(k)}`);
+    const kinds = (pgDown ? ['pglite'] : ['pglite', 'postgres']).filter((k) => !STORES || STORES.includes(k)) as StoreKind[];
 
     if (SOAK > 0) {
       if (SOAK_STORE === 'postgres' && pgDown) throw new Error('BENCH_SOAK_STORE=postgres but PostgreSQL is not reachable');
@@ -787,7 +795,8 @@ async function main() {
 
     let workers: { row?: Row; skipped?: string } = { skipped: 'PostgreSQL is not reachable' };
     const single = rows.find((r) => r.store === 'postgres' && r.name.startsWith('POST /v1/payment_intents (create)'));
-    if (!pgDown) workers = await workersRow(dataDir);
+    if (!kinds.includes('postgres')) workers = { skipped: pgDown ? 'PostgreSQL is not reachable' : 'BENCH_STORES leaves PostgreSQL out' };
+    else workers = await workersRow(dataDir);
     if (workers.row) rows.push({ ...workers.row, floor: single ? { name: 'WORKERS=1 create', rps: single.rps } : undefined });
     else process.stderr.write(`  row "create on PostgreSQL with WORKERS=2" skipped: ${workers.skipped}\n`);
 
