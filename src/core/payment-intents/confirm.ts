@@ -11,7 +11,7 @@
 import { fail, invalid, ok, type CoreError, type Result } from '../errors.js';
 import { newId } from '../ids.js';
 import { METHODS } from '../money.js';
-import { prohibitedMessage } from '../catalog/prohibited-businesses.js';
+import { prohibitedMessage, type BusinessProfile } from '../catalog/prohibited-businesses.js';
 import type { PaymentAttemptRecord, PaymentIntentRecord } from '../model.js';
 import { inTx, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import type { PaymentConnector, PayRequest } from '../connector.js';
@@ -26,10 +26,11 @@ export async function confirmPaymentIntent(
 ): Promise<Result<PaymentIntentRecord>> {
   const connector = deps.connector(ctx.scope.livemode);
   if (!connector) return fail(noConnector(ctx));
+  const business = await deps.store.accounts.businessProfile(ctx.scope.account_id);
   const prepared = await inTx(deps.store, async (s) => {
     const found = await s.paymentIntents.lock(ctx.scope, id);
     if (!found) return fail<Prepared>({ kind: 'not_found', resource: 'payment_intent', id, param: 'intent' });
-    return prepareConfirm(s, deps, ctx, found, params);
+    return prepareConfirm(s, deps, ctx, found, params, business);
   });
   if (!prepared.ok) return prepared;
   return sendAttempt(deps, ctx, connector, prepared.value);
@@ -46,16 +47,19 @@ export const noConnector = (ctx: RequestContext): CoreError => ({
 /**
  * Step 1, inside the caller's transaction with the PaymentIntent locked: check, attach, and store
  * the attempt. Create-with-confirm runs this in its own transaction, so a refused confirmation
- * leaves no PaymentIntent behind.
+ * leaves no PaymentIntent behind. `business` is the account's profile, read by the caller just
+ * before the transaction (READ COMMITTED would read the same inside it): so the transaction that
+ * creates and prepares a PaymentIntent reads nothing, and goes to the store as one statement with
+ * the other commits of that moment (store/deferred.ts), not as BEGIN, a flush, a read and COMMIT.
  */
 export async function prepareConfirm(
-  s: StoreTx, deps: CoreDeps, ctx: RequestContext, found: PaymentIntentRecord, params: ConfirmPaymentIntentParams,
+  s: StoreTx, deps: CoreDeps, ctx: RequestContext, found: PaymentIntentRecord, params: ConfirmPaymentIntentParams, business: BusinessProfile,
 ): Promise<Result<Prepared>> {
   if (!CONFIRMABLE.includes(found.status)) return fail(unexpectedState(found, 'confirm'));
   if (found.checkout_session_id && ctx.actor !== 'checkout') return fail(ownedByCheckout(found, 'confirm'));
   // Every method this gateway serves is Alipay or Alipay+, so a prohibited business may use none:
   // refused before anything is attached, stored or sent to Antom.
-  const refused = prohibitedMessage(await s.accounts.businessProfile(found.account_id));
+  const refused = prohibitedMessage(business);
   if (refused) return fail({ kind: 'business_prohibited', code: 'business_category_prohibited', message: refused });
   const applied = await applyPaymentMethodParams(s, deps, ctx, found, params);
   if (!applied.ok) return applied;

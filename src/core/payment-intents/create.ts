@@ -12,6 +12,7 @@ import { confirmPaymentIntent, noConnector, prepareConfirm, sendAttempt, type Pr
 export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams): Promise<Result<PaymentIntentRecord>> {
   const connector = deps.connector(ctx.scope.livemode);
   if (params.confirm && !connector) return fail(noConnector(ctx));
+  const business = params.confirm ? await deps.store.accounts.businessProfile(ctx.scope.account_id) : undefined;
 
   const create = (resume: boolean) => inTx(deps.store, async (s): Promise<Result<{ pi: PaymentIntentRecord; prepared?: Prepared }>> => {
     // The key's claim commits with the PaymentIntent (a key already claimed fails this commit);
@@ -34,7 +35,7 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
     await claimKey(params.confirm ? undefined : pi);
     if (!params.confirm) return ok({ pi });
     // Confirmation is prepared in the same transaction: if it is refused, nothing was created.
-    const prepared = await prepareConfirm(s, deps, ctx, pi, {});
+    const prepared = await prepareConfirm(s, deps, ctx, pi, {}, business!);
     return prepared.ok ? ok({ pi, prepared: prepared.value }) : prepared;
   });
   // The common case first, without looking for an earlier PaymentIntent of the key: the key's
