@@ -116,23 +116,38 @@ export async function recordEvent(
   s: StoreTx, deps: Pick<CoreDeps, 'clock' | 'outboxChanged' | 'observe'>, ctx: RequestContext, type: EventType, object: { id: string } & Record<string, unknown>,
   previous_attributes?: Record<string, unknown>,
 ): Promise<void> {
+  await recordEvents(s, deps, ctx, [[type, object, previous_attributes]]);
+}
+
+/**
+ * Several events of one change, in order. All are written before any of their Trust Payments
+ * follow-ups reads the store, so the inserts go out as one statement (store/deferred.ts), not one
+ * each between the follow-ups' reads.
+ */
+export async function recordEvents(
+  s: StoreTx, deps: Pick<CoreDeps, 'clock' | 'outboxChanged' | 'observe'>, ctx: RequestContext,
+  events: readonly (readonly [type: EventType, object: { id: string } & Record<string, unknown>, previous_attributes?: Record<string, unknown>])[],
+): Promise<void> {
   const now = deps.clock.now();
-  await s.events.record({
-    id: newId('event'),
-    account_id: ctx.scope.account_id,
-    livemode: ctx.scope.livemode,
-    created: now,
-    type,
-    api_version: API_VERSION,
-    object_id: object.id,
-    data: previous_attributes ? { object, previous_attributes } : { object },
-    request_id: ctx.request_id,
-    idempotency_key: ctx.idempotency_key,
-  });
+  for (const [type, object, previous_attributes] of events) {
+    await s.events.record({
+      id: newId('event'),
+      account_id: ctx.scope.account_id,
+      livemode: ctx.scope.livemode,
+      created: now,
+      type,
+      api_version: API_VERSION,
+      object_id: object.id,
+      data: previous_attributes ? { object, previous_attributes } : { object },
+      request_id: ctx.request_id,
+      idempotency_key: ctx.idempotency_key,
+    });
+  }
   // The Trust Payments view of the same change (settlestatus, URL notifications), in this transaction.
-  const followed = await followEvent(s, deps, ctx, type, object);
+  let followed = false;
+  for (const [type, object] of events) followed = (await followEvent(s, deps, ctx, type, object)) || followed;
   if (followed || (await s.webhookEndpoints.mayDeliver(ctx.scope))) deps.outboxChanged();
-  deps.observe?.event(type, object);
+  for (const [type, object] of events) deps.observe?.event(type, object);
 }
 
 class Rollback {

@@ -5,7 +5,7 @@
 import { fail, ok, type Result } from '../errors.js';
 import { chargePublic, refundPublic, type RefundRecord } from '../model.js';
 import type { RefundOutcome } from '../connector.js';
-import { inTx, recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import { inTx, recordEvents, type CoreDeps, type RequestContext } from '../context.js';
 import { recordRefundBalance } from '../balances/record.js';
 import type { StoreTx } from '../store.js';
 
@@ -47,16 +47,20 @@ export async function applyRefundOutcome(
       const updatedCharge = { ...charge, amount_refunded: charge.amount_refunded + refund.amount, updated: now };
       await s.refunds.update(next);
       await s.charges.update(updatedCharge);
-      await recordEvent(s, deps, scoped, 'refund.updated', refundPublic(next), { status: 'pending' });
-      await recordEvent(s, deps, scoped, 'charge.refund.updated', refundPublic(next), { status: 'pending' });
-      await recordEvent(s, deps, scoped, 'charge.refunded', chargePublic(updatedCharge), { amount_refunded: charge.amount_refunded, refunded: false });
+      await recordEvents(s, deps, scoped, [
+        ['refund.updated', refundPublic(next), { status: 'pending' }],
+        ['charge.refund.updated', refundPublic(next), { status: 'pending' }],
+        ['charge.refunded', chargePublic(updatedCharge), { amount_refunded: charge.amount_refunded, refunded: false }],
+      ]);
       return ok(next);
     }
     next = { ...refund, status: 'failed', failure_code: outcome.code, failure_reason: failureReason(outcome.code), next_poll_at: null, updated: now };
     await s.refunds.update(next);
-    await recordEvent(s, deps, scoped, 'refund.failed', refundPublic(next));
-    await recordEvent(s, deps, scoped, 'refund.updated', refundPublic(next), { status: 'pending', failure_reason: null });
-    await recordEvent(s, deps, scoped, 'charge.refund.updated', refundPublic(next), { status: 'pending', failure_reason: null });
+    await recordEvents(s, deps, scoped, [
+      ['refund.failed', refundPublic(next)],
+      ['refund.updated', refundPublic(next), { status: 'pending', failure_reason: null }],
+      ['charge.refund.updated', refundPublic(next), { status: 'pending', failure_reason: null }],
+    ]);
     return ok(next);
   };
   return within ? apply(within) : inTx(deps.store, apply);
