@@ -9,6 +9,7 @@
  * commit at the same moment share that statement ({@link GroupCommit}).
  */
 import { Batcher } from './batch.js';
+import { StoreUnavailable } from '../core/store.js';
 
 /** An SQL expression as an insert's value, with parameters numbered from $1 (a cast, a function call). */
 export class SqlValue {
@@ -80,7 +81,11 @@ export function combineWrites(writes: readonly Deferred[]): Statement {
 /**
  * Transactions of deferred writes alone, committed together: those that finish while a statement
  * runs go in the next one. Each resolves once its writes are committed. When the shared statement
- * fails (one of them broke a constraint), each runs again alone, so only the culprit fails.
+ * fails (one of them broke a constraint), each runs again alone, so only the culprit fails. But
+ * not when the connection was lost (StoreUnavailable): the statement may have committed before its
+ * answer was lost, and running it again would write twice (or, on a unique key, fail with a
+ * conflict that is not the client's). Then every transaction of the batch fails as unavailable,
+ * as a lost COMMIT does, and is retried by its client under its Idempotency-Key.
  */
 export class GroupCommit {
   private readonly batcher: Batcher<readonly Deferred[], { error?: unknown }>;
@@ -91,8 +96,9 @@ export class GroupCommit {
         try {
           await run(combineWrites(txs.flat()));
           return txs.map(() => ({}));
-        } catch {
-          // Fall through: one by one, each with its own outcome.
+        } catch (error) {
+          if (error instanceof StoreUnavailable) return txs.map(() => ({ error }));
+          // Nothing was written: one by one, each with its own outcome.
         }
       }
       return Promise.all(txs.map((w) => run(combineWrites(w)).then(() => ({}), (error: unknown) => ({ error }))));

@@ -103,14 +103,14 @@ for (const { kind, skip } of await stores()) {
 const [, pg] = await stores();
 
 /** A gateway on PostgreSQL whose every connection goes through a relay the test can cut. */
-async function gatewayThroughRelay(env: Record<string, string>): Promise<{ g: TestGateway; relay: Relay }> {
+async function gatewayThroughRelay(env: Record<string, string>, logStream?: { write(line: string): void }): Promise<{ g: TestGateway; relay: Relay }> {
   const target = new URL(TEST_DATABASE_URL);
   const relay = new Relay({ host: target.hostname, port: Number(target.port || 5432) });
   await relay.listen();
   const through = new URL(TEST_DATABASE_URL);
   through.hostname = '127.0.0.1';
   through.port = String(relay.port);
-  return { g: await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString(), ...env } }), relay };
+  return { g: await startGateway({ store: 'postgres', env: { DATABASE_URL: through.toString(), ...env }, logStream }), relay };
 }
 describe('PostgreSQL cut off under a running gateway, then back', { skip: pg!.skip }, () => {
   let g: TestGateway;
@@ -193,9 +193,11 @@ describe('PostgreSQL cut off under a running gateway, then back', { skip: pg!.sk
 describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.skip }, () => {
   let g: TestGateway;
   let relay: Relay;
+  const errors: string[] = [];
   before(async () => {
     // Polls soon after a pay, so that a payment whose answer from Antom could not be stored is found by asking.
-    ({ g, relay } = await gatewayThroughRelay({ POLL_SCHEDULE_MS: '300,600,1200,2400' }));
+    // Errors are kept, so that an answer of 500 comes with what the gateway logged for it.
+    ({ g, relay } = await gatewayThroughRelay({ POLL_SCHEDULE_MS: '300,600,1200,2400', LOG_LEVEL: 'error' }, { write: (line) => void errors.push(line) }));
   });
   after(async () => {
     await g?.stop();
@@ -221,7 +223,10 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
         const body = JSON.parse(text);
         if (body.error?.type !== 'api_error' || res.headers.get('retry-after') !== '2' || /SQLSTATE|postgres|ECONN/i.test(text)) wrong.push(`503 ${text}`);
       } else if (res.status === 200) ok++;
-      else wrong.push(`${res.status} ${text}`);
+      else {
+        const id = /req_[A-Za-z0-9]+/.exec(text)?.[0];
+        wrong.push(`${res.status} ${text}${id ? `\n  logged: ${errors.filter((l) => l.includes(id)).join('\n  ') || '(nothing)'}` : ''}`);
+      }
       return { status: res.status, body: res.status === 200 ? JSON.parse(text) : undefined };
     };
     let n = 0;
