@@ -87,8 +87,12 @@ export async function updateDispute(deps: CoreDeps, ctx: RequestContext, id: str
     const to = nextDisputeStatus(cur.status, transition);
     const next: DisputeRecord = { ...cur, submission_count: cur.submission_count + 1, updated: now, ...(to ? { status: to } : {}) };
     await s.disputes.update(next);
-    for (const type of disputeTransitionEvents(transition)) {
-      await recordEvent(s, deps, ctx, type, await disputeWithBalance(s, next, now), { status: cur.status, evidence_details: disputePublic(cur, now).evidence_details });
+    // Only a change of status is news: Antom's DEFENSE_SUPPLIED may have arrived while the call was
+    // out and made the same change already (with its own event), and a resubmission changes none.
+    if (to) {
+      for (const type of disputeTransitionEvents(transition)) {
+        await recordEvent(s, deps, ctx, type, await disputeWithBalance(s, next, now), { status: cur.status, evidence_details: disputePublic(cur, now).evidence_details });
+      }
     }
     return ok(next);
   });
