@@ -406,6 +406,31 @@ for (const { kind, skip } of await stores()) {
       assert.equal(after.evidence_details.submission_count, 1);
     });
 
+    test('Antom\'s DEFENSE_SUPPLIED applied while supplyDefenseDocument\'s answer is still out: the submit records no second status change', async () => {
+      const pi = await paid(g, 950);
+      await simulator(g, 'disputes', { payment_intent: pi.id });
+      const d = await disputeOf(g, pi.id);
+      // The simulator takes the defence and announces it at once, then holds its answer 2.5 s
+      // (the test gateway gives Antom 3 s), long enough for the notification to be applied first.
+      const fault = await fetch(`${g.url}/simulator/v1/faults`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'supplyDefenseDocument', kind: 'timeout', delay_ms: 2500 }),
+      });
+      assert.equal(fault.status, 200, await fault.text());
+      let answered = false;
+      const submitting = g.api('POST', `/v1/disputes/${d.id}`, { evidence: { uncategorized_text: 'Delivered.' }, submit: true }).finally(() => { answered = true; });
+      await statusIs(g, d.id, 'under_review');
+      assert.equal(answered, false, 'the notification was applied before the submit was answered');
+      const submitted = await submitting;
+      assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+      assert.equal(submitted.body.status, 'under_review');
+      assert.equal(submitted.body.evidence_details.submission_count, 1);
+      assert.deepEqual(await eventTypes(g, d.id), ['charge.dispute.created', 'charge.dispute.funds_withdrawn', 'charge.dispute.updated', 'charge.dispute.updated'],
+        'the evidence saved, then DEFENSE_SUPPLIED\'s change to under review; the submit\'s answer adds nothing');
+      const changes = await g.gateway.db.query<{ previous: string | null }>(
+        "SELECT data->'previous_attributes'->>'status' AS previous FROM events WHERE object_id = $1 AND type = 'charge.dispute.updated' ORDER BY seq", [d.id]);
+      assert.deepEqual(changes.map((c) => c.previous), [null, 'needs_response'], 'one change of status, from needs_response');
+    });
+
     test('the buyer withdraws the dispute: DISPUTE_CANCELLED wins it and reinstates the funds; only an open chargeback can be withdrawn', async () => {
       const pi = await paid(g, 650);
       const opened = await simulator(g, 'disputes', { payment_intent: pi.id });
