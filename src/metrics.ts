@@ -152,8 +152,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
 
   if (opts.db.pool) {
     const pool = opts.db.pool;
+    // Read once the scrape's own store read is done: pg's pool queues a query for a tick even with
+    // a connection idle, so read together the scrape would count itself as waiting.
     const poolGauge = (name: string, help: string, pick: (p: ReturnType<typeof pool>) => number) =>
-      new Gauge({ name, help, registers: [registry], collect() { this.set(pick(pool())); } });
+      new Gauge({ name, help, registers: [registry], async collect() { await read?.done; this.set(pick(pool())); } });
     poolGauge('opencashier_db_pool_max', 'PostgreSQL connections this process may open (DATABASE_POOL_SIZE).', (p) => p.max);
     poolGauge('opencashier_db_pool_open', 'PostgreSQL connections open.', (p) => p.open);
     poolGauge('opencashier_db_pool_idle', 'PostgreSQL connections open and idle.', (p) => p.idle);

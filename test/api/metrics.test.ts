@@ -1,9 +1,9 @@
 /**
  * `GET /metrics`: Prometheus text that moves with what the gateway does — requests by route
  * pattern and status, payments by method, wallet and outcome, Antom calls by API, notifications
- * by verdict and reason, webhook sends by outcome, the outbox and its oldest row — and who may
- * read it: anyone on a loopback gateway, a bearer of METRICS_TOKEN, nobody beyond loopback
- * without a token. With WORKERS=2 a scrape sees both processes' numbers, added up.
+ * by verdict and reason, webhook sends by outcome, the outbox and its oldest row, the polls and
+ * expiries due, PostgreSQL's pool — and who may read it: anyone on a loopback gateway, a bearer of
+ * METRICS_TOKEN, nobody beyond loopback (HOST=0.0.0.0, or behind a proxy) without a token. With WORKERS=2 a scrape sees both processes' numbers, added up.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, eventually, postgresSkipReason, startGateway, TEST_DATABASE_URL, type TestGateway } from '../helpers/gateway.js';
 import { spawnGateway, startReceiver, type Receiver } from '../helpers/processes.js';
-import { SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { SEED_000_CHECKOUT, SEED_000_WEB, SEED_003_ALIPAYPLUS } from '../helpers/seeds.js';
+import { paymentSucceeded, signedNotification } from '../helpers/notifications.js';
 import { randomToken } from '../../src/core/ids.js';
 import { reasonKind } from '../../src/metrics.js';
 
@@ -119,6 +120,64 @@ describe('GET /metrics on a loopback gateway', () => {
   });
 });
 
+const postgresSkip = await postgresSkipReason();
+
+describe('GET /metrics: the work waiting in the store', () => {
+  test('payment polls, refund polls and checkout sessions due are counted while no worker takes them', async () => {
+    let offset = 0;
+    // No background workers: what is due stays due, so the figures can be read exactly.
+    const g = await startGateway({ store: 'pglite', workers: false, clock: { now: () => Date.now() + offset } });
+    try {
+      // A paid PaymentIntent (its result told by a signed notification, as Antom would), refunded
+      // while Antom's refund is still processing: the refund waits for its inquiry.
+      const paid = (await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body;
+      assert.equal((await g.complete(paid.next_action.redirect_to_url.url, 'succeeded')).status, 200);
+      const result = await paymentSucceeded(g, paid.next_action.redirect_to_url.url);
+      const n = signedNotification(g, result.body);
+      assert.equal((await fetch(`${g.url}/antom/notify`, { method: 'POST', headers: n.headers, body: n.raw })).status, 200);
+      assert.equal((await g.api('GET', `/v1/payment_intents/${paid.id}`)).body.status, 'succeeded');
+      const fault = await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'refund', kind: 'async', delay_ms: 600_000 }) });
+      assert.equal(fault.status, 200, await fault.text());
+      const refund = await g.api('POST', '/v1/refunds', { payment_intent: paid.id });
+      assert.equal(refund.body.status, 'pending', JSON.stringify(refund.body));
+      // A PaymentIntent waiting for the shopper (its attempt is inquired later), and an open Checkout Session.
+      assert.equal((await g.api('POST', '/v1/payment_intents', SEED_000_WEB)).body.status, 'requires_action');
+      assert.equal((await g.api('POST', '/v1/checkout/sessions', SEED_000_CHECKOUT)).body.status, 'open');
+
+      const read = async (want: (t: string) => boolean) => eventually(async () => {
+        // (The store's figures are read at most once a second: a scrape may show the previous read.)
+        const t = await scrape(g.url);
+        return want(t) ? t : undefined;
+      });
+      const due = (t: string) => [value(t, 'opencashier_payment_polls_due'), value(t, 'opencashier_refund_polls_due'), value(t, 'opencashier_checkout_sessions_to_expire')];
+      const now = await read((t) => t.includes('opencashier_checkout_sessions_to_expire'));
+      assert.deepEqual(due(now), [0, 0, 0], 'nothing is due yet');
+      // A day later (the session's default life) every one of them is due.
+      offset = 25 * 3_600_000;
+      const later = await read((t) => value(t, 'opencashier_checkout_sessions_to_expire') > 0);
+      assert.deepEqual(due(later), [1, 1, 1], later);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  test('on PostgreSQL, the pool: its size, open and idle connections, queries waiting', { skip: postgresSkip ?? false }, async () => {
+    const g = await startGateway({ store: 'postgres', env: { DATABASE_POOL_SIZE: '7' } });
+    try {
+      // Enough at once that the pool opens more than one connection.
+      await Promise.all(Array.from({ length: 12 }, () => g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, confirm: false })));
+      const t = await scrape(g.url);
+      assert.equal(value(t, 'opencashier_db_pool_max'), 7);
+      const open = value(t, 'opencashier_db_pool_open');
+      assert.ok(open >= 2 && open <= 7, `open ${open}`);
+      assert.ok(value(t, 'opencashier_db_pool_idle') <= open);
+      assert.equal(value(t, 'opencashier_db_pool_waiting'), 0, 'nothing waits once the answers are in (the scrape does not count its own read)');
+    } finally {
+      await g.stop();
+    }
+  });
+});
+
 describe('who may read GET /metrics', () => {
   test('with METRICS_TOKEN: only with the token', async () => {
     const token = `mt_${randomToken(24)}`;
@@ -129,6 +188,18 @@ describe('who may read GET /metrics', () => {
       assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="metrics"');
       assert.equal((await fetch(`${g.url}/metrics`, { headers: { Authorization: 'Bearer wrong-token-of-some-length' } })).status, 401);
       assert.match(await scrape(g.url, { Authorization: `Bearer ${token}` }), /opencashier_http_requests_total/);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  test('listening on every interface (HOST=0.0.0.0) and no token: off, saying why', async () => {
+    const g = await startGateway({ store: 'pglite', env: { HOST: '0.0.0.0' } });
+    try {
+      // Asked over loopback, the answer is still no: who may read depends on where the gateway listens.
+      const res = await fetch(`${g.url.replace('0.0.0.0', '127.0.0.1')}/metrics`);
+      assert.equal(res.status, 404);
+      assert.match(await res.text(), /listens beyond loopback and METRICS_TOKEN is not set/);
     } finally {
       await g.stop();
     }
