@@ -28,7 +28,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, eventually, postgresSkipReason, TEST_DATABASE_URL } from './helpers/gateway.js';
-import { apiClient, spawnGateway, sqlIn, type CliProcess } from './helpers/processes.js';
+import { apiClient, freePort, spawnGateway, sqlIn, type CliProcess } from './helpers/processes.js';
 import { SEED_000_CHECKOUT, SEED_000_WEB } from './helpers/seeds.js';
 import { randomToken } from '../src/core/ids.js';
 
@@ -139,15 +139,6 @@ async function startHookReceiver() {
       server.close(() => resolve());
     }),
   };
-}
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 /**
