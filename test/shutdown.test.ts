@@ -352,3 +352,69 @@ test('a request still under way at SHUTDOWN_TIMEOUT_MS is cut then, the process 
     await cleanup();
   }
 });
+
+test('SIGTERM while a pass holds claimed polls: they are handed back, the next process inquires them at once, and the payments succeed', { skip: pgSkip, timeout: 120_000 }, async (t) => {
+  const N = 5;
+  // The first poll is far off (the test makes the attempts due when it wants); a polled attempt's
+  // next one is due at once. WORKER_INTERVAL_MS: a pass soon after they are due.
+  const { schema, env, cleanup } = await successionEnv('shutdown-polls', { POLL_SCHEDULE_MS: '600000,1000,1000,1000,1000,1000', WORKER_INTERVAL_MS: '100' });
+  const first = await spawnGateway(env);
+  let second: Awaited<ReturnType<typeof spawnGateway>> | undefined;
+  try {
+    // Paid by their shoppers at Antom, with no notification: only an inquiry tells the gateway.
+    const pis: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const pi = await client(first.url, 'POST', '/v1/payment_intents', { ...SEED_000_WEB, amount: 100 + i });
+      assert.equal(pi.body.status, 'requires_action', JSON.stringify(pi.body));
+      const paid = await fetch(`${first.url}/simulator/v1/complete`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: pi.body.next_action.redirect_to_url.url, outcome: 'succeeded', notify: false }),
+      });
+      assert.equal(paid.status, 200, await paid.text());
+      pis.push(pi.body.id);
+    }
+    // The pass's first inquiry is answered 30 s late, so the pass holds the other claims meanwhile.
+    const fault = await fetch(`${first.url}/simulator/v1/faults`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'inquiryPayment', kind: 'timeout', delay_ms: 30_000 }),
+    });
+    assert.equal(fault.status, 200);
+    await sqlIn(schema, 'UPDATE payment_attempts SET next_poll_at = $1', [Date.now()]);
+    // All N claimed by the one pass (pushed a lease ahead), none polled yet, one inquiry under way.
+    const claims = await eventually(async () => {
+      const faults = ((await (await fetch(`${first.url}/simulator/v1/faults`)).json()) as { faults: unknown[] }).faults;
+      const rows = await sqlIn<{ id: string; next_poll_at: string; poll_count: number }>(schema, 'SELECT id, next_poll_at, poll_count FROM payment_attempts');
+      const leased = rows.filter((r) => Number(r.next_poll_at) > Date.now() + 30_000 && r.poll_count === 0);
+      return faults.length === 0 && leased.length === N ? leased : undefined;
+    }, 20_000, 20);
+    const leaseEnds = Math.min(...claims.map((c) => Number(c.next_poll_at)));
+
+    const sigtermAt = Date.now();
+    first.proc.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.output().slice(-3000));
+    const exitedAt = Date.now();
+    // Handed back: the N − 1 not yet polled are due now, not at the end of their lease; the one
+    // under way was polled once (its inquiry let go when the process closed) and is rescheduled.
+    const left = await sqlIn<{ id: string; next_poll_at: string | null; poll_count: number }>(schema, 'SELECT id, next_poll_at, poll_count FROM payment_attempts');
+    const handedBack = left.filter((r) => r.poll_count === 0 && r.next_poll_at !== null && Number(r.next_poll_at) <= exitedAt);
+    assert.equal(handedBack.length, N - 1, `handed back, due at once: ${JSON.stringify(left)} (lease to ${leaseEnds})`);
+    assert.equal(left.filter((r) => r.poll_count === 1).length, 1, JSON.stringify(left));
+
+    second = await spawnGateway(env);
+    const startedAt = Date.now();
+    await Promise.all(pis.map((pi) => eventually(async () => (await client(second!.url, 'GET', `/v1/payment_intents/${pi}`)).body.status === 'succeeded', 20_000, 100)));
+    const doneIn = Date.now() - startedAt;
+    // Each handed-back attempt was inquired by the next process, long before the lease would have let it.
+    const calls = await sqlIn<{ reference: string; started: string }>(schema, "SELECT reference, started FROM upstream_calls WHERE api = 'inquiryPayment' AND started >= $1 ORDER BY started", [exitedAt]);
+    for (const a of handedBack) {
+      const call = calls.find((c) => c.reference === a.id);
+      assert.ok(call, `${a.id} was inquired by the next process: ${JSON.stringify(calls)}`);
+      assert.ok(Number(call.started) < leaseEnds, `${a.id} inquired at ${call.started}, its lease ran to ${leaseEnds}`);
+    }
+    const firstInquiry = Math.min(...handedBack.map((a) => Number(calls.find((c) => c.reference === a.id)!.started)));
+    t.diagnostic(`${N} polls claimed, SIGTERM → exit ${exitedAt - sigtermAt} ms; ${N - 1} handed back; the next process inquired them ${firstInquiry - startedAt} ms after its start ` +
+      `(${leaseEnds - firstInquiry} ms before the lease ran out), all ${N} succeeded ${doneIn} ms after its start`);
+  } finally {
+    first.proc.kill('SIGKILL');
+    await second?.stop('SIGTERM');
+    await cleanup();
+  }
+});
