@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { CoreDeps } from './core/context.js';
 import type { PaymentConnector } from './core/connector.js';
 import { randomToken } from './core/ids.js';
+import { pollLeaseMs } from './core/payment-intents/poll.js';
 import { openDb, type Db } from './store/db.js';
 import { CORE_MIGRATIONS, migrate, type Migration } from './store/migrate.js';
 import { StoreUnavailable } from './core/store.js';
@@ -212,6 +213,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       checkoutReturn: (sessionId) => `${boundUrl}/pay/${sessionId}/return`,
     },
     pollScheduleMs: config.pollScheduleMs,
+    pollLeaseMs: pollLeaseMs(config.antom.timeoutMs),
     balances: config.balances,
     log: app.log,
     checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
