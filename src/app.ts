@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { CoreDeps } from './core/context.js';
 import type { PaymentConnector } from './core/connector.js';
 import { randomToken } from './core/ids.js';
+import { pollLeaseMs } from './core/payment-intents/poll.js';
 import { openDb, type Db } from './store/db.js';
 import { CORE_MIGRATIONS, migrate, type Migration } from './store/migrate.js';
 import { StoreUnavailable } from './core/store.js';
@@ -212,6 +213,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       checkoutReturn: (sessionId) => `${boundUrl}/pay/${sessionId}/return`,
     },
     pollScheduleMs: config.pollScheduleMs,
+    pollLeaseMs: pollLeaseMs(config.antom.timeoutMs),
     balances: config.balances,
     log: app.log,
     checkWebhookUrl: (url, livemode) => checkWebhookUrl(url, { livemode, allowPrivate: config.webhooks.allowPrivateUrls }),
@@ -302,6 +304,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       if (--inFlight === 0) for (const f of [...whenIdle]) f();
     });
   });
+  /** Resolves true once `p` has settled, or false at `deadline` (ms since the epoch). */
+  const settledBy = (p: Promise<unknown>, deadline: number) => new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    void p.finally(() => {
+      clearTimeout(timer);
+      resolve(true);
+    }).catch(() => undefined);
+  });
   /** Resolves true once no request is under way, or false at `deadline` (ms since the epoch). */
   const requestsDone = (deadline: number) => new Promise<boolean>((resolve) => {
     if (inFlight === 0) return resolve(true);
@@ -362,14 +372,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         //    each is served once more, answered with `Connection: close` (the onSend hook), so a
         //    load balancer's health check on one reads /readyz's 503.
         if (app.server.listening) NetServer.prototype.close.call(app.server);
-        // 2. The requests under way finish.
-        let finished = await requestsDone(deadline);
-        // 3. The connections nobody used meanwhile close; Fastify's own close runs its hooks.
-        await app.close();
-        finished = finished && (await requestsDone(deadline));
-        if (!finished) {
+        const cut = () => {
           app.log.warn({ timeout_ms: config.shutdownTimeoutMs, requests: inFlight }, 'requests still under way at the shutdown timeout; their connections are cut');
           app.server.closeAllConnections();
+        };
+        // 2. The requests under way finish, or are cut at the deadline.
+        if (!(await requestsDone(deadline))) cut();
+        // 3. The connections nobody used meanwhile close; Fastify's own close runs its hooks. It
+        //    waits for every connection to end, so one that took a request meanwhile is cut at the
+        //    deadline too: a request that never ends must not hold the exit past it.
+        const closed = app.close();
+        if (!(await settledBy(closed, deadline))) {
+          cut();
+          await closed;
         }
         if (internal) {
           const server = internal;

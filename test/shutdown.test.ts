@@ -13,16 +13,19 @@ import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startGateway } from './helpers/gateway.js';
+import { connect } from 'node:net';
+import { dropSchema, eventually, postgresSkipReason, startGateway, TEST_DATABASE_URL } from './helpers/gateway.js';
 import { pollDueAttempts } from '../src/core/payment-intents/poll.js';
 import { pollDueRefunds } from '../src/core/refunds/poll.js';
 import { paidIntent, simulatorFault } from './helpers/payments.js';
-import { spawnGateway, startReceiver } from './helpers/processes.js';
+import { apiClient, freePort, spawnGateway, sqlIn, startReceiver } from './helpers/processes.js';
+import { randomToken } from '../src/core/ids.js';
 import { SEED_000_WEB } from './helpers/seeds.js';
 
 const SECRET = 'sk_test_ShutdownUnderLoad00000001';
 const CLIENTS = 12;
 const SLOW_PAYS = 6;
+const pgSkip = (await postgresSkipReason()) ?? false;
 
 interface Answer {
   status: number;
@@ -236,5 +239,182 @@ test('refund polls are handed back the same way; a claimed refund settled or res
     assert.deepEqual(await dueNow(), [refunds[2], refunds[3]].sort());
   } finally {
     await g.stop();
+  }
+});
+
+/**
+ * Two processes one after the other on one PostgreSQL schema and one port (so one PUBLIC_URL, and
+ * a pay request sent again by the second is the same request): a JSON-logging `serve` each.
+ */
+async function successionEnv(name: string, env: Record<string, string>) {
+  const schema = `t_${randomToken(10).toLowerCase()}`;
+  const dataDir = mkdtempSync(join(tmpdir(), `opencashier-${name}-`));
+  return {
+    schema,
+    env: {
+      DATA_DIR: dataDir, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DATABASE_POOL_SIZE: '4', PORT: String(await freePort()),
+      OPENCASHIER_TEST_SECRET_KEY: SECRET, RATE_LIMIT_PER_SECOND: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env,
+    },
+    cleanup: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropSchema(schema).catch(() => undefined);
+    },
+  };
+}
+
+const client = apiClient(SECRET);
+
+test('a request still under way at SHUTDOWN_TIMEOUT_MS is cut then, the process exits 0, and the next process resumes its payment', { skip: pgSkip, timeout: 120_000 }, async (t) => {
+  const TIMEOUT = 2_000;
+  // The attempt's first poll comes 3 s after it was made: after the first process is gone.
+  const { schema, env, cleanup } = await successionEnv('shutdown-timeout', { SHUTDOWN_TIMEOUT_MS: String(TIMEOUT), POLL_SCHEDULE_MS: '3000,600000,600000,600000' });
+  const first = await spawnGateway(env);
+  let second: Awaited<ReturnType<typeof spawnGateway>> | undefined;
+  try {
+    // Antom takes its time over the next pay: it answers 30 s late, far past the shutdown timeout.
+    const fault = await fetch(`${first.url}/simulator/v1/faults`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'timeout', delay_ms: 30_000 }),
+    });
+    assert.equal(fault.status, 200);
+    const key = `held-${randomToken(8)}`;
+    const create = () => client(first.url, 'POST', '/v1/payment_intents', SEED_000_WEB, { 'Idempotency-Key': key });
+    const confirm = create().then((r) => ({ answered: r.status }), (err: Error & { cause?: { code?: string } }) => ({ cut: err.cause?.code ?? err.message, at: Date.now() }));
+    await eventually(async () => ((await (await fetch(`${first.url}/simulator/v1/faults`)).json()) as { faults: unknown[] }).faults.length === 0, 10_000, 10);
+    // And a client that sent its headers and is still sending the body: a request that never ends by itself.
+    const slow = connect(Number(new URL(first.url).port), '127.0.0.1');
+    const slowAnswer: Buffer[] = [];
+    let slowClosedAt = 0;
+    slow.on('data', (d: Buffer) => slowAnswer.push(d));
+    slow.on('error', () => undefined);
+    slow.on('close', () => (slowClosedAt = Date.now()));
+    await new Promise<void>((resolve) => slow.once('connect', resolve));
+    // A whole request first, so the connection is surely the server's before its port closes.
+    slow.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await eventually(async () => {
+      const text = Buffer.concat(slowAnswer).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(text)?.[1];
+      return end > 0 && length !== undefined && text.length >= end + 4 + Number(length);
+    }, 5_000, 10);
+    slowAnswer.length = 0;
+    slow.write(`POST /v1/payment_intents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${SECRET}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"amount":`);
+
+    const sigtermAt = Date.now();
+    first.proc.kill('SIGTERM');
+    const code = await first.exited;
+    const stoppedIn = Date.now() - sigtermAt;
+    const held = await confirm;
+    await eventually(async () => slowClosedAt > 0, 5_000);
+    t.diagnostic(`SHUTDOWN_TIMEOUT_MS ${TIMEOUT}: exited ${code} ${stoppedIn} ms after SIGTERM; the held confirm ${JSON.stringify({ ...held, at: 'at' in held ? held.at - sigtermAt : undefined })}, the slow upload closed ${slowClosedAt - sigtermAt} ms after SIGTERM`);
+    // Exits 0, having waited the timeout out for the two, and not much longer.
+    assert.equal(code, 0, first.output().slice(-3000));
+    assert.ok(stoppedIn >= TIMEOUT - 50 && stoppedIn < TIMEOUT + 2_500, `stopped in ${stoppedIn} ms`);
+    assert.match(first.output(), /"requests":2,"msg":"requests still under way at the shutdown timeout; their connections are cut"/);
+    assert.match(first.output(), /"msg":"stopped"/);
+    // Both connections were cut at the timeout, without an answer.
+    assert.ok('cut' in held, `the held confirm was answered: ${JSON.stringify(held)}`);
+    assert.ok(held.at - sigtermAt >= TIMEOUT - 50, `cut ${held.at - sigtermAt} ms after SIGTERM`);
+    assert.equal(Buffer.concat(slowAnswer).length, 0, 'the slow upload got no answer');
+    assert.ok(slowClosedAt - sigtermAt >= TIMEOUT - 50, `the slow upload was closed ${slowClosedAt - sigtermAt} ms after SIGTERM`);
+
+    // Nothing half-done: one PaymentIntent, with one open attempt the poller will take up.
+    const pis = await sqlIn<{ id: string; status: string }>(schema, 'SELECT id, status FROM payment_intents');
+    assert.equal(pis.length, 1, JSON.stringify(pis));
+    const pi = pis[0]!.id;
+    const attempts = await sqlIn<{ id: string; status: string; next_poll_at: string | null }>(schema, 'SELECT id, status, next_poll_at FROM payment_attempts');
+    assert.equal(attempts.length, 1, JSON.stringify(attempts));
+    const attempt = attempts[0]!;
+    assert.ok(['pending', 'redirected'].includes(attempt.status) && attempt.next_poll_at !== null, `left open for the poller: ${JSON.stringify(attempt)}`);
+    t.diagnostic(`left by the first process: PaymentIntent ${pis[0]!.status}, attempt ${attempt.status}`);
+
+    // The next process on the port: its poller takes the attempt up with nobody asking, and the
+    // shopper gets a page to pay on.
+    second = await spawnGateway(env);
+    const redirect = await eventually(async () => {
+      const r = await client(second!.url, 'GET', `/v1/payment_intents/${pi}`);
+      return r.body.status === 'requires_action' ? (r.body.next_action.redirect_to_url.url as string) : undefined;
+    }, 20_000, 100);
+    // The client's retry under its Idempotency-Key is answered with that PaymentIntent.
+    const retry = await client(second.url, 'POST', '/v1/payment_intents', SEED_000_WEB, { 'Idempotency-Key': key });
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(retry.body.id, pi);
+    assert.equal(retry.body.status, 'requires_action');
+    const paid = await fetch(`${second.url}/simulator/v1/complete`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: redirect, outcome: 'succeeded' }) });
+    assert.equal(paid.status, 200, await paid.text());
+    await eventually(async () => (await client(second!.url, 'GET', `/v1/payment_intents/${pi}`)).body.status === 'succeeded', 20_000, 100);
+    // One payment at Antom, under the one attempt.
+    const sims = await sqlIn<{ payment_request_id: string }>(schema, 'SELECT payment_request_id FROM sim_payments');
+    assert.deepEqual(sims.map((r) => r.payment_request_id), [attempt.id]);
+    assert.equal((await sqlIn(schema, 'SELECT id FROM payment_attempts')).length, 1);
+  } finally {
+    first.proc.kill('SIGKILL');
+    await second?.stop('SIGTERM');
+    await cleanup();
+  }
+});
+
+test('SIGTERM while a pass holds claimed polls: they are handed back, the next process inquires them at once, and the payments succeed', { skip: pgSkip, timeout: 120_000 }, async (t) => {
+  const N = 5;
+  // The first poll is far off (the test makes the attempts due when it wants); a polled attempt's
+  // next one is due at once. WORKER_INTERVAL_MS: a pass soon after they are due.
+  const { schema, env, cleanup } = await successionEnv('shutdown-polls', { POLL_SCHEDULE_MS: '600000,1000,1000,1000,1000,1000', WORKER_INTERVAL_MS: '100' });
+  const first = await spawnGateway(env);
+  let second: Awaited<ReturnType<typeof spawnGateway>> | undefined;
+  try {
+    // Paid by their shoppers at Antom, with no notification: only an inquiry tells the gateway.
+    const pis: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const pi = await client(first.url, 'POST', '/v1/payment_intents', { ...SEED_000_WEB, amount: 100 + i });
+      assert.equal(pi.body.status, 'requires_action', JSON.stringify(pi.body));
+      const paid = await fetch(`${first.url}/simulator/v1/complete`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: pi.body.next_action.redirect_to_url.url, outcome: 'succeeded', notify: false }),
+      });
+      assert.equal(paid.status, 200, await paid.text());
+      pis.push(pi.body.id);
+    }
+    // The pass's first inquiry is answered 30 s late, so the pass holds the other claims meanwhile.
+    const fault = await fetch(`${first.url}/simulator/v1/faults`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'inquiryPayment', kind: 'timeout', delay_ms: 30_000 }),
+    });
+    assert.equal(fault.status, 200);
+    await sqlIn(schema, 'UPDATE payment_attempts SET next_poll_at = $1', [Date.now()]);
+    // All N claimed by the one pass (pushed a lease ahead), none polled yet, one inquiry under way.
+    const claims = await eventually(async () => {
+      const faults = ((await (await fetch(`${first.url}/simulator/v1/faults`)).json()) as { faults: unknown[] }).faults;
+      const rows = await sqlIn<{ id: string; next_poll_at: string; poll_count: number }>(schema, 'SELECT id, next_poll_at, poll_count FROM payment_attempts');
+      const leased = rows.filter((r) => Number(r.next_poll_at) > Date.now() + 30_000 && r.poll_count === 0);
+      return faults.length === 0 && leased.length === N ? leased : undefined;
+    }, 20_000, 20);
+    const leaseEnds = Math.min(...claims.map((c) => Number(c.next_poll_at)));
+
+    const sigtermAt = Date.now();
+    first.proc.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.output().slice(-3000));
+    const exitedAt = Date.now();
+    // Handed back: the N − 1 not yet polled are due now, not at the end of their lease; the one
+    // under way was polled once (its inquiry let go when the process closed) and is rescheduled.
+    const left = await sqlIn<{ id: string; next_poll_at: string | null; poll_count: number }>(schema, 'SELECT id, next_poll_at, poll_count FROM payment_attempts');
+    const handedBack = left.filter((r) => r.poll_count === 0 && r.next_poll_at !== null && Number(r.next_poll_at) <= exitedAt);
+    assert.equal(handedBack.length, N - 1, `handed back, due at once: ${JSON.stringify(left)} (lease to ${leaseEnds})`);
+    assert.equal(left.filter((r) => r.poll_count === 1).length, 1, JSON.stringify(left));
+
+    second = await spawnGateway(env);
+    const startedAt = Date.now();
+    await Promise.all(pis.map((pi) => eventually(async () => (await client(second!.url, 'GET', `/v1/payment_intents/${pi}`)).body.status === 'succeeded', 20_000, 100)));
+    const doneIn = Date.now() - startedAt;
+    // Each handed-back attempt was inquired by the next process, long before the lease would have let it.
+    const calls = await sqlIn<{ reference: string; started: string }>(schema, "SELECT reference, started FROM upstream_calls WHERE api = 'inquiryPayment' AND started >= $1 ORDER BY started", [exitedAt]);
+    for (const a of handedBack) {
+      const call = calls.find((c) => c.reference === a.id);
+      assert.ok(call, `${a.id} was inquired by the next process: ${JSON.stringify(calls)}`);
+      assert.ok(Number(call.started) < leaseEnds, `${a.id} inquired at ${call.started}, its lease ran to ${leaseEnds}`);
+    }
+    const firstInquiry = Math.min(...handedBack.map((a) => Number(calls.find((c) => c.reference === a.id)!.started)));
+    t.diagnostic(`${N} polls claimed, SIGTERM → exit ${exitedAt - sigtermAt} ms; ${N - 1} handed back; the next process inquired them ${firstInquiry - startedAt} ms after its start ` +
+      `(${leaseEnds - firstInquiry} ms before the lease ran out), all ${N} succeeded ${doneIn} ms after its start`);
+  } finally {
+    first.proc.kill('SIGKILL');
+    await second?.stop('SIGTERM');
+    await cleanup();
   }
 });

@@ -28,7 +28,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, eventually, postgresSkipReason, TEST_DATABASE_URL } from './helpers/gateway.js';
-import { apiClient, spawnGateway, sqlIn, type CliProcess } from './helpers/processes.js';
+import { apiClient, freePort, spawnGateway, sqlIn, type CliProcess } from './helpers/processes.js';
 import { SEED_000_CHECKOUT, SEED_000_WEB } from './helpers/seeds.js';
 import { randomToken } from '../src/core/ids.js';
 
@@ -38,6 +38,9 @@ const LIMIT = 20;
 /** WEBHOOK_TIMEOUT_MS; a webhook claim's lease is twice this and a second (delivery/webhooks.ts). */
 const WEBHOOK_TIMEOUT_MS = 4_000;
 const LEASE_MS = WEBHOOK_TIMEOUT_MS * 2 + 1_000;
+/** ANTOM_TIMEOUT_MS; an Antom poll claim's lease is four times this (core/payment-intents/poll.ts). */
+const ANTOM_TIMEOUT_MS = 4_000;
+const POLL_LEASE_MS = ANTOM_TIMEOUT_MS * 4;
 const PAYMENTS = 24;
 
 const execFileP = promisify(execFile);
@@ -141,15 +144,6 @@ async function startHookReceiver() {
   };
 }
 
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
 /**
  * The load balancer in front of the processes, at their shared PUBLIC_URL: Antom's notifications
  * and shoppers' returns reach any live process, round the list, skipping one that refuses.
@@ -223,6 +217,8 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
   /** Events after this seq were made with the endpoint in place: each must reach it. */
   let firstSeq = 0;
   const started = Date.now();
+  /** The environment of a process: each its own port, all the one schema and PUBLIC_URL. */
+  let env: (port: number) => Record<string, string>;
 
   /** What the store knows of a payment, for a failure's message. */
   async function story(pi: string): Promise<string> {
@@ -240,12 +236,12 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
     lb = await startBalancer(() => gws.map((g) => g.url));
     const ports = await Promise.all([0, 1, 2].map(() => freePort()));
     // Started side by side on an empty schema, as a deployment of three replicas would be.
-    const env = (i: number): Record<string, string> => {
-      const dataDir = mkdtempSync(join(tmpdir(), `opencashier-three-${i}-`));
+    env = (port: number): Record<string, string> => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-three-'));
       dataDirs.push(dataDir);
       return {
         DATA_DIR: dataDir,
-        PORT: String(ports[i]),
+        PORT: String(port),
         PUBLIC_URL: lb.url,
         DATABASE_URL: TEST_DATABASE_URL,
         DATABASE_SCHEMA: schema,
@@ -254,6 +250,7 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',
         RATE_LIMIT_PER_SECOND: String(LIMIT),
+        ANTOM_TIMEOUT_MS: String(ANTOM_TIMEOUT_MS),
         WORKER_INTERVAL_MS: '50',
         // Payments paid without a notification are found by polling: every 300 ms from 1 s to 10 s.
         POLL_SCHEDULE_MS: Array.from({ length: 30 }, (_, k) => 1000 + 300 * k).join(','),
@@ -262,7 +259,7 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
         WEBHOOK_RETRY_SCHEDULE_MS: '200,400,800,1000,1000,1000,1000,1000',
       };
     };
-    const spawned = await Promise.allSettled([0, 1, 2].map((i) => spawnGateway(env(i))));
+    const spawned = await Promise.allSettled([0, 1, 2].map((i) => spawnGateway(env(ports[i]!))));
     spawned.forEach((s, i) => {
       if (s.status === 'fulfilled') gws.push({ ...s.value, url: `http://127.0.0.1:${ports[i]}`, pid: s.value.proc.pid! });
     });
@@ -500,5 +497,68 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
     console.log(`# SIGKILL: ${cut.length} sends of the killed process cut off, ${leased.length} deliveries claimed and unfinished at the kill; ` +
       `the cut ones delivered by the survivors ${Math.min(...gaps)}–${Math.max(...gaps)} ms after the kill (lease ${LEASE_MS} ms), ` +
       `${late.length} of the unfinished ones only once the lease was over; ${d.events} events in all, each answered 2xx once, 0 overlapping sends`);
+  });
+
+  it('a process killed with SIGKILL while it holds Antom polls: the others take them up once its lease is over, one process at a time, and the payments succeed', { timeout: 120_000 }, async () => {
+    // The last test's victim is replaced, as an orchestrator would: three processes again.
+    while (gws.length < 3) {
+      const port = await freePort();
+      const replacement = await spawnGateway(env(port));
+      gws.push({ ...replacement, url: `http://127.0.0.1:${port}`, pid: replacement.proc.pid! });
+    }
+    const N = 6;
+    // PaymentIntents whose first poll the test puts off (a poll is due a second after the pay),
+    // so that one pass of one process will claim them all at once.
+    const pis = await Promise.all(Array.from({ length: N }, async (_, i) => {
+      const r = await api(gws[i % 3]!.url, 'POST', '/v1/payment_intents', { ...SEED_000_WEB, amount: 6000 + i });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      await sql(schema, 'UPDATE payment_attempts SET next_poll_at = $2 WHERE payment_intent_id = $1', [r.body.id, Date.now() + 600_000]);
+      return r.body as { id: string; next_action: { redirect_to_url: { url: string } } };
+    }));
+    const attempts = await sql<{ id: string; poll_count: number }>(schema, 'SELECT id, poll_count FROM payment_attempts WHERE payment_intent_id = ANY($1::text[])', [pis.map((p) => p.id)]);
+    assert.deepEqual(attempts.map((a) => a.poll_count), Array(N).fill(0), 'none was polled before it was put off');
+    const ids = attempts.map((a) => a.id);
+    // The next inquiry is answered a minute late: the pass that makes it holds its other claims meanwhile.
+    const fault = await fetch(`${gws[0]!.url}/simulator/v1/faults`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'inquiryPayment', kind: 'timeout', delay_ms: 60_000 }),
+    });
+    assert.equal(fault.status, 200);
+    await sql(schema, 'UPDATE payment_attempts SET next_poll_at = $2 WHERE id = ANY($1::text[])', [ids, Date.now()]);
+    // The process whose simulator took the fault (each process calls its own) is the one holding it.
+    const holder = await eventually(async () => gws.find((g) => /"api":"inquiryPayment","fault":"timeout"/.test(g.output())), 20_000, 20);
+    // The shoppers pay meanwhile, without a notification: only an inquiry will tell the gateway.
+    const others = gws.filter((g) => g !== holder);
+    await Promise.all(pis.map(async (pi, i) => assert.equal((await complete(others[i % 2]!.url, pi.next_action.redirect_to_url.url, false)).status, 200)));
+    // What the holder claimed and had not finished (another pass may have taken a few beside it, and polled them at once).
+    const claimedAt = Date.now();
+    const killedAt = Date.now();
+    holder.proc.kill('SIGKILL');
+    await holder.exited;
+    gws.splice(gws.indexOf(holder), 1);
+    const held = await sql<{ id: string; next_poll_at: string }>(schema, 'SELECT id, next_poll_at FROM payment_attempts WHERE id = ANY($1::text[]) AND poll_count = 0 AND next_poll_at > $2', [ids, claimedAt]);
+    assert.ok(held.length >= 1, 'the killed process held claims');
+    for (const h of held) assert.ok(Number(h.next_poll_at) <= claimedAt + POLL_LEASE_MS && Number(h.next_poll_at) > claimedAt + POLL_LEASE_MS - 20_000, `${h.id} leased to ${h.next_poll_at}`);
+
+    await Promise.all(pis.map((pi, i) => eventually(async () => (await api(others[i % 2]!.url, 'GET', `/v1/payment_intents/${pi.id}`)).body.status === 'succeeded', 45_000, 200)));
+    const doneAt = Date.now();
+    // The survivors inquired each held attempt only once its lease was over, and never two at once.
+    const calls = await sql<{ reference: string; started: string; latency_ms: number }>(schema,
+      "SELECT reference, started, latency_ms FROM upstream_calls WHERE api = 'inquiryPayment' AND reference = ANY($1::text[]) ORDER BY reference, started", [ids]);
+    for (const h of held) {
+      const after = calls.filter((c) => c.reference === h.id && Number(c.started) >= killedAt);
+      assert.ok(after.length >= 1, `${h.id} was inquired after the kill`);
+      assert.ok(Number(after[0]!.started) >= Number(h.next_poll_at), `${h.id} was inquired at ${after[0]!.started}, within the dead process's lease (to ${h.next_poll_at})`);
+    }
+    const overlaps: string[] = [];
+    for (let i = 1; i < calls.length; i++) {
+      const [a, b] = [calls[i - 1]!, calls[i]!];
+      if (a.reference === b.reference && Number(b.started) < Number(a.started) + a.latency_ms) overlaps.push(`${a.reference} at ${a.started} and ${b.started}`);
+    }
+    assert.deepEqual(overlaps, [], 'no attempt was inquired by two processes at once');
+    const charges = await sql(schema, 'SELECT payment_intent_id FROM charges WHERE payment_intent_id = ANY($1::text[])', [pis.map((p) => p.id)]);
+    assert.equal(charges.length, N, 'one charge per PaymentIntent');
+    const taken = held.map((h) => Number(calls.find((c) => c.reference === h.id && Number(c.started) >= killedAt)!.started) - killedAt);
+    console.log(`# SIGKILL with polls: the killed process held ${held.length} of ${N} claims (lease ${POLL_LEASE_MS} ms); ` +
+      `the survivors inquired them ${Math.min(...taken)}–${Math.max(...taken)} ms after the kill, all ${N} succeeded ${doneAt - killedAt} ms after it, 0 overlapping inquiries`);
   });
 });

@@ -68,6 +68,11 @@ export interface CoreDeps {
   };
   /** Delays (ms after the pay request) of inquiryPayment polls when no notification arrives. */
   pollScheduleMs: readonly number[];
+  /**
+   * How long a claimed poll (an attempt's or a refund's) stays the claiming process's before
+   * another process may take it: pollLeaseMs(ANTOM_TIMEOUT_MS), payment-intents/poll.ts.
+   */
+  pollLeaseMs: number;
   /** The account's settlement currency, fee schedule and availability delays (core/balances/). */
   balances: BalanceSettings;
   log: Logger;

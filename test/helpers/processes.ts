@@ -196,3 +196,12 @@ export async function sqlIn<T = any>(schema: string, text: string, params: unkno
     await client.end();
   }
 }
+
+/** A port nothing listens on now (for processes that must share one PUBLIC_URL, or follow each other on one port). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}

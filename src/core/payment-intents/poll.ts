@@ -13,7 +13,14 @@ import { applyPaymentOutcome, paidFactsOf } from './apply-outcome.js';
 import { payRequestFor } from './confirm.js';
 import { CANCEL_RETRY_MS, requestCancel, settleCancel } from './cancel.js';
 
-const LEASE_MS = 60_000;
+/**
+ * A poll claim's lease: four Antom timeouts (60 s at the default 15 s, what it was before it
+ * followed ANTOM_TIMEOUT_MS). One poll makes up to two calls (a pay sent again and an inquiry; a
+ * cancel and an inquiry), each bounded by the timeout. A pass polls its claims one after another,
+ * so with Antom that slow the last of a large pass can outlive its lease. The claims of a process
+ * that died are taken up by the others once it is over. Refund polls use the same.
+ */
+export const pollLeaseMs = (antomTimeoutMs: number): number => 4 * antomTimeoutMs;
 const OPEN = ['pending', 'redirected', 'processing'];
 
 /**
@@ -22,7 +29,7 @@ const OPEN = ['pending', 'redirected', 'processing'];
  * whichever process polls next, instead of waiting out their lease.
  */
 export async function pollDueAttempts(deps: CoreDeps, limit = 20, stopping: () => boolean = () => false): Promise<number> {
-  const due = await deps.store.tx((s) => s.attempts.claimDue(deps.clock.now(), limit, LEASE_MS));
+  const due = await deps.store.tx((s) => s.attempts.claimDue(deps.clock.now(), limit, deps.pollLeaseMs));
   for (const [i, attempt] of due.entries()) {
     if (stopping()) {
       await deps.store.attempts.releaseClaims(due.slice(i), deps.clock.now());

@@ -3,14 +3,12 @@ import { systemContext, type CoreDeps } from '../context.js';
 import { applyRefundOutcome } from './apply-outcome.js';
 import { refundRequestFor } from './create.js';
 
-const LEASE_MS = 60_000;
-
 /**
  * Pending refunds whose answer never came: send the very same refund request again (Antom
  * deduplicates on refundRequestId and answers with the refund's current result).
  */
 export async function pollDueRefunds(deps: CoreDeps, limit = 20, stopping: () => boolean = () => false): Promise<number> {
-  const due = await deps.store.tx((s) => s.refunds.claimDue(deps.clock.now(), limit, LEASE_MS));
+  const due = await deps.store.tx((s) => s.refunds.claimDue(deps.clock.now(), limit, deps.pollLeaseMs));
   for (const [i, r] of due.entries()) {
     if (stopping()) {
       // Shutting down: the rest are due again now, for whichever process polls next.
