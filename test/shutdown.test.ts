@@ -200,6 +200,29 @@ test('stopping mid-pass hands the claimed polls back: due at once for the next p
   }
 });
 
+test('a pass starts a poll only while half its lease is left: the rest are handed back, so no claim is polled past its lease', async () => {
+  let offset = 0;
+  const g = await startGateway({ store: 'pglite', workers: false, clock: { now: () => Date.now() + offset }, env: { POLL_SCHEDULE_MS: '600000,600000,600000,600000' } });
+  try {
+    for (let i = 0; i < 3; i++) await g.api('POST', '/v1/payment_intents', SEED_000_WEB);
+    await g.gateway.db.query('UPDATE payment_attempts SET next_poll_at = 0');
+    const lease = g.gateway.core.pollLeaseMs;
+    assert.equal(lease, 4 * 3000, 'four Antom timeouts (the test gateway gives Antom 3 s)');
+    // The first poll takes half the lease (the clock moves while it is out, as a slow Antom would).
+    let asked = 0;
+    assert.equal(await pollDueAttempts(g.gateway.core, 20, () => {
+      if (asked++ === 0) offset += lease / 2;
+      return false;
+    }), 1);
+    const now = Date.now() + offset;
+    const rows = await g.gateway.db.query<{ next_poll_at: number }>('SELECT next_poll_at FROM payment_attempts ORDER BY next_poll_at');
+    assert.equal(rows.filter((r) => r.next_poll_at <= now).length, 2, `handed back, due now (${JSON.stringify(rows)})`);
+    assert.equal(await pollDueAttempts(g.gateway.core), 2, 'the next pass polls them');
+  } finally {
+    await g.stop();
+  }
+});
+
 test('refund polls are handed back the same way; a claimed refund settled or rescheduled meanwhile is left as it is', async () => {
   const env = { POLL_SCHEDULE_MS: '600000,600000,600000,600000' };
   // Paid and refunded with the background work running (the simulator's notifications pay them)…
@@ -403,7 +426,11 @@ test('SIGTERM while a pass holds claimed polls: they are handed back, the next p
     await Promise.all(pis.map((pi) => eventually(async () => (await client(second!.url, 'GET', `/v1/payment_intents/${pi}`)).body.status === 'succeeded', 20_000, 100)));
     const doneIn = Date.now() - startedAt;
     // Each handed-back attempt was inquired by the next process, long before the lease would have let it.
-    const calls = await sqlIn<{ reference: string; started: string }>(schema, "SELECT reference, started FROM upstream_calls WHERE api = 'inquiryPayment' AND started >= $1 ORDER BY started", [exitedAt]);
+    // (Calls are recorded a moment after they end, in batches: wait for the record of each.)
+    const calls = await eventually(async () => {
+      const rows = await sqlIn<{ reference: string; started: string }>(schema, "SELECT reference, started FROM upstream_calls WHERE api = 'inquiryPayment' AND started >= $1 ORDER BY started", [exitedAt]);
+      return handedBack.every((a) => rows.some((c) => c.reference === a.id)) ? rows : undefined;
+    }, 10_000, 50).catch(async () => sqlIn<{ reference: string; started: string }>(schema, "SELECT reference, started FROM upstream_calls WHERE api = 'inquiryPayment' AND started >= $1 ORDER BY started", [exitedAt]));
     for (const a of handedBack) {
       const call = calls.find((c) => c.reference === a.id);
       assert.ok(call, `${a.id} was inquired by the next process: ${JSON.stringify(calls)}`);

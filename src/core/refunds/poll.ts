@@ -2,24 +2,21 @@
 import { systemContext, type CoreDeps } from '../context.js';
 import { applyRefundOutcome } from './apply-outcome.js';
 import { refundRequestFor } from './create.js';
+import { pollClaimed } from '../payment-intents/poll.js';
 
 /**
  * Pending refunds whose answer never came: send the very same refund request again (Antom
  * deduplicates on refundRequestId and answers with the refund's current result).
  */
 export async function pollDueRefunds(deps: CoreDeps, limit = 20, stopping: () => boolean = () => false): Promise<number> {
-  const due = await deps.store.tx((s) => s.refunds.claimDue(deps.clock.now(), limit, deps.pollLeaseMs));
-  for (const [i, r] of due.entries()) {
-    if (stopping()) {
-      // Shutting down: the rest are due again now, for whichever process polls next.
-      await deps.store.refunds.releaseClaims(due.slice(i), deps.clock.now());
-      return i;
-    }
+  const claimedAt = deps.clock.now();
+  const due = await deps.store.tx((s) => s.refunds.claimDue(claimedAt, limit, deps.pollLeaseMs));
+  return pollClaimed(deps, claimedAt, due, (rest, now) => deps.store.refunds.releaseClaims(rest, now), async (r) => {
     try {
       const connector = deps.connector(r.livemode);
       const charge = await deps.store.charges.get({ account_id: r.account_id, livemode: r.livemode }, r.charge_id);
       const attempt = charge && (await deps.store.attempts.get(charge.attempt_id));
-      if (!connector || !attempt?.upstream_payment_id) continue;
+      if (!connector || !attempt?.upstream_payment_id) return;
       const outcome = await connector.refund(refundRequestFor(deps, r, attempt.upstream_payment_id));
       if (outcome.status !== 'unknown') await applyRefundOutcome(deps, systemContext({ account_id: r.account_id, livemode: r.livemode }), r, outcome);
       await deps.store.tx(async (s) => {
@@ -32,6 +29,5 @@ export async function pollDueRefunds(deps: CoreDeps, limit = 20, stopping: () =>
     } catch (err) {
       deps.log.error({ err, refund: r.id }, 'polling a refund failed; it will be retried after its lease');
     }
-  }
-  return due.length;
+  }, stopping);
 }
