@@ -158,6 +158,11 @@ export interface EventRecord {
   data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
   request_id: string | null;
   idempotency_key: string | null;
+  /**
+   * The HTTP request that recorded it, for the log (its deliveries' lines): request_id, or the
+   * notification's or checkout page's request when no API request caused it. Never shown in the API.
+   */
+  served_request_id: string | null;
   pending_webhooks: number;
 }
 
