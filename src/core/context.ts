@@ -158,7 +158,8 @@ export async function recordEvents(
       data: previous_attributes ? { object, previous_attributes } : { object },
       request_id: ctx.request_id,
       idempotency_key: ctx.idempotency_key,
-      served_request_id: servedRequestId(ctx) ?? null,
+      // Only when no API request caused it: an API request's id is request_id already.
+      served_request_id: ctx.request_id ? null : (ctx.served_request_id ?? null),
     });
   }
   // The Trust Payments view of the same change (settlestatus, URL notifications), in this transaction.

@@ -159,8 +159,8 @@ export interface EventRecord {
   request_id: string | null;
   idempotency_key: string | null;
   /**
-   * The HTTP request that recorded it, for the log (its deliveries' lines): request_id, or the
-   * notification's or checkout page's request when no API request caused it. Never shown in the API.
+   * When no API request caused it (request_id null): the HTTP request that recorded it, Antom's
+   * notification's or the checkout page's, for the log (its deliveries' lines). Never shown in the API.
    */
   served_request_id: string | null;
   pending_webhooks: number;

@@ -136,7 +136,7 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
     // The event's object and the request that made the change (an API request, or Antom's
     // notification when its public request.id is null): a payment's lines lead here.
     this.core.log.debug({
-      event: d.event.id, type: d.event.type, object: loggableId(d.event.object_id), request: d.event.served_request_id ?? d.event.request_id ?? undefined,
+      event: d.event.id, type: d.event.type, object: loggableId(d.event.object_id), request: d.event.request_id ?? d.event.served_request_id ?? undefined,
       endpoint: d.endpoint.id, attempt, status: r.status ?? undefined, error: r.error ?? undefined, ms: r.latencyMs,
     }, 'webhook sent');
     if (this.results.length >= RECORD_SOON) this.gathered?.();
