@@ -98,12 +98,12 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
       }
     });
 
-    /** The session, expired on the spot if its time is up (so the page never offers a dead payment). */
-    async function load(id: string): Promise<{ session: CheckoutSessionRecord; pi: PaymentIntentRecord } | undefined> {
+    /** The session, expired on the spot if its time is up (so the page never offers a dead payment); `req` asks. */
+    async function load(id: string, req: FastifyRequest): Promise<{ session: CheckoutSessionRecord; pi: PaymentIntentRecord } | undefined> {
       let session = await core.store.checkoutSessions.findById(id);
       if (!session) return undefined;
       if (session.status === 'open' && session.expires_at <= core.clock.now()) {
-        await expireCheckoutSession(core, systemContext({ account_id: session.account_id, livemode: session.livemode }), id);
+        await expireCheckoutSession(core, systemContext({ account_id: session.account_id, livemode: session.livemode }, req.id), id);
         session = (await core.store.checkoutSessions.findById(id))!;
       }
       const pi = await core.store.paymentIntents.findById(session.payment_intent_id);
@@ -165,7 +165,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     }
 
     app.get<Id>('/pay/:id', async (req, reply) => {
-      const found = await load(req.params.id);
+      const found = await load(req.params.id, req);
       if (!found) return notFound(reply);
       const nonce = randomBytes(16).toString('base64');
       reply.header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data: https:; connect-src 'self'; form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'`);
@@ -187,7 +187,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
       if (!isPaymentMethodType(method)) return answer(400, { error: 'Choose how to pay.' }, back);
       const started = await startCheckoutPayment(core, req.params.id, {
         method, wallet, device, osType: osOf(req.headers['user-agent']), clientIp: req.ip,
-      });
+      }, req.id);
       if (!started.ok) {
         if (started.error.kind === 'not_found') return notFound(reply);
         // A declined attempt shows on the page as lastError; anything else as a plain message.
@@ -204,7 +204,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     });
 
     app.get<Id>('/pay/:id/status', async (req, reply) => {
-      const found = await load(req.params.id);
+      const found = await load(req.params.id, req);
       if (!found) return reply.code(404).send({ error: 'unknown checkout' });
       const { session, pi } = found;
       reply.header('Cache-Control', 'no-store');
@@ -217,13 +217,13 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     });
 
     app.get<Id>('/pay/:id/return', async (req, reply) => {
-      const found = await load(req.params.id);
+      const found = await load(req.params.id, req);
       if (!found) return notFound(reply);
       let { session } = found;
       if (session.status === 'open') {
         // Back from the wallet before its notification: ask Antom, so the shopper sees the result.
         const attempt = await core.store.attempts.open(found.pi.id);
-        if (attempt) await syncAttempt(core, attempt.id);
+        if (attempt) await syncAttempt(core, attempt.id, req.id);
         session = (await core.store.checkoutSessions.findById(session.id)) ?? session;
       }
       if (session.status === 'complete') return reply.redirect(destination(session.success_url, session.id), 303);

@@ -88,6 +88,7 @@ export function upstreamRoutes(opts: UpstreamOptions) {
         headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'cookie' && k !== 'authorization')),
         body: typeof req.body === 'string' ? req.body : '',
         source: sourceOf(req.ip),
+        request_id: req.id,
       };
       // A raw NUL never gets here (refuseHostileInput); an escaped one inside the JSON would reach
       // the store as an id once the signature verifies, so it is refused first, with the raw text kept.
@@ -110,7 +111,7 @@ export function upstreamRoutes(opts: UpstreamOptions) {
     });
 
     app.get<{ Params: { attempt: string } }>('/return/:attempt', async (req, reply) => {
-      const synced = await syncAttempt(opts.core, req.params.attempt);
+      const synced = await syncAttempt(opts.core, req.params.attempt, req.id);
       if (!synced || !synced.ok) return reply.code(404).type('text/html').send('<!doctype html><title>Unknown payment</title><p>This payment link is not known.</p>');
       const current = synced.value;
       if (!current.return_url) return reply.type('text/html').send(`<!doctype html><title>Payment ${current.status}</title><p>Payment status: ${current.status}. You may close this window.</p>`);

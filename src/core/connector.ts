@@ -98,16 +98,24 @@ export type DefenseOutcome =
   | { status: 'supplied' }
   | { status: 'refused'; code: string; message: string };
 
+/**
+ * What the lines a connector logs about one call carry: the id of the request the call serves
+ * (core/context.ts's requestFields). Background work (the poller) passes none.
+ */
+export interface CallFields {
+  reqId?: string;
+}
+
 export interface PaymentConnector {
-  pay(req: PayRequest): Promise<PaymentOutcome | UnknownOutcome>;
-  inquiryPayment(paymentRequestId: string): Promise<PaymentOutcome | UnknownOutcome>;
-  cancel(paymentRequestId: string): Promise<CancelOutcome | UnknownOutcome>;
-  refund(req: RefundRequest): Promise<RefundOutcome | UnknownOutcome>;
-  inquiryRefund(refundRequestId: string): Promise<RefundOutcome | UnknownOutcome>;
+  pay(req: PayRequest, fields?: CallFields): Promise<PaymentOutcome | UnknownOutcome>;
+  inquiryPayment(paymentRequestId: string, fields?: CallFields): Promise<PaymentOutcome | UnknownOutcome>;
+  cancel(paymentRequestId: string, fields?: CallFields): Promise<CancelOutcome | UnknownOutcome>;
+  refund(req: RefundRequest, fields?: CallFields): Promise<RefundOutcome | UnknownOutcome>;
+  inquiryRefund(refundRequestId: string, fields?: CallFields): Promise<RefundOutcome | UnknownOutcome>;
   /** Antom's acceptDispute, by Antom's disputeId: safe to repeat (a repeat is REPEAT_REQUEST, read as accepted). */
-  acceptDispute(disputeId: string): Promise<AcceptDisputeOutcome | UnknownOutcome>;
+  acceptDispute(disputeId: string, fields?: CallFields): Promise<AcceptDisputeOutcome | UnknownOutcome>;
   /** Antom's supplyDefenseDocument: the defence document, Base64 (≤ 1,000,000 characters). */
-  supplyDefenseDocument(disputeId: string, evidenceBase64: string): Promise<DefenseOutcome | UnknownOutcome>;
+  supplyDefenseDocument(disputeId: string, evidenceBase64: string, fields?: CallFields): Promise<DefenseOutcome | UnknownOutcome>;
 }
 
 /** A notification that passed the connector's checks (signature, shape), not yet matched to a payment. */

@@ -30,14 +30,28 @@ export interface RequestContext {
   actor?: 'checkout';
   /** Set when the request came through the Trust Payments door: what core keeps of it (core/settlement/). */
   via?: WebservicesOrigin;
+  /**
+   * The HTTP request doing this work when no API request caused it (request_id null): Antom's
+   * notification, the hosted checkout page, the shopper's return from the wallet. Its id goes on
+   * the lines core logs and on the events' deliveries (events.served_request_id), while the
+   * events' public `request.id` stays null, as Stripe's does for changes no API request made.
+   */
+  served_request_id?: string;
+}
+
+/** The HTTP request being served: the API request that caused the change, or the one doing it (served_request_id). */
+export function servedRequestId(ctx: Pick<RequestContext, 'request_id' | 'served_request_id'>): string | undefined {
+  return ctx.request_id ?? ctx.served_request_id;
 }
 
 /**
  * What ties a line core logs to the request it serves: the request id under the key the request's
  * own line uses (`reqId`), so `grep req_…` finds the API line, Antom's answer and what core said.
+ * Pass it to the connector too (its lines carry it). Background work has none.
  */
-export function requestFields(ctx: Pick<RequestContext, 'request_id'>): { reqId?: string } {
-  return ctx.request_id ? { reqId: ctx.request_id } : {};
+export function requestFields(ctx: Pick<RequestContext, 'request_id' | 'served_request_id'>): { reqId?: string } {
+  const id = servedRequestId(ctx);
+  return id ? { reqId: id } : {};
 }
 
 export interface Logger {
@@ -108,9 +122,12 @@ export const CRASH_STEPS = [
 ] as const;
 export type CrashStep = (typeof CRASH_STEPS)[number];
 
-/** Context for changes no API request caused (notifications, polling). */
-export function systemContext(scope: Scope): RequestContext {
-  return { scope, request_id: null, idempotency_key: null };
+/**
+ * Context for changes no API request caused (notifications, polling), with the id of the HTTP
+ * request doing the work when there is one (a notification's, the checkout page's).
+ */
+export function systemContext(scope: Scope, servedBy?: string): RequestContext {
+  return { scope, request_id: null, idempotency_key: null, served_request_id: servedBy };
 }
 
 /**
@@ -146,6 +163,8 @@ export async function recordEvents(
       data: previous_attributes ? { object, previous_attributes } : { object },
       request_id: ctx.request_id,
       idempotency_key: ctx.idempotency_key,
+      // Only when no API request caused it: an API request's id is request_id already.
+      served_request_id: ctx.request_id ? null : (ctx.served_request_id ?? null),
     });
   }
   // The Trust Payments view of the same change (settlestatus, URL notifications), in this transaction.

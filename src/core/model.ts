@@ -158,6 +158,11 @@ export interface EventRecord {
   data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
   request_id: string | null;
   idempotency_key: string | null;
+  /**
+   * When no API request caused it (request_id null): the HTTP request that recorded it, Antom's
+   * notification's or the checkout page's, for the log (its deliveries' lines). Never shown in the API.
+   */
+  served_request_id: string | null;
   pending_webhooks: number;
 }
 

@@ -16,6 +16,8 @@ export interface ReceivedNotification {
   body: string;
   /** Who sent it: the peer address, an IPv6 peer's /64 (one host holds a whole /64). */
   source: string;
+  /** Our id of the HTTP request that brought it: the `reqId` of what is logged and recorded while applying it. */
+  request_id: string;
 }
 
 export type NotificationVerdict =
@@ -81,11 +83,11 @@ export async function refuseNotification(deps: CoreDeps, raw: ReceivedNotificati
   const path = clip(raw.path.split('?')[0]!, 100);
   if (!kept) {
     // Debug: a flood must not turn into a flood of log lines.
-    deps.log.debug({ path, source: raw.source, reason: why }, 'upstream notification refused and not kept: too many refusals from this source');
+    deps.log.debug({ reqId: raw.request_id, path, source: raw.source, reason: why }, 'upstream notification refused and not kept: too many refusals from this source');
     return { verdict: 'throttled' };
   }
   // An attempt id leads (through /return/…) to a client secret: the log names none.
-  deps.log.warn({ path, reason: why.replace(/\bpa_[A-Za-z0-9]+/g, 'pa_…') }, 'upstream notification refused');
+  deps.log.warn({ reqId: raw.request_id, path, reason: why.replace(/\bpa_[A-Za-z0-9]+/g, 'pa_…') }, 'upstream notification refused');
   return { verdict: 'refused', reason: why };
 }
 
@@ -126,7 +128,9 @@ export async function acceptOnce(
 export async function acceptNotification(
   deps: CoreDeps, raw: ReceivedNotification, n: UpstreamNotification, livemode: boolean, fingerprint: string,
 ): Promise<NotificationVerdict> {
-  if (n.kind === 'payment') return acceptOnce(deps, raw, fingerprint, n.paymentRequestId, (s) => checkPaymentNotification(s, deps, n, livemode));
-  if (n.kind === 'dispute') return acceptOnce(deps, raw, fingerprint, n.paymentRequestId, (s) => checkDisputeNotification(s, deps, n, livemode));
-  return acceptOnce(deps, raw, fingerprint, n.refundRequestId, (s) => checkRefundNotification(s, deps, n, livemode));
+  // What the rules record and log while applying it carries this request's id (core/context.ts, served_request_id).
+  const servedBy = raw.request_id;
+  if (n.kind === 'payment') return acceptOnce(deps, raw, fingerprint, n.paymentRequestId, (s) => checkPaymentNotification(s, deps, n, livemode, servedBy));
+  if (n.kind === 'dispute') return acceptOnce(deps, raw, fingerprint, n.paymentRequestId, (s) => checkDisputeNotification(s, deps, n, livemode, servedBy));
+  return acceptOnce(deps, raw, fingerprint, n.refundRequestId, (s) => checkRefundNotification(s, deps, n, livemode, servedBy));
 }

@@ -133,9 +133,10 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
       next_attempt_at: delay === undefined ? null : this.core.clock.now() + jitter(delay),
     });
     this.core.observe?.webhookDelivery(ok ? 'succeeded' : delay === undefined ? 'failed' : 'retry');
-    // The event's object and the request that made the change: a payment's lines lead here.
+    // The event's object and the request that made the change (an API request, or Antom's
+    // notification when its public request.id is null): a payment's lines lead here.
     this.core.log.debug({
-      event: d.event.id, type: d.event.type, object: loggableId(d.event.object_id), request: d.event.request_id ?? undefined,
+      event: d.event.id, type: d.event.type, object: loggableId(d.event.object_id), request: d.event.request_id ?? d.event.served_request_id ?? undefined,
       endpoint: d.endpoint.id, attempt, status: r.status ?? undefined, error: r.error ?? undefined, ms: r.latencyMs,
     }, 'webhook sent');
     if (this.results.length >= RECORD_SOON) this.gathered?.();

@@ -93,7 +93,7 @@ async function handleAntom(ctx: SimContext, closing: AbortSignal, req: FastifyRe
   if (unreadable) return sendSigned(ctx, req, reply, failure('PARAM_ILLEGAL', unreadable.message), false);
 
   const fault = await takeFault(ctx.db, name);
-  if (fault) ctx.log.info({ api: name, fault: fault.kind, code: fault.code }, 'simulator fault injected');
+  if (fault) req.log.info({ api: name, fault: fault.kind, code: fault.code }, 'simulator fault injected');
   if (fault?.kind === 'http_500') {
     return reply.code(500).header('content-type', 'text/plain; charset=utf-8').send('Internal Server Error (simulated)');
   }

@@ -24,6 +24,7 @@ import core0018 from './migrations/0018_files.js';
 import core0019 from './migrations/0019_balance_transactions.js';
 import core0021 from './migrations/0021_dashboard_disputes_balance.js';
 import core0022 from './migrations/0022_balance_totals.js';
+import core0023 from './migrations/0023_event_served_request.js';
 
 export interface Migration {
   id: string;
@@ -52,6 +53,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0019_balance_transactions', sql: core0019 },
   { id: '0021_dashboard_disputes_balance', sql: core0021 },
   { id: '0022_balance_totals', sql: core0022 },
+  { id: '0023_event_served_request', sql: core0023 },
 ];
 
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {

@@ -84,7 +84,7 @@ export const FILES = table<FileRecord>('files', [
 
 export const EVENTS = table<EventRecord>('events', [
   'id', 'account_id', 'livemode', 'created', 'type', 'api_version', 'object_id', { json: 'data' }, 'request_id',
-  'idempotency_key', 'pending_webhooks',
+  'idempotency_key', 'served_request_id', 'pending_webhooks',
 ]);
 
 export const REFUNDS = table<RefundRecord>('refunds', [

@@ -89,13 +89,13 @@ export function recordingConnector(inner: PaymentConnector, sink: UpstreamCallSi
     return result;
   }
   return {
-    pay: (req) => timed('pay', req.paymentRequestId, null, () => inner.pay(req)),
-    inquiryPayment: (id) => timed('inquiryPayment', id, null, () => inner.inquiryPayment(id)),
-    cancel: (id) => timed('cancel', id, null, () => inner.cancel(id)),
-    refund: (req) => timed('refund', req.refundRequestId, req.paymentId, () => inner.refund(req)),
-    inquiryRefund: (id) => timed('inquiryRefund', id, null, () => inner.inquiryRefund(id)),
-    acceptDispute: (id) => timed('acceptDispute', id, null, () => inner.acceptDispute(id)),
-    supplyDefenseDocument: (id, doc) => timed('supplyDefenseDocument', id, null, () => inner.supplyDefenseDocument(id, doc)),
+    pay: (req, fields) => timed('pay', req.paymentRequestId, null, () => inner.pay(req, fields)),
+    inquiryPayment: (id, fields) => timed('inquiryPayment', id, null, () => inner.inquiryPayment(id, fields)),
+    cancel: (id, fields) => timed('cancel', id, null, () => inner.cancel(id, fields)),
+    refund: (req, fields) => timed('refund', req.refundRequestId, req.paymentId, () => inner.refund(req, fields)),
+    inquiryRefund: (id, fields) => timed('inquiryRefund', id, null, () => inner.inquiryRefund(id, fields)),
+    acceptDispute: (id, fields) => timed('acceptDispute', id, null, () => inner.acceptDispute(id, fields)),
+    supplyDefenseDocument: (id, doc, fields) => timed('supplyDefenseDocument', id, null, () => inner.supplyDefenseDocument(id, doc, fields)),
   };
 }
 

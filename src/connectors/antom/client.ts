@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type {
-  AcceptDisputeOutcome, DefenseOutcome, CancelOutcome, PayRequest, PaymentConnector, PaymentOutcome, RefundOutcome, RefundRequest, UnknownOutcome,
+  AcceptDisputeOutcome, CallFields, DefenseOutcome, CancelOutcome, PayRequest, PaymentConnector, PaymentOutcome, RefundOutcome, RefundRequest, UnknownOutcome,
 } from '../../core/connector.js';
 import type { AntomCredentials } from '../../config.js';
 import { toAntomAmount } from '../../core/money.js';
@@ -20,6 +20,7 @@ export interface AntomClientOptions {
   /** Extra sends of the same request after an unknown outcome, within one call. */
   retries?: number;
   retryDelayMs?: number;
+  /** Where the client's warnings go; `fields` start with the call's own (CallFields: the request it serves). */
   log?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
@@ -48,7 +49,7 @@ export class AntomClient implements PaymentConnector {
     return this.creds.clientId;
   }
 
-  async pay(req: PayRequest): Promise<PaymentOutcome | UnknownOutcome> {
+  async pay(req: PayRequest, fields?: CallFields): Promise<PaymentOutcome | UnknownOutcome> {
     const amount = toAntomAmount(req.amount, req.currency);
     // Built only from stored fields, so a retry sends the same bytes (else REPEAT_REQ_INCONSISTENT).
     const env: Record<string, string> = { terminalType: req.terminalType };
@@ -69,18 +70,18 @@ export class AntomClient implements PaymentConnector {
       paymentRedirectUrl: req.redirectUrl,
       paymentNotifyUrl: req.notifyUrl,
     };
-    return this.withRetries('pay', body, mapPay);
+    return this.withRetries('pay', body, mapPay, fields);
   }
 
-  inquiryPayment(paymentRequestId: string): Promise<PaymentOutcome | UnknownOutcome> {
-    return this.withRetries('inquiryPayment', { paymentRequestId }, mapInquiryPayment);
+  inquiryPayment(paymentRequestId: string, fields?: CallFields): Promise<PaymentOutcome | UnknownOutcome> {
+    return this.withRetries('inquiryPayment', { paymentRequestId }, mapInquiryPayment, fields);
   }
 
-  cancel(paymentRequestId: string): Promise<CancelOutcome | UnknownOutcome> {
-    return this.withRetries('cancel', { paymentRequestId }, mapCancel);
+  cancel(paymentRequestId: string, fields?: CallFields): Promise<CancelOutcome | UnknownOutcome> {
+    return this.withRetries('cancel', { paymentRequestId }, mapCancel, fields);
   }
 
-  refund(req: RefundRequest): Promise<RefundOutcome | UnknownOutcome> {
+  refund(req: RefundRequest, fields?: CallFields): Promise<RefundOutcome | UnknownOutcome> {
     const body: Record<string, unknown> = {
       refundRequestId: req.refundRequestId,
       paymentId: req.paymentId,
@@ -88,22 +89,24 @@ export class AntomClient implements PaymentConnector {
     };
     if (req.reason) body.refundReason = req.reason.slice(0, 256);
     if (req.notifyUrl) body.refundNotifyUrl = req.notifyUrl;
-    return this.withRetries('refund', body, mapRefund);
+    return this.withRetries('refund', body, mapRefund, fields);
   }
 
-  inquiryRefund(refundRequestId: string): Promise<RefundOutcome | UnknownOutcome> {
-    return this.withRetries('inquiryRefund', { refundRequestId }, mapInquiryRefund);
+  inquiryRefund(refundRequestId: string, fields?: CallFields): Promise<RefundOutcome | UnknownOutcome> {
+    return this.withRetries('inquiryRefund', { refundRequestId }, mapInquiryRefund, fields);
   }
 
-  acceptDispute(disputeId: string): Promise<AcceptDisputeOutcome | UnknownOutcome> {
-    return this.withRetries('acceptDispute', { disputeId }, mapAcceptDispute);
+  acceptDispute(disputeId: string, fields?: CallFields): Promise<AcceptDisputeOutcome | UnknownOutcome> {
+    return this.withRetries('acceptDispute', { disputeId }, mapAcceptDispute, fields);
   }
 
-  supplyDefenseDocument(disputeId: string, evidenceBase64: string): Promise<DefenseOutcome | UnknownOutcome> {
-    return this.withRetries('supplyDefenseDocument', { disputeId, disputeEvidence: evidenceBase64 }, mapSupplyDefense);
+  supplyDefenseDocument(disputeId: string, evidenceBase64: string, fields?: CallFields): Promise<DefenseOutcome | UnknownOutcome> {
+    return this.withRetries('supplyDefenseDocument', { disputeId, disputeEvidence: evidenceBase64 }, mapSupplyDefense, fields);
   }
 
-  private async withRetries<T>(call: AntomCall, body: object, map: (r: AntomResponse) => T | UnknownOutcome): Promise<T | UnknownOutcome> {
+  private async withRetries<T>(
+    call: AntomCall, body: object, map: (r: AntomResponse) => T | UnknownOutcome, fields?: CallFields,
+  ): Promise<T | UnknownOutcome> {
     const json = JSON.stringify(body);
     const attempts = 1 + (this.opts.retries ?? 2);
     let last: UnknownOutcome = { status: 'unknown', reason: 'not sent' };
@@ -113,7 +116,7 @@ export class AntomClient implements PaymentConnector {
       const outcome: T | UnknownOutcome = res.ok ? map(res.response) : { status: 'unknown', reason: res.reason };
       if ((outcome as { status: string }).status !== 'unknown') return outcome;
       last = outcome as UnknownOutcome;
-      this.opts.log?.('antom call without a usable answer', { call, attempt: i + 1, reason: last.reason });
+      this.opts.log?.('antom call without a usable answer', { ...fields, call, attempt: i + 1, reason: last.reason });
     }
     return last;
   }

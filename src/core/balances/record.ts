@@ -18,7 +18,7 @@
  */
 import { newId } from '../ids.js';
 import { formatAmount } from '../money.js';
-import type { CoreDeps } from '../context.js';
+import { requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import type { SettlementQuote } from '../connector.js';
 import type { ChargeRecord, DisputeRecord, RefundRecord } from '../model.js';
 import type { StoreTx } from '../store.js';
@@ -50,7 +50,9 @@ function base(deps: Deps, c: ChargeRecord, category: ReportingCategory, sourceId
  * on the charge). Without a quote a payment in another currency than the settlement currency
  * is kept in its own currency (the real Antom sends one; the log says when it did not).
  */
-export async function recordChargeBalance(s: StoreTx, deps: Deps, c: ChargeRecord, quote: SettlementQuote | undefined): Promise<string> {
+export async function recordChargeBalance(
+  s: StoreTx, deps: Deps, ctx: Pick<RequestContext, 'request_id' | 'served_request_id'>, c: ChargeRecord, quote: SettlementQuote | undefined,
+): Promise<string> {
   const target = deps.balances.settlementCurrency;
   let amount = c.amount;
   let currency = c.currency;
@@ -60,7 +62,7 @@ export async function recordChargeBalance(s: StoreTx, deps: Deps, c: ChargeRecor
     currency = target;
     rate = quote.rate;
   } else if (c.currency !== target) {
-    deps.log.warn({ charge: c.id, currency: c.currency, settlement_currency: target }, 'no settlement quote for a payment in another currency; its balance transaction is in the payment currency');
+    deps.log.warn({ ...requestFields(ctx), charge: c.id, currency: c.currency, settlement_currency: target }, 'no settlement quote for a payment in another currency; its balance transaction is in the payment currency');
   }
   const method = String((c.payment_method_details as { type?: unknown }).type ?? '');
   const wallet = (c.payment_method_details[method] as { wallet?: string | null } | undefined)?.wallet ?? null;

@@ -5,7 +5,7 @@
 import type { CoreDeps, RequestContext } from '../context.js';
 import type { PaymentIntentRecord } from '../model.js';
 import type { StoreTx } from '../store.js';
-import { recordEvent } from '../context.js';
+import { recordEvent, requestFields } from '../context.js';
 import { sessionPublic } from './read.js';
 
 export async function completeCheckoutSession(s: StoreTx, deps: CoreDeps, ctx: RequestContext, pi: PaymentIntentRecord): Promise<void> {
@@ -14,7 +14,7 @@ export async function completeCheckoutSession(s: StoreTx, deps: CoreDeps, ctx: R
   if (!session || session.status === 'complete') return;
   if (session.status === 'expired') {
     // Expiry cancels the PaymentIntent at Antom first, so this means Antom paid after all: the money wins.
-    deps.log.warn({ payment_intent: pi.id }, 'an expired Checkout Session was paid; marking it complete');
+    deps.log.warn({ ...requestFields(ctx), payment_intent: pi.id }, 'an expired Checkout Session was paid; marking it complete');
   }
   const now = deps.clock.now();
   const next = { ...session, status: 'complete' as const, payment_status: 'paid' as const, completed_at: now, updated: now };

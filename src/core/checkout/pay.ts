@@ -7,7 +7,7 @@
 import { fail, invalid, ok, type Result } from '../errors.js';
 import { walletsFor, type PaymentMethodType } from '../money.js';
 import type { CheckoutSessionRecord, PaymentIntentRecord } from '../model.js';
-import { systemContext, type CoreDeps, type RequestContext } from '../context.js';
+import { requestFields, systemContext, type CoreDeps, type RequestContext } from '../context.js';
 import { confirmPaymentIntent } from '../payment-intents/confirm.js';
 import { applyPaymentOutcome } from '../payment-intents/apply-outcome.js';
 import { expireCheckoutSession } from './expire.js';
@@ -29,10 +29,11 @@ export interface Started {
   qr: { value: string; walletUrl: string } | null;
 }
 
-export async function startCheckoutPayment(deps: CoreDeps, sessionId: string, p: StartPayment): Promise<Result<Started>> {
+/** `servedBy`: the id of the page's request, for the log. */
+export async function startCheckoutPayment(deps: CoreDeps, sessionId: string, p: StartPayment, servedBy?: string): Promise<Result<Started>> {
   const session = await deps.store.checkoutSessions.findById(sessionId);
   if (!session) return fail({ kind: 'not_found', resource: 'checkout.session', id: sessionId });
-  const ctx: RequestContext = { ...systemContext({ account_id: session.account_id, livemode: session.livemode }), actor: 'checkout' };
+  const ctx: RequestContext = { ...systemContext({ account_id: session.account_id, livemode: session.livemode }, servedBy), actor: 'checkout' };
   if (session.status === 'open' && session.expires_at <= deps.clock.now()) await expireCheckoutSession(deps, ctx, session.id);
   const current = (await deps.store.checkoutSessions.findById(sessionId))!;
   if (current.status !== 'open') return fail(invalid('parameter_invalid', `This checkout is ${current.status}.`, 'session'));
@@ -47,7 +48,7 @@ export async function startCheckoutPayment(deps: CoreDeps, sessionId: string, p:
     if (open.upstream_method === upstream && open.env.terminal_type === terminal) return ok(started(pi, open.redirect, p.device));
     // Another wallet or device: close this attempt at Antom before starting the new one.
     const connector = deps.connector(pi.livemode);
-    const closed = connector ? await connector.cancel(open.id) : { status: 'unknown' as const };
+    const closed = connector ? await connector.cancel(open.id, requestFields(ctx)) : { status: 'unknown' as const };
     if (closed.status !== 'canceled') return fail({ kind: 'upstream_unavailable', message: 'The earlier payment could not be closed yet; try again in a moment.' });
     const applied = await applyPaymentOutcome(deps, ctx, open.id, { status: 'canceled' });
     if (!applied.ok) return applied;

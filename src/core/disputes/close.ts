@@ -23,7 +23,7 @@ export async function closeDispute(deps: CoreDeps, ctx: RequestContext, id: stri
   }
   const connector = deps.connector(ctx.scope.livemode);
   if (!connector) return fail({ kind: 'upstream_unavailable', message: `No Antom connection is configured for ${ctx.scope.livemode ? 'live' : 'test'} mode.` });
-  const outcome = await connector.acceptDispute(found.upstream_dispute_id);
+  const outcome = await connector.acceptDispute(found.upstream_dispute_id, requestFields(ctx));
   deps.log.debug({ ...requestFields(ctx), dispute: found.id, api: 'acceptDispute', outcome: outcome.status }, 'antom answered');
   if (outcome.status === 'unknown') return fail({ kind: 'upstream_unavailable', message: `Alipay did not answer whether it accepted the dispute (${outcome.reason}); nothing changed. Retry.` });
   if (outcome.status === 'refused') {

@@ -20,7 +20,7 @@ import { disputeTransitionEvents, messageTransition, nextDisputeStatus, openingT
 
 const refuse = (reason: string): NotificationCheck => ({ ok: false, reason });
 
-export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: DisputeNotification, livemode: boolean): Promise<NotificationCheck> {
+export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: DisputeNotification, livemode: boolean, servedBy: string): Promise<NotificationCheck> {
   const attempt = await s.attempts.get(n.paymentRequestId);
   if (!attempt || attempt.livemode !== livemode) return refuse(`no payment with paymentRequestId ${n.paymentRequestId}`);
   if (attempt.upstream_payment_id && n.paymentId && n.paymentId !== attempt.upstream_payment_id) {
@@ -37,7 +37,7 @@ export async function checkDisputeNotification(s: StoreTx, deps: CoreDeps, n: Di
   if (dispute && (dispute.amount !== n.amount.amount || dispute.currency !== n.amount.currency)) {
     return refuse(`dispute amount ${n.amount.currency} ${n.amount.amount} differs from the ${dispute.currency} ${dispute.amount} of ${dispute.id}`);
   }
-  const ctx = systemContext({ account_id: charge.account_id, livemode: charge.livemode });
+  const ctx = systemContext({ account_id: charge.account_id, livemode: charge.livemode }, servedBy);
   const now = deps.clock.now();
   let changed = false;
   if (!dispute) {

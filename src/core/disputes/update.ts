@@ -69,7 +69,7 @@ export async function updateDispute(deps: CoreDeps, ctx: RequestContext, id: str
     if (!document.ok) return document;
     defence = { evidence: d.evidence, document: document.value };
   }
-  const outcome = await connector.supplyDefenseDocument(d.upstream_dispute_id, defence.document);
+  const outcome = await connector.supplyDefenseDocument(d.upstream_dispute_id, defence.document, requestFields(ctx));
   deps.log.debug({ ...requestFields(ctx), dispute: d.id, api: 'supplyDefenseDocument', outcome: outcome.status }, 'antom answered');
   if (outcome.status === 'unknown') return fail({ kind: 'upstream_unavailable', message: `Alipay did not answer whether it received the defence (${outcome.reason}); the evidence is saved. Retry with submit=true.` });
   if (outcome.status === 'refused') {

@@ -136,7 +136,7 @@ export async function applyLocked(
   await s.attempts.update(a);
   if (charge) {
     if (a.wallet) await recordWallet(s, pi, a);
-    if (charge.status === 'succeeded') charge.balance_transaction = await recordChargeBalance(s, deps, charge, outcome.status === 'succeeded' ? outcome.settlement : undefined);
+    if (charge.status === 'succeeded') charge.balance_transaction = await recordChargeBalance(s, deps, ctx, charge, outcome.status === 'succeeded' ? outcome.settlement : undefined);
     await s.charges.insert(charge);
   }
   if (next !== pi) await s.paymentIntents.update(next);

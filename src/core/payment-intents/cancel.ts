@@ -26,7 +26,7 @@ import {
   paymentIntentPublic, paymentMethodPublic, type CancelSource, type LastPaymentError, type PaymentAttemptRecord,
   type PaymentIntentRecord,
 } from '../model.js';
-import { inTx, recordEvent, systemContext, type CoreDeps, type RequestContext } from '../context.js';
+import { inTx, recordEvent, requestFields, servedRequestId, systemContext, type CoreDeps, type RequestContext } from '../context.js';
 import type { StoreTx } from '../store.js';
 import type { CancelPaymentIntentParams } from './params.js';
 import { ownedByCheckout, transition, unexpectedState } from './shared.js';
@@ -59,7 +59,7 @@ export async function cancelPaymentIntent(
   if (!first.ok) return first;
   if ('done' in first.value) return ok(first.value.done);
 
-  const settled = await settleCancel(deps, first.value.upstream);
+  const settled = await settleCancel(deps, first.value.upstream, servedRequestId(ctx));
   if (!settled.ok) return settled;
   // The attempt is closed one way or the other; what remains is the PaymentIntent itself.
   return inTx(deps.store, async (s) => {
@@ -86,23 +86,24 @@ export async function requestCancel(
 
 /**
  * Asks Antom to close an attempt whose cancel was decided, and applies the answer (see the top of
- * this file). Used by the cancel request itself and by the poller after a crash or no answer.
+ * this file). Used by the cancel request itself (servedBy: its id, for the log) and by the poller
+ * after a crash or no answer.
  */
-export async function settleCancel(deps: CoreDeps, attemptId: string): Promise<Result<PaymentIntentRecord>> {
+export async function settleCancel(deps: CoreDeps, attemptId: string, servedBy?: string): Promise<Result<PaymentIntentRecord>> {
   const peek = await deps.store.attempts.get(attemptId);
   if (!peek) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
   const connector = deps.connector(peek.livemode);
   if (!connector) return fail({ kind: 'upstream_unavailable', message: 'No Antom connection is configured for this mode.' });
-  const answer = await connector.cancel(attemptId);
+  const ctx = systemContext({ account_id: peek.account_id, livemode: peek.livemode }, servedBy);
+  const answer = await connector.cancel(attemptId, requestFields(ctx));
   if (answer.status === 'unknown') return fail(noAnswer);
-  const truth = answer.status === 'refused' ? await connector.inquiryPayment(attemptId) : undefined;
+  const truth = answer.status === 'refused' ? await connector.inquiryPayment(attemptId, requestFields(ctx)) : undefined;
   if (truth?.status === 'unknown') return fail(noAnswer);
 
   return inTx(deps.store, async (s) => {
     const pi = await s.paymentIntents.lockById(peek.payment_intent_id);
     const attempt = await s.attempts.lock(attemptId);
     if (!pi || !attempt) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
-    const ctx = systemContext({ account_id: pi.account_id, livemode: pi.livemode });
     if (!OPEN_ATTEMPT.includes(attempt.status) || attempt.cancel_requested_at === null) {
       // Settled by an earlier round (a retry racing the poller): nothing left to decide.
       if (attempt.next_poll_at !== null && !OPEN_ATTEMPT.includes(attempt.status)) await s.attempts.update({ ...attempt, next_poll_at: null });
@@ -110,7 +111,7 @@ export async function settleCancel(deps: CoreDeps, attemptId: string): Promise<R
     }
     if (truth) {
       // Antom would not cancel because the payment is final there: its word stands, as any answer's would.
-      deps.log.info({ payment_intent: pi.id, code: answer.status === 'refused' ? answer.code : undefined }, 'Antom refused the cancel; applying its result');
+      deps.log.info({ ...requestFields(ctx), payment_intent: pi.id, code: answer.status === 'refused' ? answer.code : undefined }, 'Antom refused the cancel; applying its result');
       const released: PaymentAttemptRecord = { ...attempt, cancel_requested_at: null, cancel_source: null, cancel_reason: null };
       return ok(await applyLocked(s, deps, ctx, pi, released, truth));
     }

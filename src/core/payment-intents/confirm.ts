@@ -137,7 +137,7 @@ export async function prepareConfirm(
 /** Steps 2 and 3: send the attempt to Antom (outside any transaction) and apply the answer. */
 export async function sendAttempt(deps: CoreDeps, ctx: RequestContext, connector: PaymentConnector, prepared: Prepared): Promise<Result<PaymentIntentRecord>> {
   const { pi, attempt } = prepared;
-  const outcome = await connector.pay(payRequestFor(deps, attempt));
+  const outcome = await connector.pay(payRequestFor(deps, attempt), requestFields(ctx));
   deps.crashPoint('after_antom_answer');
   deps.log.debug({ ...requestFields(ctx), payment_intent: pi.id, api: 'pay', outcome: outcome.status }, 'antom answered');
   if (outcome.status === 'unknown') {

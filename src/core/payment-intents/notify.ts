@@ -10,7 +10,7 @@ import { applyLocked } from './apply-outcome.js';
 
 const refuse = (reason: string): NotificationCheck => ({ ok: false, reason });
 
-export async function checkPaymentNotification(s: StoreTx, deps: CoreDeps, n: PaymentNotification, livemode: boolean): Promise<NotificationCheck> {
+export async function checkPaymentNotification(s: StoreTx, deps: CoreDeps, n: PaymentNotification, livemode: boolean, servedBy: string): Promise<NotificationCheck> {
   const peek = await s.attempts.get(n.paymentRequestId);
   if (!peek || peek.livemode !== livemode) return refuse(`no payment with paymentRequestId ${n.paymentRequestId}`);
   const pi = await s.paymentIntents.lockById(peek.payment_intent_id);
@@ -24,7 +24,7 @@ export async function checkPaymentNotification(s: StoreTx, deps: CoreDeps, n: Pa
     return refuse(`amount ${n.amount.currency} ${n.amount.amount} differs from the ${attempt.currency} ${attempt.amount} requested`);
   }
   const before = attempt.status;
-  await applyLocked(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }), pi, attempt, n.outcome);
+  await applyLocked(s, deps, systemContext({ account_id: pi.account_id, livemode: pi.livemode }, servedBy), pi, attempt, n.outcome);
   const after = (await s.attempts.get(attempt.id))?.status;
   const verdict = before === after && n.outcome.status !== 'action_required' ? 'duplicate' : 'applied';
   return { ok: true, verdict, object: pi.id };

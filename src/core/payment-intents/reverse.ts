@@ -10,7 +10,7 @@
  */
 import { newId } from '../ids.js';
 import { chargePublic, refundPublic, type ChargeRecord, type PaymentAttemptRecord, type PaymentIntentRecord, type RefundRecord } from '../model.js';
-import { recordEvent, type CoreDeps, type RequestContext } from '../context.js';
+import { recordEvent, requestFields, type CoreDeps, type RequestContext } from '../context.js';
 import type { StoreTx } from '../store.js';
 import { chargeFor } from './apply-outcome.js';
 import type { SettlementQuote } from '../connector.js';
@@ -58,13 +58,13 @@ export async function recordReversal(
     idempotency_key: null,
   };
   // The money came in and (returned_by_cancel) went straight back: both are balance transactions.
-  const received: ChargeRecord = { ...charge, balance_transaction: await recordChargeBalance(s, deps, charge, quote) };
+  const received: ChargeRecord = { ...charge, balance_transaction: await recordChargeBalance(s, deps, ctx, charge, quote) };
   if (kind === 'returned_by_cancel') refund.balance_transaction = await recordRefundBalance(s, deps, refund, received);
   const settled: ChargeRecord = kind === 'returned_by_cancel' ? { ...received, amount_refunded: charge.amount } : received;
   if (existing) await s.charges.update(settled);
   else await s.charges.insert(settled);
   await s.refunds.insert(refund);
-  deps.log.warn({ payment_intent: pi.id, charge: charge.id, refund: refund.id, kind }, 'a canceled payment was paid; recorded and reversed');
+  deps.log.warn({ ...requestFields(ctx), payment_intent: pi.id, charge: charge.id, refund: refund.id, kind }, 'a canceled payment was paid; recorded and reversed');
   await recordEvent(s, deps, ctx, 'refund.created', refundPublic(refund));
   if (kind === 'returned_by_cancel') await recordEvent(s, deps, ctx, 'charge.refunded', chargePublic(settled), { amount_refunded: 0, refunded: false });
   return settled;

@@ -103,7 +103,7 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
   deps.crashPoint('after_object_committed');
   const { refund, request } = created.value;
   if (!request || refund.status !== 'pending') return ok(refund);
-  const outcome = await connector.refund(request);
+  const outcome = await connector.refund(request, requestFields(ctx));
   deps.crashPoint('after_antom_answer');
   deps.log.debug({ ...requestFields(ctx), refund: refund.id, payment_intent: refund.payment_intent_id, api: 'refund', outcome: outcome.status }, 'antom answered');
   if (outcome.status === 'unknown') {
