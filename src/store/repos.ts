@@ -2,6 +2,7 @@
 import { claimWrite } from './idempotency.js';
 import { deferOrRun, isUniqueViolation, type Db, type Queryable, type Row, type TxQueryable } from './db.js';
 import { SqlValue, type Deferred } from './deferred.js';
+import { Batcher } from './batch.js';
 import type {
   AttemptRepo, ChargeRepo, DeliveryRepo, DisputeRepo, FileRepo, DueDelivery, EventRepo, ListQuery, NotificationRepo, Page, PaymentIntentRepo,
   PaymentMethodRepo, RefundRepo, Scope, Store, StoreTx, WebhookEndpointRepo,
@@ -763,10 +764,31 @@ function repos(q: Queryable, hints: EndpointHints): StoreTx {
   };
 }
 
+/**
+ * `get` by id and scope outside a transaction, for the objects clients poll (GET
+ * /v1/payment_intents/:id): the reads that arrive while one is running share the next statement,
+ * `WHERE id = ANY(…)`, as writes share a group commit. Each still sees every commit acknowledged
+ * before its request came, since its statement is sent after. Alone, a read is the one-row SELECT.
+ */
+function sharedGet<T extends { id: string; account_id: string; livemode: boolean }>(db: Db, t: Table<T>): (s: Scope, id: string) => Promise<T | undefined> {
+  const batcher = new Batcher<{ scope: Scope; id: string }, T | undefined>(async (items) => {
+    if (items.length === 1) return [await one(db, t, scoped, scopeParams(items[0]!.scope, items[0]!.id))];
+    const rows = await db.query(`SELECT ${selected(t)} FROM ${t.name} WHERE id = ANY($1::text[])`, [[...new Set(items.map((i) => i.id))]]);
+    const byId = new Map(rows.map((r) => [String(r.id), fromRow(t, r)]));
+    return items.map(({ scope, id }) => {
+      const found = byId.get(id);
+      return found && found.account_id === scope.account_id && found.livemode === scope.livemode ? found : undefined;
+    });
+  }, { concurrency: db.kind === 'pglite' ? 1 : 2, maxBatch: 100, gather: db.kind === 'pglite' });
+  return (scope, id) => batcher.add({ scope, id });
+}
+
 export function sqlStore(db: Db): Store {
   const hints = new EndpointHints(db);
+  const base = repos(db, hints);
   return {
-    ...repos(db, hints),
+    ...base,
+    paymentIntents: { ...base.paymentIntents, get: sharedGet(db, PAYMENT_INTENTS) },
     tx: async (fn) => {
       try {
         return await db.tx((q) => fn(repos(q, hints)));

@@ -244,6 +244,35 @@ for (const { kind, skip } of await stores()) {
       assert.equal((await sqlStore(db).paymentIntents.get(scope, pi.id))?.status, 'processing', 'a throw leaves the locked row as it was');
     });
 
+    test('reads by id outside a transaction share a statement: 120 at once of three scopes, each answered its own row or nothing', async () => {
+      await migrate(db, CORE_MIGRATIONS);
+      await db.query("INSERT INTO accounts (id, name, created) VALUES ('acct_deferred', 'Deferred', 1), ('acct_other', 'Other', 1) ON CONFLICT DO NOTHING");
+      const counted: string[] = [];
+      const counting: Db = { ...db, kind: db.kind, query: (sql, p) => (counted.push(sql), db.query(sql, p)), tx: (fn) => db.tx(fn), close: async () => undefined };
+      const store = sqlStore(counting);
+      const scopes = [{ account_id: 'acct_deferred', livemode: false }, { account_id: 'acct_deferred', livemode: true }, { account_id: 'acct_other', livemode: false }];
+      const ids = Array.from({ length: 40 }, (_v, i) => `pi_shared${i}`);
+      await store.tx(async (s) => {
+        for (const [i, id] of ids.entries()) await s.paymentIntents.insert({ ...samplePaymentIntent(id), ...scopes[i % 3]!, amount: 100 + i });
+      });
+      counted.length = 0;
+      // Every id asked in every scope, and one id nobody has: 121 reads at once.
+      const asked = [...ids.flatMap((id) => scopes.map((scope) => ({ id, scope }))), { id: 'pi_nobody', scope: scopes[0]! }];
+      const got = await Promise.all(asked.map(({ id, scope }) => store.paymentIntents.get(scope, id)));
+      for (const [k, { id, scope }] of asked.entries()) {
+        const i = ids.indexOf(id);
+        if (i >= 0 && scopes[i % 3] === scope) assert.equal(got[k]?.amount, 100 + i, `${id} in its own scope`);
+        else assert.equal(got[k], undefined, `${id} is not found from ${JSON.stringify(scope)}`);
+      }
+      const reads = counted.filter((q) => q.startsWith('SELECT * FROM payment_intents'));
+      assert.ok(reads.length <= 4, `${asked.length} reads in ${reads.length} statements`);
+      assert.ok(reads.some((q) => q.includes('= ANY(')), 'a shared statement');
+      // Alone, a read is the one-row statement.
+      counted.length = 0;
+      assert.equal((await store.paymentIntents.get(scopes[0]!, ids[0]!))?.id, ids[0]);
+      assert.deepEqual(counted, ['SELECT * FROM payment_intents WHERE id = $1 AND account_id = $2 AND livemode = $3 ']);
+    });
+
     describe('presumed rows: acting on rows as last seen, checked and locked at the commit', () => {
       const scope = { account_id: 'acct_deferred', livemode: false };
       const setup = async (n: string) => {

@@ -138,6 +138,7 @@ for (const { kind, skip } of await stores()) {
         ['GET /v1/payment_intents, ending_before halfway', (s) => s.paymentIntents.list(scope, { limit: 10, ending_before: mid }), (r) => r.data.length === 10],
         ['GET /v1/payment_intents, created range', (s) => s.paymentIntents.list(scope, { limit: 10, created: { gte: now - 2 * 86_400_000, lt: now - 86_400_000 } }), (r) => r.data.length === 10],
         ['GET /v1/payment_intents/:id', (s) => s.paymentIntents.get(scope, mid), (r) => r?.id === mid],
+        ['GET /v1/payment_intents/:id, 8 at once (one shared statement)', (s) => Promise.all(Array.from({ length: 8 }, (_v, i) => s.paymentIntents.get(scope, `pi_hot${COUNT / 2 + i}`))), (r) => r.every((p: unknown) => p !== undefined)],
         ['a PaymentIntent by id, locked', (s) => s.tx((t) => t.paymentIntents.lock(scope, mid)), (r) => r?.id === mid],
         ['a PaymentIntent by idempotency key', (s) => s.paymentIntents.findByIdempotencyKey(scope, 'no-such-key'), (r) => r === undefined],
         ['the open attempt of a PaymentIntent', (s) => s.attempts.open(mid), () => true],
