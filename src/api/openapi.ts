@@ -15,6 +15,10 @@ import { stripeErrorBody } from './v1/errors.js';
 import { NOTIFY_PATH } from './upstream.js';
 import { cancelDisputeSchema, completeSchema, escalateDisputeSchema, faultSchema, judgeDisputeSchema, openDisputeSchema } from '../simulator/routes.js';
 import { OBJECT_SCHEMAS } from './openapi-objects.js';
+import { ITEM_EXTRA_SCHEMAS, REQUEST_FIELDS, SUPPORTED_TYPES, type FieldRule, type SupportedType } from './webservices/requests.js';
+import { MAX_ITEMS } from './webservices/plugin.js';
+import { SETTLE } from '../core/settlement/records.js';
+import { TP_MESSAGES } from './webservices/codes.js';
 
 type Json = Record<string, unknown>;
 
@@ -177,6 +181,128 @@ function v1Operation(r: V1Route): Json {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The Trust Payments door: request items from the field table its handlers check with
+// (webservices/requests.ts), answers from the code that builds them.
+
+/** One plain string field of the door's table as JSON Schema: the same rule, so a value the door refuses the schema refuses too. */
+export function tpFieldSchema(r: FieldRule): Json {
+  const patterns = [...(r.pattern ? [r.pattern] : []), ...(r.url ? [/^[Hh][Tt][Tt][Pp][Ss]?:/] : [])];
+  if (patterns.some((p) => p.flags !== '')) throw new Error('a field rule\'s pattern has flags JSON Schema cannot carry');
+  return {
+    type: 'string',
+    description: r.description,
+    ...(r.required ? { minLength: 1 } : {}),
+    ...(r.max !== undefined ? { maxLength: r.max } : {}),
+    ...(patterns.length === 1 ? { pattern: patterns[0]!.source } : patterns.length > 1 ? { allOf: patterns.map((p) => ({ pattern: p.source })) } : {}),
+    ...(r.oneOf ? { enum: [...r.oneOf] } : {}),
+    ...(r.positive ? { not: { pattern: '^0+$' } } : {}),
+    ...(r.url ? { format: 'uri' } : {}),
+  };
+}
+
+const TP_ITEM_NAMES: Readonly<Record<SupportedType, string>> = {
+  AUTH: 'TpAuthRequest', REFUND: 'TpRefundRequest', TRANSACTIONQUERY: 'TpTransactionQueryRequest', TRANSACTIONUPDATE: 'TpTransactionUpdateRequest',
+};
+
+/** One request type's item: its table's fields, the fields described by hand beside it, and the type itself. */
+function tpItemSchema(type: SupportedType): Json {
+  const table = REQUEST_FIELDS[type];
+  const extra = ITEM_EXTRA_SCHEMAS[type];
+  return {
+    type: 'object',
+    title: `${type} request`,
+    description: 'Every value is a string (or, for filter and updates, objects of strings). Fields not listed are ignored.',
+    required: [...Object.entries(table).filter(([, r]) => r.required).map(([name]) => name), ...(extra.required ?? [])],
+    properties: {
+      requesttypedescriptions: { type: 'array', items: { const: type }, minItems: 1, maxItems: 1, description: 'The request type, as the official clients send it.' },
+      requesttypedescription: { const: type, description: 'The request type, the singular form (not together with requesttypedescriptions: 60040).' },
+      ...Object.fromEntries(Object.entries(table).map(([name, rule]) => [name, tpFieldSchema(rule)])),
+      ...extra.properties,
+    },
+    oneOf: [{ required: ['requesttypedescriptions'] }, { required: ['requesttypedescription'] }],
+  };
+}
+
+const TP_CODES = Object.entries(TP_MESSAGES).map(([code, message]) => `${code} ${message}`).join('; ');
+const tpString = (description: string): Json => ({ type: 'string', description });
+
+/** The fields of a transaction as replies and TRANSACTIONQUERY records carry them (core/settlement/fields.ts transactionFields). */
+const TP_TRANSACTION_FIELDS: Record<string, Json> = {
+  transactionreference: tpString('The transaction\'s reference (`<n>-<n>-<n>`).'),
+  requesttypedescription: { type: 'string', enum: ['AUTH', 'REFUND'] },
+  sitereference: tpString('Its site (records only).'),
+  accounttypedescription: { const: 'ECOM' },
+  paymenttypedescription: { const: 'ALIPAY' },
+  baseamount: { type: 'string', pattern: '^[0-9]+$', description: 'Minor units.' },
+  mainamount: tpString('Major units, e.g. "10.50" (records only).'),
+  currencyiso3a: tpString('ISO 4217.'),
+  settlestatus: { type: 'string', enum: Object.values(SETTLE).map(String), description: Object.entries(SETTLE).map(([name, n]) => `${n} ${name}`).join(', ') + '.' },
+  settleduedate: tpString('YYYY-MM-DD.'),
+  settledtimestamp: tpString('YYYY-MM-DD HH:MM:SS (UTC), once settled.'),
+  transactionstartedtimestamp: tpString('YYYY-MM-DD HH:MM:SS (UTC).'),
+  errorcode: { type: 'string', pattern: '^[0-9]+$', description: `"0" when done; otherwise why not. Codes: ${TP_CODES}.` },
+  errormessage: tpString('The code\'s message.'),
+  livestatus: { type: 'string', enum: ['0', '1'] },
+  merchantname: tpString('The site\'s merchant name.'),
+  'partner id': tpString('The site\'s partner id.'),
+  interface: tpString('Records only.'),
+  orderreference: tpString('The merchant\'s order reference, when one was sent.'),
+  parenttransactionreference: tpString('A REFUND\'s AUTH.'),
+  operatorname: tpString('The webservices user who made it.'),
+  applicationtype: tpString('WAP, when the AUTH said so.'),
+  authcode: tpString('DECLINED, for a declined AUTH.'),
+  acquirerresponsecode: tpString('05, for a declined AUTH.'),
+  investigation: tpString('60034 … since …: the outcome is not known and is being looked into.'),
+};
+
+const TP_SCHEMAS: Record<string, Json> = {
+  TpRequestEnvelope: {
+    type: 'object', title: 'Trust Payments request envelope', required: ['version', 'request'],
+    properties: {
+      alias: tpString('The webservices user (the HTTP Basic credentials are what count).'),
+      version: { const: '1.00', description: 'The JSON interface\'s version (30007 otherwise).' },
+      request: {
+        anyOf: [{ type: 'array', minItems: 1, maxItems: MAX_ITEMS, items: { $ref: '#/components/schemas/TpRequestItem' } }, { $ref: '#/components/schemas/TpRequestItem' }],
+        description: `The request items, handled in order, each on its own (one refused does not stop the next); at most ${MAX_ITEMS}. A single item may be sent without the list.`,
+      },
+    },
+  },
+  TpRequestItem: {
+    title: 'Trust Payments request item', description: 'One request, of the type its requesttypedescriptions names.',
+    oneOf: SUPPORTED_TYPES.map((type) => ({ $ref: `#/components/schemas/${TP_ITEM_NAMES[type]}` })),
+  },
+  ...Object.fromEntries(SUPPORTED_TYPES.map((type) => [TP_ITEM_NAMES[type], tpItemSchema(type)])),
+  TpResponseEnvelope: {
+    type: 'object', title: 'Trust Payments response envelope', required: ['requestreference', 'version', 'secrand', 'response'],
+    properties: {
+      requestreference: tpString('The REQUESTREFERENCE header, else the first item\'s requestreference, else the gateway\'s own `W1-…`.'),
+      version: { const: '1.00' },
+      secrand: tpString('Random padding.'),
+      response: { type: 'array', minItems: 1, items: { $ref: '#/components/schemas/TpResponseItem' }, description: 'One item per request type handled, in order (a refused envelope: one item of type ERROR).' },
+    },
+  },
+  TpResponseItem: {
+    type: 'object', title: 'Trust Payments response item', required: ['requesttypedescription', 'errorcode', 'errormessage'],
+    description: 'A refused request: requesttypedescription, errorcode, errormessage, errordata. An AUTH or REFUND: its transaction\'s fields. A TRANSACTIONQUERY: found and records.',
+    properties: {
+      ...TP_TRANSACTION_FIELDS,
+      requesttypedescription: tpString('The request type answered; ERROR when the envelope or the type could not be read.'),
+      errordata: { type: 'array', items: { type: 'string' }, description: 'The fields at fault, then why.' },
+      redirecturl: { type: 'string', format: 'uri', description: 'An AUTH: where to send the shopper to pay in the wallet.' },
+      found: { type: 'string', pattern: '^[0-9]+$', description: 'A TRANSACTIONQUERY: how many records.' },
+      records: { type: 'array', items: { $ref: '#/components/schemas/TpTransaction' } },
+    },
+    additionalProperties: { type: 'string' },
+  },
+  TpTransaction: {
+    type: 'object', title: 'Trust Payments transaction record',
+    required: ['transactionreference', 'requesttypedescription', 'sitereference', 'baseamount', 'currencyiso3a', 'settlestatus', 'errorcode', 'errormessage'],
+    properties: TP_TRANSACTION_FIELDS,
+    additionalProperties: { type: 'string', description: 'Fields the AUTH kept (billing…, customfield1–5).' },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Everything else the app serves: the other doors, the pages and the probes.
 
 interface OtherRoute {
@@ -198,13 +324,17 @@ const JSON_TYPE = 'application/json';
 const PAGE = (what: string): OtherRoute['responses'] => ({ 200: [what, HTML], 303: ['Redirect (to sign in, or after the form)'] });
 const FORM = { type: 'application/x-www-form-urlencoded', description: 'The page\'s form, with its CSRF token `_csrf`.' };
 const simError = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
+const TP_UNAUTHORIZED = { type: 'object', required: ['errorcode', 'errormessage'], properties: { errorcode: { const: '6' }, errormessage: { type: 'string' } } };
 const TP_ENVELOPE = 'An envelope `{alias, version, request: [item, …]}` of Trust Payments request items (AUTH, REFUND, TRANSACTIONQUERY, TRANSACTIONUPDATE), authenticated with HTTP Basic auth of a webservices user.';
 
 const OTHER_ROUTES: readonly OtherRoute[] = [
   { method: 'POST', path: '/json/', tag: 'Trust Payments webservices', summary: 'Trust Payments webservices, JSON', description: `${TP_ENVELOPE} Every answer is HTTP 200 with an \`errorcode\` per item, except bad credentials (401).`,
-    body: { type: JSON_TYPE, description: TP_ENVELOPE }, responses: { 200: ['The response envelope: one item per request, each with `errorcode` and `errormessage`.', JSON_TYPE], 401: ['Unknown webservices user or wrong password'] } },
-  { method: 'POST', path: '/xml/', tag: 'Trust Payments webservices', summary: 'Trust Payments webservices, XML', description: 'The same requests as `/json/`, as a `<requestblock>`.',
-    body: { type: 'text/xml', description: 'A Trust Payments `<requestblock>`.' }, responses: { 200: ['The `<responseblock>`', 'text/xml'], 401: ['Unknown webservices user or wrong password'] } },
+    body: { type: JSON_TYPE, schema: { $ref: '#/components/schemas/TpRequestEnvelope' }, description: TP_ENVELOPE },
+    responses: { 200: ['The response envelope: one item per request, each with `errorcode` and `errormessage`.', JSON_TYPE, { $ref: '#/components/schemas/TpResponseEnvelope' }], 401: ['Unknown webservices user or wrong password', JSON_TYPE, TP_UNAUTHORIZED] } },
+  { method: 'POST', path: '/xml/', tag: 'Trust Payments webservices', summary: 'Trust Payments webservices, XML',
+    description: 'The same requests as `/json/`, as a `<requestblock version="3.67">`: each `<request type="…">` carries the fields of `TpRequestItem` (the same names and rules), grouped in elements as Trust Payments\' XML has them; the `<responseblock>` carries the fields of `TpResponseItem`.',
+    body: { type: 'text/xml', description: 'A Trust Payments `<requestblock>`: the fields of `TpAuthRequest`, `TpRefundRequest`, `TpTransactionQueryRequest` or `TpTransactionUpdateRequest` in XML.' },
+    responses: { 200: ['The `<responseblock>`: the fields of `TpResponseItem` in XML', 'text/xml'], 401: ['Unknown webservices user or wrong password', JSON_TYPE, TP_UNAUTHORIZED] } },
   { method: 'POST', path: NOTIFY_PATH, tag: 'Antom notifications', summary: 'Antom\'s payment and refund notifications',
     description: 'Where Antom (or the built-in simulator) posts signed `notifyPayment`, `notifyRefund` and `notifyDispute` messages. The signature, the amount and the payment are verified before anything changes; duplicates change nothing.',
     body: { type: JSON_TYPE, description: 'Antom\'s notification, signed in the `Signature` header over the exact bytes.' },
@@ -433,7 +563,9 @@ export function openApiDocument(opts: OpenApiOptions): Json {
           description: 'Any value: the answer follows Stripe\'s conventions (what Stripe\'s SDKs send).',
         },
       },
-      schemas: { Error: { title: 'Error', ...jsonSchemaOf(stripeErrorBody) }, ...OBJECT_SCHEMAS, Dispute: DISPUTE, File: FILE, BalanceTransaction: BALANCE_TRANSACTION, Balance: BALANCE, WebhookDelivery: WEBHOOK_DELIVERY },
+      schemas: { Error: { title: 'Error', ...jsonSchemaOf(stripeErrorBody) }, ...OBJECT_SCHEMAS, Dispute: DISPUTE, File: FILE, BalanceTransaction: BALANCE_TRANSACTION, Balance: BALANCE, WebhookDelivery: WEBHOOK_DELIVERY,
+        ...TP_SCHEMAS,
+      },
     },
   };
 }

@@ -8,13 +8,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import AjvModule from 'ajv';
+import Ajv2020Module from 'ajv/dist/2020.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { servedRoutes } from '../helpers/routes.js';
 import { chromiumSkip, launchChromium } from '../helpers/browser.js';
-import { SEED_000_WEB } from '../helpers/seeds.js';
-import { DOCS_CSP, openApiDocument } from '../../src/api/openapi.js';
+import { SEED_000_WEB, SEED_004_AUTH, SEED_004_AUTH_WAP, SEED_004_ENVELOPE } from '../helpers/seeds.js';
+import { basicAuth, seedTrustPayments, tp, tpJson, tpRaw, TP_SITE, TP_USER } from '../helpers/webservices.js';
+import { DOCS_CSP, openApiDocument, tpFieldSchema } from '../../src/api/openapi.js';
+import { ITEM_EXTRA_SCHEMAS, REQUEST_FIELDS, SUPPORTED_TYPES } from '../../src/api/webservices/requests.js';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
+const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
 type Param = { name: string; in: string; $ref?: string };
 type Operation = { parameters?: Param[]; requestBody?: { content: Record<string, { schema?: { properties?: Record<string, unknown>; additionalProperties?: unknown } }> } };
@@ -31,6 +35,50 @@ function paramNames(op: Operation): string[] {
   if (body) return Object.keys(body.properties ?? {});
   return (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
 }
+
+type Schema = { properties?: Record<string, unknown>; required?: string[]; oneOf?: { $ref: string }[] };
+
+/** The document's item schema of each Trust Payments request type, found through TpRequestItem's oneOf. */
+function tpItemSchemas(doc: Doc): Map<string, Schema> {
+  const schemas = doc.components.schemas as Record<string, Schema>;
+  const out = new Map<string, Schema>();
+  for (const { $ref } of schemas.TpRequestItem?.oneOf ?? []) {
+    const s = schemas[$ref.replace('#/components/schemas/', '')]!;
+    out.set((s.properties?.requesttypedescription as { const: string }).const, s);
+  }
+  return out;
+}
+
+/** Where the document's Trust Payments schemas and the door's field table disagree (nothing, when they are one). */
+function tpDrift(doc: Doc): string[] {
+  const problems: string[] = [];
+  const items = tpItemSchemas(doc);
+  for (const type of SUPPORTED_TYPES) {
+    const s = items.get(type);
+    if (!s) {
+      problems.push(`${type}: no item schema`);
+      continue;
+    }
+    for (const [name, rule] of Object.entries(REQUEST_FIELDS[type])) {
+      if (!s.properties?.[name]) problems.push(`${type}.${name}: not in the schema`);
+      else if (JSON.stringify(s.properties[name]) !== JSON.stringify(tpFieldSchema(rule))) problems.push(`${type}.${name}: not the table's rule`);
+      if (rule.required && !s.required?.includes(name)) problems.push(`${type}.${name}: required by the door, not by the schema`);
+    }
+    for (const [name, schema] of Object.entries(ITEM_EXTRA_SCHEMAS[type].properties)) {
+      if (!s.properties?.[name]) problems.push(`${type}.${name}: not in the schema`);
+      else if (JSON.stringify(s.properties[name]) !== JSON.stringify(schema)) problems.push(`${type}.${name}: not the door's schema`);
+    }
+    for (const name of ITEM_EXTRA_SCHEMAS[type].required ?? []) if (!s.required?.includes(name)) problems.push(`${type}.${name}: required by the door, not by the schema`);
+  }
+  return problems;
+}
+
+/** Request items of each type, as the Trust Payments tests send them (test/api/webservices.test.ts). */
+const TP_REFUND = { requesttypedescriptions: ['REFUND'], sitereference: TP_SITE, parenttransactionreference: '1-9-1', baseamount: '500' };
+const TP_QUERY = { requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { sitereference: [{ value: TP_SITE }], transactionreference: [{ value: '1-9-1' }, { value: '1-9-2' }] } };
+const TP_QUERY_BARE = { requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { transactionreference: { value: '1-9-2', symbol: 'IS' } } };
+const TP_QUERY_WINDOW = { requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { starttimestamp: [{ value: '2999-01-01' }] } };
+const TP_UPDATE = { requesttypedescriptions: ['TRANSACTIONUPDATE'], filter: { transactionreference: [{ value: '1-9-1' }] }, updates: { settlestatus: '2' } };
 
 /** Valid values of the parameters that operations require. */
 const REQUIRED: Record<string, Record<string, unknown>> = {
@@ -50,6 +98,7 @@ describe('the OpenAPI document and the API reference', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
     doc = await res.json() as Doc;
+    await seedTrustPayments(g);
   });
   after(async () => g?.stop());
 
@@ -148,6 +197,118 @@ describe('the OpenAPI document and the API reference', () => {
     const events = await g.api('GET', '/v1/events?limit=3');
     assert.ok(events.body.data.length > 0);
     for (const e of events.body.data) check('Event', e);
+  });
+
+  test('POST /json/ takes TpRequestEnvelope: seed 004\'s AUTH and the REFUND, TRANSACTIONQUERY and TRANSACTIONUPDATE the door serves validate', async () => {
+    const body = doc.paths['/json/']!.post!.requestBody!.content['application/json']!.schema as unknown as { $ref: string };
+    assert.equal(body.$ref, '#/components/schemas/TpRequestEnvelope');
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema(doc, 'openapi');
+    const envelope = ajv.getSchema('openapi#/components/schemas/TpRequestEnvelope')!;
+    const ok = (value: unknown) => assert.ok(envelope(value), `${ajv.errorsText(envelope.errors)}\n${JSON.stringify(value)}`);
+    ok(SEED_004_ENVELOPE);
+    const items = [SEED_004_AUTH, SEED_004_AUTH_WAP, TP_REFUND, TP_QUERY, TP_QUERY_BARE, TP_QUERY_WINDOW, TP_UPDATE];
+    for (const item of items) ok({ ...SEED_004_ENVELOPE, request: [item] });
+    ok({ ...SEED_004_ENVELOPE, request: items });
+    // The singular requesttypedescription, and a single item without the list, as the door reads them.
+    const { requesttypedescriptions: _t, ...untyped } = TP_REFUND;
+    ok({ ...SEED_004_ENVELOPE, request: { ...untyped, requesttypedescription: 'REFUND' } });
+    // Both forms at once is 60040 at the door, and refused by the schema.
+    assert.equal(envelope({ ...SEED_004_ENVELOPE, request: [{ ...TP_REFUND, requesttypedescription: 'REFUND' }] }), false);
+    // Each is exactly its own type.
+    const schemas = tpItemSchemas(doc);
+    for (const [item, type] of [[SEED_004_AUTH, 'AUTH'], [TP_REFUND, 'REFUND'], [TP_QUERY, 'TRANSACTIONQUERY'], [TP_UPDATE, 'TRANSACTIONUPDATE']] as const) {
+      for (const [other, schema] of schemas) assert.equal(ajv.validate(schema, item), other === type, `${type} against ${other}`);
+    }
+    // What the door takes, it takes: seed 004's envelope is answered 0.
+    const res = await tpRaw(g, '/json/', JSON.stringify(SEED_004_ENVELOPE));
+    assert.equal(res.body.response[0].errorcode, '0', JSON.stringify(res.body));
+  });
+
+  test('a request the door refuses for a field rule fails TpRequestEnvelope too', async () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    ajv.addSchema(doc, 'openapi');
+    const envelope = ajv.getSchema('openapi#/components/schemas/TpRequestEnvelope')!;
+    const { returnurl: _r, ...noReturnUrl } = SEED_004_AUTH;
+    const { parenttransactionreference: _p, ...noParent } = TP_REFUND;
+    const { updates: _u, ...noUpdates } = TP_UPDATE;
+    const refused: [item: object, code: string, field: string][] = [
+      [{ ...SEED_004_AUTH, currencyiso3a: 'XXX' }, '30000', 'currencyiso3a'],
+      [{ ...SEED_004_AUTH, sitereference: 'test site' }, '30000', 'sitereference'],
+      [noReturnUrl, '30000', 'returnurl'],
+      [{ ...SEED_004_AUTH, returnurl: 'ftp://www.example.com/return' }, '30000', 'returnurl'],
+      [{ ...SEED_004_AUTH, baseamount: '0' }, '30000', 'baseamount'],
+      [{ ...SEED_004_AUTH, baseamount: '10.50' }, '30000', 'baseamount'],
+      [{ ...SEED_004_AUTH, orderreference: 'x'.repeat(26) }, '30000', 'orderreference'],
+      [{ ...SEED_004_AUTH, billingcountryiso2a: 'DEU' }, '30000', 'billingcountryiso2a'],
+      [{ ...SEED_004_AUTH, accounttypedescription: 'MOTO' }, '30000', 'accounttypedescription'],
+      [{ ...SEED_004_AUTH, billingemail: 7 }, '30000', 'billingemail'],
+      [noParent, '20004', 'parenttransactionreference'],
+      [{ ...TP_REFUND, currencyiso3a: 'CNY' }, '30000', 'currencyiso3a'],
+      [{ ...TP_QUERY, filter: { colour: [{ value: 'red' }] } }, '60037', 'colour'],
+      [{ ...TP_QUERY, filter: { starttimestamp: [{ value: 'yesterday' }] } }, '60037', 'starttimestamp'],
+      [{ requesttypedescriptions: ['TRANSACTIONQUERY'] }, '60019', 'filter'],
+      [{ ...TP_UPDATE, updates: { settlestatus: '9' } }, '60033', 'settlestatus'],
+      [noUpdates, '60013', 'updates'],
+      [{ ...TP_UPDATE, filter: { orderreference: [{ value: 'o' }] } }, '60019', 'transactionreference'],
+    ];
+    for (const [item, code, field] of refused) {
+      const answer = await tp(g, item);
+      assert.deepEqual([answer.errorcode, answer.errordata[0]], [code, field], `the door: ${JSON.stringify(item)} → ${JSON.stringify(answer)}`);
+      assert.equal(envelope({ ...SEED_004_ENVELOPE, request: [item] }), false, `the schema took what the door refused: ${JSON.stringify(item)}`);
+    }
+  });
+
+  test('every field the door\'s table declares is in the schema, with its rule; the check fails when they drift', () => {
+    assert.deepEqual(tpDrift(doc), []);
+    assert.deepEqual([...tpItemSchemas(doc).keys()].sort(), [...SUPPORTED_TYPES].sort());
+    let fields = 0;
+    for (const type of SUPPORTED_TYPES) fields += Object.keys(REQUEST_FIELDS[type]).length + Object.keys(ITEM_EXTRA_SCHEMAS[type].properties).length;
+    assert.ok(fields > 25, `only ${fields} fields`);
+    // A field dropped from the schema by hand, a rule changed, a requirement lost: each is found.
+    const auth = (d: Doc) => tpItemSchemas(d).get('AUTH')!;
+    const dropped = structuredClone(doc);
+    delete auth(dropped).properties!.currencyiso3a;
+    assert.deepEqual(tpDrift(dropped), ['AUTH.currencyiso3a: not in the schema']);
+    const loosened = structuredClone(doc);
+    (auth(loosened).properties!.orderreference as { maxLength: number }).maxLength = 26;
+    assert.deepEqual(tpDrift(loosened), ['AUTH.orderreference: not the table\'s rule']);
+    const optional = structuredClone(doc);
+    auth(optional).required = auth(optional).required!.filter((n) => n !== 'returnurl');
+    assert.deepEqual(tpDrift(optional), ['AUTH.returnurl: required by the door, not by the schema']);
+    const noFilter = structuredClone(doc);
+    delete tpItemSchemas(noFilter).get('TRANSACTIONUPDATE')!.properties!.filter;
+    assert.deepEqual(tpDrift(noFilter), ['TRANSACTIONUPDATE.filter: not in the schema']);
+  });
+
+  test('the door\'s answers match TpResponseEnvelope, and a 401 its schema', async () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema(doc, 'openapi');
+    const reply = ajv.getSchema('openapi#/components/schemas/TpResponseEnvelope')!;
+    const ok = (value: unknown) => assert.ok(reply(value), `${ajv.errorsText(reply.errors)}\n${JSON.stringify(value)}`);
+    const op = doc.paths['/json/']!.post! as unknown as { responses: Record<string, { content: Record<string, { schema: object }> }> };
+    assert.deepEqual(op.responses['200']!.content['application/json']!.schema, { $ref: '#/components/schemas/TpResponseEnvelope' });
+    const auth = await tpJson(g, [SEED_004_AUTH]);
+    ok(auth.body);
+    const reference = auth.body.response[0].transactionreference;
+    const query = await tpJson(g, [{ requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { transactionreference: [{ value: reference }] } }]);
+    assert.equal(query.body.response[0].found, '1');
+    ok(query.body);
+    const update = await tpJson(g, [{ ...TP_UPDATE, filter: { transactionreference: [{ value: reference }] } }]);
+    assert.equal(update.body.response[0].errorcode, '0', JSON.stringify(update.body));
+    ok(update.body);
+    ok((await tpJson(g, [{ ...TP_REFUND, parenttransactionreference: reference }])).body);
+    ok((await tpJson(g, [{ ...SEED_004_AUTH, currencyiso3a: 'XXX' }])).body);
+    ok((await tpRaw(g, '/json/', JSON.stringify({ ...SEED_004_ENVELOPE, version: '9' }))).body);
+    ok((await tpRaw(g, '/json/', '{not json')).body);
+    // The schema can fail: an item without its errorcode is refused.
+    const broken = structuredClone(auth.body);
+    delete broken.response[0].errorcode;
+    assert.equal(reply(broken), false);
+    const denied = await fetch(`${g.url}/json/`, { method: 'POST', headers: { Authorization: basicAuth(TP_USER, 'wrong') }, body: JSON.stringify(SEED_004_ENVELOPE) });
+    assert.equal(denied.status, 401);
+    const unauthorized = (doc.paths['/json/']!.post! as unknown as { responses: Record<string, { content: Record<string, { schema: object }> }> }).responses['401']!.content['application/json']!.schema;
+    assert.ok(ajv.validate(unauthorized, await denied.json()));
   });
 
   test('GET /docs is a page that loads only our own files, links the error codes, and serves what it names', async () => {

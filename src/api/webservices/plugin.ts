@@ -22,7 +22,7 @@ const BODY_LIMIT = 1_048_576;
 /** XML costs far more to parse than JSON; no real requestblock comes near this. */
 const XML_BODY_LIMIT = 131_072;
 /** More request items than any integration sends in one envelope. */
-const MAX_ITEMS = 100;
+export const MAX_ITEMS = 100;
 
 export interface WebservicesOptions {
   core: CoreDeps;

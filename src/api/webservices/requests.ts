@@ -18,13 +18,79 @@ export type ResponseItem = Record<string, string | string[] | Record<string, str
 
 /** Seed 004: the currencies Alipay takes through Trust Payments. */
 export const TP_CURRENCIES = ['AUD', 'CAD', 'CHF', 'DKK', 'EUR', 'GBP', 'HKD', 'JPY', 'KRW', 'NOK', 'NZD', 'SEK', 'SGD', 'THB', 'USD'];
-const SUPPORTED_TYPES = ['AUTH', 'REFUND', 'TRANSACTIONQUERY', 'TRANSACTIONUPDATE'];
-const SITE = /^[A-Za-z0-9_]{1,50}$/;
-const AMOUNT = /^[0-9]{1,13}$/;
+export const SUPPORTED_TYPES = ['AUTH', 'REFUND', 'TRANSACTIONQUERY', 'TRANSACTIONUPDATE'] as const;
+export type SupportedType = (typeof SUPPORTED_TYPES)[number];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$/;
+const SETTLE_STATUS = /^\d{1,3}$/;
+/** What TRANSACTIONUPDATE may set settlestatus to. */
+const UPDATABLE_STATUSES = ['0', '1', '2', '3'];
 /** Request fields an AUTH keeps to show back (records, notifications). */
 const KEPT_FIELDS = ['billingfirstname', 'billinglastname', 'billingcountryiso2a', 'billingemail', 'customfield1', 'customfield2', 'customfield3', 'customfield4', 'customfield5'];
+
+/**
+ * The rule of one plain string field of a request item. The handlers check a type's fields in the
+ * order its table lists them (readFields), and GET /openapi.json builds the item's JSON Schema from
+ * the same table (src/api/openapi.ts), so the two cannot disagree. Absent and null are the same.
+ */
+export interface FieldRule {
+  /** Absent, null or '' is refused: 30000 "… is required.", or `missing` (no detail) when it is set. */
+  required?: boolean;
+  missing?: string;
+  /** At most this many characters (30000 "… is at most n characters."). */
+  max?: number;
+  /** The whole value matches (30000, no detail); anchored, no flags. */
+  pattern?: RegExp;
+  /** One of these values (30000 "… must be one of …."). */
+  oneOf?: readonly string[];
+  /** An amount in minor units, more than zero (30000 "… must be greater than zero."). */
+  positive?: boolean;
+  /** An absolute http(s) URL (30000 "… is an http(s) URL."). */
+  url?: boolean;
+  description: string;
+}
+export type FieldTable = Readonly<Record<string, FieldRule>>;
+
+const SITE_FIELD: FieldRule = { required: true, pattern: /^[A-Za-z0-9_]{1,50}$/, description: 'The site the request is for; the webservices user must be allowed to use it (30006 otherwise).' };
+const ORDER_REFERENCE: FieldRule = { max: 25, description: 'The merchant\'s own reference of the order.' };
+const AMOUNT = /^[0-9]{1,13}$/;
+const kept = (what: string): FieldRule => ({ max: 255, description: `${what}; kept and shown back in TRANSACTIONQUERY records and URL notifications.` });
+
+/**
+ * Seed 004's field table: each request type's plain string fields, in the order they are checked.
+ * Fields that are not plain strings (requesttypedescriptions, filter, updates) and fields the door
+ * reads without a rule (requestreference, TRANSACTIONQUERY's sitereference) are in ITEM_EXTRA_SCHEMAS.
+ */
+export const REQUEST_FIELDS: Readonly<Record<SupportedType, FieldTable>> = {
+  AUTH: {
+    sitereference: SITE_FIELD,
+    accounttypedescription: { required: true, oneOf: ['ECOM'], description: 'E-commerce.' },
+    paymenttypedescription: { required: true, oneOf: ['ALIPAY'], description: 'The payment method: Alipay.' },
+    currencyiso3a: { required: true, oneOf: TP_CURRENCIES, description: 'The currency, ISO 4217 (seed 004: those Alipay takes through Trust Payments).' },
+    baseamount: { required: true, pattern: AMOUNT, positive: true, description: 'The amount in the currency\'s minor units ("1050" is 10.50 EUR).' },
+    orderreference: ORDER_REFERENCE,
+    returnurl: { required: true, max: 2048, url: true, description: 'Where the wallet sends the shopper back, with transactionreference, settlestatus and errorcode.' },
+    applicationtype: { oneOf: ['WAP'], description: 'WAP for a phone\'s browser (the wallet app opens); absent for a desktop (a QR code).' },
+    billingcountryiso2a: { pattern: /^[A-Za-z]{2}$/, description: 'The shopper\'s country, ISO 3166-1 alpha-2; kept and shown back.' },
+    billingfirstname: kept('The shopper\'s first name'),
+    billinglastname: kept('The shopper\'s last name'),
+    billingemail: kept('The shopper\'s e-mail address'),
+    customfield1: kept('Merchant data'),
+    customfield2: kept('Merchant data'),
+    customfield3: kept('Merchant data'),
+    customfield4: kept('Merchant data'),
+    customfield5: kept('Merchant data'),
+  },
+  REFUND: {
+    sitereference: SITE_FIELD,
+    parenttransactionreference: { required: true, missing: '20004', max: 64, description: 'The settled AUTH to refund (20004 when absent).' },
+    baseamount: { pattern: AMOUNT, positive: true, description: 'The amount to refund in minor units; absent: all that is left.' },
+    orderreference: ORDER_REFERENCE,
+    currencyiso3a: { oneOf: TP_CURRENCIES, description: 'The AUTH\'s currency (the refund is always in it).' },
+  },
+  TRANSACTIONQUERY: {},
+  TRANSACTIONUPDATE: {},
+};
 
 export interface Caller {
   deps: CoreDeps;
@@ -63,7 +129,7 @@ export function requestTypesOf(item: Item): { types: string[] } | { error: Respo
   if (list.length > 1 && !CHAINS.some((c) => c.length === list.length && c.every((t, i) => t === list[i]))) {
     return { error: errorItem('ERROR', tpError('30000', ['requesttypedescriptions'], `${list.join('+')} cannot be chained: send each as its own request.`)) };
   }
-  const unknown = list.find((t) => !SUPPORTED_TYPES.includes(t) && !CHAINABLE.includes(t));
+  const unknown = list.find((t) => !(SUPPORTED_TYPES as readonly string[]).includes(t) && !CHAINABLE.includes(t));
   if (unknown !== undefined) {
     return { error: errorItem(unknown.slice(0, 20) || 'ERROR', tpError('60018', ['requesttypedescription'], `This gateway serves ${SUPPORTED_TYPES.join(', ')} for Alipay.`)) };
   }
@@ -114,43 +180,42 @@ class FieldError extends Error {
   }
 }
 
-function str(item: Item, name: string, opts: { required?: boolean; max?: number; pattern?: RegExp; oneOf?: readonly string[] } = {}): string | undefined {
+function readField(item: Item, name: string, rule: FieldRule): string | undefined {
+  const missing = () => new FieldError(rule.missing ? tpError(rule.missing, [name]) : tpError('30000', [name], `${name} is required.`));
   const v = item[name];
   if (v === undefined || v === null) {
-    if (opts.required) throw new FieldError(tpError('30000', [name], `${name} is required.`));
+    if (rule.required) throw missing();
     return undefined;
   }
   if (typeof v !== 'string') throw new FieldError(tpError('30000', [name], `${name} is a string.`));
-  if (opts.required && v === '') throw new FieldError(tpError('30000', [name], `${name} is required.`));
-  if (opts.max !== undefined && v.length > opts.max) throw new FieldError(tpError('30000', [name], `${name} is at most ${opts.max} characters.`));
-  if (opts.pattern && !opts.pattern.test(v)) throw new FieldError(tpError('30000', [name]));
-  if (opts.oneOf && !opts.oneOf.includes(v)) throw new FieldError(tpError('30000', [name], `${name} must be one of ${opts.oneOf.join(', ')}.`));
+  if (rule.required && v === '') throw missing();
+  if (rule.max !== undefined && v.length > rule.max) throw new FieldError(tpError('30000', [name], `${name} is at most ${rule.max} characters.`));
+  if (rule.pattern && !rule.pattern.test(v)) throw new FieldError(tpError('30000', [name]));
+  if (rule.oneOf && !rule.oneOf.includes(v)) throw new FieldError(tpError('30000', [name], `${name} must be one of ${rule.oneOf.join(', ')}.`));
+  if (rule.positive && Number(v) <= 0) throw new FieldError(tpError('30000', [name], `${name} must be greater than zero.`));
+  if (rule.url && !isHttpUrl(v)) throw new FieldError(tpError('30000', [name], `${name} is an http(s) URL.`));
   return v;
 }
 
-function amount(item: Item, required: boolean): number | undefined {
-  const v = str(item, 'baseamount', { required, pattern: AMOUNT });
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (n <= 0) throw new FieldError(tpError('30000', ['baseamount'], 'baseamount must be greater than zero.'));
-  return n;
-}
-
-function returnUrl(item: Item): string {
-  const v = str(item, 'returnurl', { required: true, max: 2048 })!;
-  let u: URL;
+function isHttpUrl(v: string): boolean {
   try {
-    u = new URL(v);
+    const u = new URL(v);
+    return u.protocol === 'https:' || u.protocol === 'http:';
   } catch {
-    throw new FieldError(tpError('30000', ['returnurl'], 'returnurl is an http(s) URL.'));
+    return false;
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new FieldError(tpError('30000', ['returnurl'], 'returnurl is an http(s) URL.'));
-  return v;
+}
+
+/** Every field of the table, checked in its order; the first refused ends the item. */
+function readFields(item: Item, table: FieldTable): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, rule] of Object.entries(table)) out[name] = readField(item, name, rule);
+  return out;
 }
 
 /** The site the request names, if the authenticated user may use it (30006 otherwise, 30000 if malformed). */
 async function siteOf(c: Caller, item: Item): Promise<TpSiteRecord> {
-  const ref = str(item, 'sitereference', { required: true, pattern: SITE })!;
+  const ref = readField(item, 'sitereference', SITE_FIELD)!;
   const site = c.user.sites.includes(ref) ? await c.deps.store.tp.site(ref) : undefined;
   if (!site || site.account_id !== c.user.account_id) throw new FieldError(tpError('30006', ['sitereference']));
   return site;
@@ -181,17 +246,16 @@ function render(t: TpTransactionRecord, site: TpSiteRecord, extra: Record<string
 
 async function auth(c: Caller, item: Item, requestReference: string): Promise<ResponseItem> {
   const site = await siteOf(c, item);
-  str(item, 'accounttypedescription', { required: true, oneOf: ['ECOM'] });
-  str(item, 'paymenttypedescription', { required: true, oneOf: ['ALIPAY'] });
-  const currency = str(item, 'currencyiso3a', { required: true, oneOf: TP_CURRENCIES })!;
-  const baseamount = amount(item, true)!;
-  const orderReference = str(item, 'orderreference', { max: 25 });
-  const url = returnUrl(item);
-  const applicationType = str(item, 'applicationtype', { oneOf: ['WAP'] });
-  str(item, 'billingcountryiso2a', { pattern: /^[A-Za-z]{2}$/ });
+  // The table checks sitereference's form again (it passed), then the rest in seed 004's order.
+  const f = readFields(item, REQUEST_FIELDS.AUTH);
+  const currency = f.currencyiso3a!;
+  const baseamount = Number(f.baseamount);
+  const orderReference = f.orderreference;
+  const url = f.returnurl!;
+  const applicationType = f.applicationtype;
   const fields: Record<string, string> = {};
   for (const name of KEPT_FIELDS) {
-    const v = str(item, name, { max: 255 });
+    const v = f[name];
     if (v !== undefined && v !== '') fields[name] = v;
   }
   const via: WebservicesOrigin = {
@@ -228,11 +292,10 @@ async function auth(c: Caller, item: Item, requestReference: string): Promise<Re
 
 async function refund(c: Caller, item: Item, requestReference: string): Promise<ResponseItem> {
   const site = await siteOf(c, item);
-  const parent = str(item, 'parenttransactionreference', { max: 64 });
-  if (!parent) throw new FieldError(tpError('20004', ['parenttransactionreference']));
-  const baseamount = amount(item, false);
-  const orderReference = str(item, 'orderreference', { max: 25 });
-  str(item, 'currencyiso3a', { oneOf: TP_CURRENCIES });
+  const f = readFields(item, REQUEST_FIELDS.REFUND);
+  const parent = f.parenttransactionreference!;
+  const baseamount = f.baseamount === undefined ? undefined : Number(f.baseamount);
+  const orderReference = f.orderreference;
   const via: WebservicesOrigin = { site_reference: site.site_reference, operator_name: c.user.username, order_reference: orderReference };
   const ctx = contextFor(c, site, via, idempotencyKey(c, item, requestReference));
   const made = await refundTransaction(c.deps, ctx, { parent_reference: parent, amount: baseamount, sites: c.user.sites });
@@ -241,6 +304,31 @@ async function refund(c: Caller, item: Item, requestReference: string): Promise<
 }
 
 const FILTER_FIELDS = ['sitereference', 'transactionreference', 'orderreference', 'parenttransactionreference', 'requesttypedescription', 'settlestatus', 'starttimestamp', 'endtimestamp'];
+
+type Json = Record<string, unknown>;
+
+/** `filter` as JSON Schema, by hand beside filterOf: what each name's values must be. */
+function filterSchema(requireReference: boolean): Json {
+  const valueOf: Record<string, Json> = {
+    requesttypedescription: { enum: ['AUTH', 'REFUND'] },
+    settlestatus: { pattern: SETTLE_STATUS.source },
+    starttimestamp: { pattern: TIMESTAMP.source, description: 'YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC), from the start of the day.' },
+    endtimestamp: { pattern: TIMESTAMP.source, description: 'YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC), to the end of the day.' },
+  };
+  const values = (name: string): Json => {
+    const value = { type: 'string', maxLength: 255, ...valueOf[name] };
+    const entry = { anyOf: [value, { type: 'object', required: ['value'], properties: { value, symbol: { const: 'IS' } } }] };
+    return { anyOf: [entry, { type: 'array', minItems: 1, items: entry }], description: 'One value or a list of values (OR-ed): `[{"value": …}]`, `{"value": …, "symbol": "IS"}` or the bare string.' };
+  };
+  return {
+    type: 'object', minProperties: 1, additionalProperties: false,
+    ...(requireReference ? { required: ['transactionreference'] } : {}),
+    properties: Object.fromEntries(FILTER_FIELDS.map((name) => [name, values(name)])),
+    description: requireReference
+      ? 'The transactions to update, named by transactionreference (60019 without it); other names narrow the match.'
+      : 'What to look for; the names are AND-ed (60019 without any, 60037 for another name or a bad value).',
+  };
+}
 
 /** `filter` in the list form (`{f:[{value}]}`) or the bare-object form (`{f:{value}}`), values OR-ed. */
 function filterOf(c: Caller, item: Item, requireReference: boolean): TransactionFilter {
@@ -274,7 +362,7 @@ function filterOf(c: Caller, item: Item, requireReference: boolean): Transaction
     return ms + (endOfDay ? 999 : 0);
   };
   const statuses = values.get('settlestatus');
-  if (statuses?.some((s) => !/^\d{1,3}$/.test(s))) throw new FieldError(tpError('60037', ['settlestatus']));
+  if (statuses?.some((s) => !SETTLE_STATUS.test(s))) throw new FieldError(tpError('60037', ['settlestatus']));
   const types = values.get('requesttypedescription');
   if (types?.some((t) => t !== 'AUTH' && t !== 'REFUND')) throw new FieldError(tpError('60037', ['requesttypedescription']));
   return {
@@ -306,11 +394,48 @@ async function findAll(c: Caller, filter: TransactionFilter): Promise<{ t: TpTra
 }
 
 async function query(c: Caller, item: Item): Promise<ResponseItem> {
+  readFields(item, REQUEST_FIELDS.TRANSACTIONQUERY);
   const filter = filterOf(c, item, false);
   const found = await findAll(c, filter);
   const records = found.map(({ t, site }) => transactionFields(t, site));
   return { requesttypedescription: 'TRANSACTIONQUERY', errorcode: '0', errormessage: 'Ok', found: String(records.length), records };
 }
+
+/** `updates` as JSON Schema, by hand beside updatesOf. */
+const UPDATES_SCHEMA: Json = {
+  type: 'object', minProperties: 1, additionalProperties: false,
+  description: 'What to change (60013 without anything, 60033 for another field or a bad value).',
+  properties: {
+    settlestatus: { type: 'string', enum: UPDATABLE_STATUSES, description: '0 or 1: settle; 2: suspend; 3: cancel (an unpaid AUTH is cancelled at Antom).' },
+    settleduedate: { type: 'string', pattern: DATE.source, description: 'YYYY-MM-DD.' },
+    orderreference: { type: 'string', maxLength: 25 },
+  },
+};
+
+const REQUEST_REFERENCE: Json = { type: 'string', description: 'The client\'s reference of this request; with the item\'s content it makes a resend find the payment or refund the first one made.' };
+
+/** The fields of each request type that are not in REQUEST_FIELDS, as JSON Schema (requesttypedescriptions is added by the document). */
+export const ITEM_EXTRA_SCHEMAS: Readonly<Record<SupportedType, { properties: Record<string, Json>; required?: string[] }>> = {
+  AUTH: { properties: { requestreference: REQUEST_REFERENCE } },
+  REFUND: { properties: { requestreference: REQUEST_REFERENCE } },
+  TRANSACTIONQUERY: {
+    required: ['filter'],
+    properties: {
+      requestreference: REQUEST_REFERENCE,
+      sitereference: { type: 'string', description: 'The site to search when the filter names none (default: every site of the user).' },
+      filter: filterSchema(false),
+    },
+  },
+  TRANSACTIONUPDATE: {
+    required: ['filter', 'updates'],
+    properties: {
+      requestreference: REQUEST_REFERENCE,
+      sitereference: { type: 'string', description: 'The site to search when the filter names none (default: every site of the user).' },
+      filter: filterSchema(true),
+      updates: UPDATES_SCHEMA,
+    },
+  },
+};
 
 function updatesOf(item: Item): TransactionUpdates {
   const raw = item.updates;
@@ -322,7 +447,7 @@ function updatesOf(item: Item): TransactionUpdates {
   for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof v !== 'string') throw new FieldError(tpError('60033', [name]));
     if (name === 'settlestatus') {
-      if (!['0', '1', '2', '3'].includes(v)) throw new FieldError(tpError('60033', [name], 'settlestatus can be set to 0, 1, 2 (suspend) or 3 (cancel).'));
+      if (!UPDATABLE_STATUSES.includes(v)) throw new FieldError(tpError('60033', [name], 'settlestatus can be set to 0, 1, 2 (suspend) or 3 (cancel).'));
       u.settle_status = Number(v) as 0 | 1 | 2 | 3;
     } else if (name === 'settleduedate') {
       if (!DATE.test(v) || Number.isNaN(Date.parse(v))) throw new FieldError(tpError('60033', [name], 'settleduedate is YYYY-MM-DD.'));
@@ -340,6 +465,7 @@ function updatesOf(item: Item): TransactionUpdates {
 }
 
 async function update(c: Caller, item: Item): Promise<ResponseItem> {
+  readFields(item, REQUEST_FIELDS.TRANSACTIONUPDATE);
   const filter = filterOf(c, item, true);
   const updates = updatesOf(item);
   const found = await findAll(c, filter);
