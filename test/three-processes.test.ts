@@ -96,8 +96,10 @@ async function startHookReceiver() {
   const held = new Map<Hit, ServerResponse>();
   const hold = new Set<number>();
   const pidOf = new WeakMap<Socket, Promise<number | undefined>>();
-  const lookup = async (port: number): Promise<number | undefined> => {
-    const { stdout } = await execFileP('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`]);
+  // By both ports: Linux gives one ephemeral port to connections to different destinations, so
+  // another process's connection (to PostgreSQL, say) may have the same source port.
+  const lookup = async (port: number, to: number): Promise<number | undefined> => {
+    const { stdout } = await execFileP('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${to} )`]);
     const m = /pid=(\d+)/.exec(stdout);
     return m ? Number(m[1]) : undefined;
   };
@@ -110,7 +112,7 @@ async function startHookReceiver() {
   };
   const server = createServer((req, res) => {
     const socket = req.socket;
-    if (!pidOf.has(socket)) pidOf.set(socket, lookup(socket.remotePort!).catch(() => undefined));
+    if (!pidOf.has(socket)) pidOf.set(socket, lookup(socket.remotePort!, socket.localPort!).catch(() => undefined));
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
