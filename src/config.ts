@@ -78,7 +78,7 @@ const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().positive().default(3 * 24 * 3_600_000),
   /** Deliveries (and URL notifications) a process holds at once; sends are capped per endpoint besides. */
   WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(256),
-  WEBHOOK_PER_ENDPOINT: z.coerce.number().int().positive().default(4),
+  WEBHOOK_PER_ENDPOINT: z.coerce.number().int().positive().default(16),
   /** Crash tests only: SIGKILL this process when a request reaches the step (core/context.ts). */
   OPENCASHIER_CRASH_AT: z.enum(CRASH_STEPS).optional(),
   /** Test mode may send webhooks to loopback and private addresses; default: on when HOST is loopback. */

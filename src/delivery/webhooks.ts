@@ -53,9 +53,10 @@ const RECORD_BATCH = 500;
 const RECORD_DELAY_MS = 20;
 const RECORD_SOON = 64;
 /**
- * An endpoint whose last answer was a quick 2xx may have this many times its cap claimed at once,
- * waiting their turn, so that one claim feeds many sends; any other only what it may send at once
- * (a hanging endpoint never sits on deliveries that another process could send).
+ * An endpoint whose last answer was a quick 2xx may have this many times its cap claimed at once
+ * (but never more than half of what the process holds, so other endpoints keep room), waiting
+ * their turn, so that one claim feeds many sends; any other only what it may send at once (a
+ * hanging endpoint never sits on deliveries that another process could send).
  */
 const PREFETCH = 16;
 /** A 2xx within this is a quick answer. */
@@ -79,7 +80,7 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
     // Long enough to finish a send and record it; a process killed mid-send frees it after this. A
     // claimed delivery waits its turn at most until `stale` (below), so this covers its send too.
     const lease = this.opts.timeoutMs * 2 + 1_000;
-    const ahead = this.opts.perEndpoint * PREFETCH;
+    const ahead = Math.max(this.opts.perEndpoint, Math.min(this.opts.perEndpoint * PREFETCH, Math.floor(this.opts.maxInFlight / 2)));
     const room = new Map<string, number>();
     for (const ep of this.quick) room.set(ep, ahead);
     for (const [ep, n] of inFlight) room.set(ep, (this.quick.has(ep) ? ahead : this.opts.perEndpoint) - n);

@@ -25,6 +25,7 @@ import core0019 from './migrations/0019_balance_transactions.js';
 import core0021 from './migrations/0021_dashboard_disputes_balance.js';
 import core0022 from './migrations/0022_balance_totals.js';
 import core0023 from './migrations/0023_event_served_request.js';
+import core0024 from './migrations/0024_webhook_rows_by_id.js';
 
 export interface Migration {
   id: string;
@@ -54,6 +55,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0021_dashboard_disputes_balance', sql: core0021 },
   { id: '0022_balance_totals', sql: core0022 },
   { id: '0023_event_served_request', sql: core0023 },
+  { id: '0024_webhook_rows_by_id', sql: core0024 },
 ];
 
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {
@@ -78,10 +80,25 @@ export async function migrate(db: Db, migrations: readonly Migration[]): Promise
   return applied;
 }
 
-/** Our migrations hold no semicolon at a line end inside a statement (function bodies included), so a split on `;` at line end is exact. */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*$/m)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/**
+ * Splits at a semicolon that ends a line, except inside a dollar-quoted body (`$fn$ … $fn$`), so a
+ * function's statements may end their lines as any SQL does. Our migrations hold no such semicolon
+ * elsewhere inside a statement.
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let quote: string | undefined;
+  const token = /\$[A-Za-z_]*\$|;[ \t]*(?:\r?\n|$)/g;
+  for (let m = token.exec(sql); m; m = token.exec(sql)) {
+    if (m[0].startsWith('$')) {
+      if (quote === undefined) quote = m[0];
+      else if (quote === m[0]) quote = undefined;
+    } else if (quote === undefined) {
+      out.push(sql.slice(start, m.index));
+      start = m.index + m[0].length;
+    }
+  }
+  out.push(sql.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
 }

@@ -66,7 +66,8 @@ for (const { kind, skip } of await stores()) {
     let rx: Receiver;
     before(async () => {
       rx = await new Receiver().start();
-      g = await startGateway({ store: kind, env: { WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_SCHEDULE_MS: '600000' } });
+      // Four sends at once per endpoint (the default is 16), so that the caps below are reached.
+      g = await startGateway({ store: kind, env: { WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_SCHEDULE_MS: '600000', WEBHOOK_PER_ENDPOINT: '4' } });
     });
     after(async () => {
       await g?.stop();
@@ -130,7 +131,8 @@ for (const { kind, skip } of await stores()) {
     test('deliveries claimed ahead and not yet sent when the worker stops are handed back: due now, their claim not counted, nothing sent after the stop', async () => {
       rx.respond = (_p, res) => res.end('ok');
       // A gateway of its own whose sends wait long for an answer, so the held ones stay open.
-      const g = await startGateway({ store: kind, env: { WEBHOOK_TIMEOUT_MS: '60000' } });
+      // Eight sends at once per endpoint, and four times that claimed ahead for a quick one.
+      const g = await startGateway({ store: kind, env: { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_PER_ENDPOINT: '8' } });
       const held: ServerResponse[] = [];
       try {
         const ep = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/ahead`, enabled_events: ['payment_intent.created'] })).body;
@@ -141,26 +143,50 @@ for (const { kind, skip } of await stores()) {
         rx.respond = (_p, res) => held.push(res);
         const n = 30;
         await createIntents(g, n);
-        // Four sends open (WEBHOOK_PER_ENDPOINT) and the rest claimed, waiting their turn.
-        await eventually(async () => held.length === 4 && (await deliveriesOf(g, ep.id)).filter((r) => r.status === 'pending' && r.attempts === 1).length === n);
+        // Eight sends open (WEBHOOK_PER_ENDPOINT) and the rest claimed, waiting their turn.
+        await eventually(async () => held.length === 8 && (await deliveriesOf(g, ep.id)).filter((r) => r.status === 'pending' && r.attempts === 1).length === n);
         const stopping = g.gateway.webhooks.stop();
         for (const res of held) res.end('ok');
         await stopping;
         const rows = (await deliveriesOf(g, ep.id)).slice(1);
         const answered = rows.filter((r) => r.status === 'succeeded');
         const back = rows.filter((r) => r.status === 'pending');
-        assert.equal(answered.length, 4, 'the sends under way at the stop were finished and recorded');
+        assert.equal(answered.length, 8, 'the sends under way at the stop were finished and recorded');
         for (const r of answered) assert.deepEqual([r.attempts, r.recorded], [1, 1]);
-        assert.equal(back.length, n - 4);
+        assert.equal(back.length, n - 8);
         const now = Date.now();
         for (const r of back) {
           assert.deepEqual([r.attempts, r.recorded], [0, 0], `${r.id} was never sent, and its claim is not counted`);
           assert.ok(r.next_attempt_at! <= now, `${r.id} is due at once, not after its lease`);
         }
-        assert.equal(sent(), 1 + 4, 'nothing was sent after the stop');
+        assert.equal(sent(), 1 + 8, 'nothing was sent after the stop');
         // Claimable now by any process.
         const claimed = await g.gateway.core.store.deliveries.claimDue(now, 100, 60_000, new Map(), 100);
         assert.deepEqual(claimed.map((d) => d.delivery.id).sort(), back.map((r) => r.id).sort());
+      } finally {
+        for (const res of held) res.end('ok');
+        rx.respond = (_p, res) => res.end('ok');
+        await g.stop();
+      }
+    });
+
+    test('an endpoint that answered quickly and then hangs holds at most half of what a process holds: another endpoint\'s deliveries still go', async () => {
+      // 16 held by the process at once, 4 sends per endpoint: a quick endpoint may have 8 claimed
+      // ahead (not 4 × 16), so 8 slots stay for everyone else while its sends hang.
+      const g = await startGateway({ store: kind, env: { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_PER_ENDPOINT: '4', WEBHOOK_MAX_IN_FLIGHT: '16' } });
+      const held: ServerResponse[] = [];
+      try {
+        const slow = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/quick-then-hang`, enabled_events: ['payment_intent.created'] })).body;
+        await createIntents(g, 1);
+        await eventually(async () => (await deliveriesOf(g, slow.id))[0]?.status === 'succeeded');
+        rx.respond = (path, res) => (path === '/quick-then-hang' ? held.push(res) : res.end('ok'));
+        const other = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/other`, enabled_events: ['payment_intent.created'] })).body;
+        const n = 30;
+        await createIntents(g, n);
+        await eventually(async () => (await deliveriesOf(g, other.id)).filter((r) => r.status === 'succeeded').length === n, 30_000);
+        const claimed = (await deliveriesOf(g, slow.id)).filter((r) => r.status === 'pending' && r.attempts === 1);
+        assert.equal(held.length, 4, 'four sends to the hanging endpoint are open');
+        assert.ok(claimed.length <= 8, `the hanging endpoint holds ${claimed.length} deliveries (at most half of 16)`);
       } finally {
         for (const res of held) res.end('ok');
         rx.respond = (_p, res) => res.end('ok');
