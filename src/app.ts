@@ -12,7 +12,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { CoreDeps } from './core/context.js';
 import type { PaymentConnector } from './core/connector.js';
 import { randomToken } from './core/ids.js';
-import { pollLeaseMs } from './core/payment-intents/poll.js';
+import { pollLeaseMs } from './core/polls.js';
 import { openDb, type Db } from './store/db.js';
 import { CORE_MIGRATIONS, migrate, type Migration } from './store/migrate.js';
 import { StoreUnavailable } from './core/store.js';

@@ -38,7 +38,7 @@ const LIMIT = 20;
 /** WEBHOOK_TIMEOUT_MS; a webhook claim's lease is twice this and a second (delivery/webhooks.ts). */
 const WEBHOOK_TIMEOUT_MS = 4_000;
 const LEASE_MS = WEBHOOK_TIMEOUT_MS * 2 + 1_000;
-/** ANTOM_TIMEOUT_MS; an Antom poll claim's lease is four times this (core/payment-intents/poll.ts). */
+/** ANTOM_TIMEOUT_MS; an Antom poll claim's lease is four times this (core/polls.ts). */
 const ANTOM_TIMEOUT_MS = 4_000;
 const POLL_LEASE_MS = ANTOM_TIMEOUT_MS * 4;
 const PAYMENTS = 24;

@@ -98,12 +98,12 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
       }
     });
 
-    /** The session, expired on the spot if its time is up (so the page never offers a dead payment); `req` asks. */
-    async function load(id: string, req: FastifyRequest): Promise<{ session: CheckoutSessionRecord; pi: PaymentIntentRecord } | undefined> {
+    /** The session, expired on the spot if its time is up (so the page never offers a dead payment); `requestId` is the page's request. */
+    async function load(id: string, requestId: string): Promise<{ session: CheckoutSessionRecord; pi: PaymentIntentRecord } | undefined> {
       let session = await core.store.checkoutSessions.findById(id);
       if (!session) return undefined;
       if (session.status === 'open' && session.expires_at <= core.clock.now()) {
-        await expireCheckoutSession(core, systemContext({ account_id: session.account_id, livemode: session.livemode }, req.id), id);
+        await expireCheckoutSession(core, systemContext({ account_id: session.account_id, livemode: session.livemode }, requestId), id);
         session = (await core.store.checkoutSessions.findById(id))!;
       }
       const pi = await core.store.paymentIntents.findById(session.payment_intent_id);
@@ -165,7 +165,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     }
 
     app.get<Id>('/pay/:id', async (req, reply) => {
-      const found = await load(req.params.id, req);
+      const found = await load(req.params.id, req.id);
       if (!found) return notFound(reply);
       const nonce = randomBytes(16).toString('base64');
       reply.header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data: https:; connect-src 'self'; form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'`);
@@ -204,7 +204,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     });
 
     app.get<Id>('/pay/:id/status', async (req, reply) => {
-      const found = await load(req.params.id, req);
+      const found = await load(req.params.id, req.id);
       if (!found) return reply.code(404).send({ error: 'unknown checkout' });
       const { session, pi } = found;
       reply.header('Cache-Control', 'no-store');
@@ -217,7 +217,7 @@ export function checkoutPageRoutes(opts: CheckoutPageOptions) {
     });
 
     app.get<Id>('/pay/:id/return', async (req, reply) => {
-      const found = await load(req.params.id, req);
+      const found = await load(req.params.id, req.id);
       if (!found) return notFound(reply);
       let { session } = found;
       if (session.status === 'open') {

@@ -84,7 +84,7 @@ export interface CoreDeps {
   pollScheduleMs: readonly number[];
   /**
    * How long a claimed poll (an attempt's or a refund's) stays the claiming process's before
-   * another process may take it: pollLeaseMs(ANTOM_TIMEOUT_MS), payment-intents/poll.ts.
+   * another process may take it: pollLeaseMs(ANTOM_TIMEOUT_MS), core/polls.ts.
    */
   pollLeaseMs: number;
   /** The account's settlement currency, fee schedule and availability delays (core/balances/). */

@@ -2,7 +2,7 @@
 import { systemContext, type CoreDeps } from '../context.js';
 import { applyRefundOutcome } from './apply-outcome.js';
 import { refundRequestFor } from './create.js';
-import { pollClaimed } from '../payment-intents/poll.js';
+import { pollClaimed } from '../polls.js';
 
 /**
  * Pending refunds whose answer never came: send the very same refund request again (Antom
