@@ -192,6 +192,16 @@ for (const { kind, skip } of await stores()) {
       for (const w of [all, some, off]) await g.api('DELETE', `/v1/webhook_endpoints/${w.id}`);
     });
 
+    test('a cancel that Antom must close first: its payment_intent.canceled names the cancel request and its Idempotency-Key', async () => {
+      const pi = (await g.api('POST', '/v1/payment_intents', { ...SEED_000_WEB, amount: 78, currency: 'CNY' })).body;
+      assert.equal(pi.status, 'requires_action');
+      const canceled = await g.api('POST', `/v1/payment_intents/${pi.id}/cancel`, { cancellation_reason: 'abandoned' }, { idempotencyKey: 'evt-cancel-1' });
+      assert.equal(canceled.status, 200, JSON.stringify(canceled.body));
+      assert.equal(canceled.body.status, 'canceled');
+      const ev = (await g.api('GET', '/v1/events?type=payment_intent.canceled&limit=100')).body.data.find((e: any) => e.data.object.id === pi.id);
+      assert.deepEqual(ev?.request, { id: canceled.headers.get('request-id'), idempotency_key: 'evt-cancel-1' });
+    });
+
     test('events API: Stripe\'s event object, type and created filters, pagination, previous_attributes, request', async () => {
       const created = await g.api('POST', '/v1/payment_intents', { amount: 77, currency: 'CNY' }, { idempotencyKey: 'evt-req-1' });
       const list = await g.api('GET', '/v1/events?type=payment_intent.created&limit=1');

@@ -59,7 +59,7 @@ export async function cancelPaymentIntent(
   if (!first.ok) return first;
   if ('done' in first.value) return ok(first.value.done);
 
-  const settled = await settleCancel(deps, first.value.upstream, servedRequestId(ctx));
+  const settled = await settleCancel(deps, first.value.upstream, ctx);
   if (!settled.ok) return settled;
   // The attempt is closed one way or the other; what remains is the PaymentIntent itself.
   return inTx(deps.store, async (s) => {
@@ -86,15 +86,16 @@ export async function requestCancel(
 
 /**
  * Asks Antom to close an attempt whose cancel was decided, and applies the answer (see the top of
- * this file). Used by the cancel request itself (servedBy: its id, for the log) and by the poller
- * after a crash or no answer.
+ * this file). Used by the cancel request itself (`caller`: its events name that request and its
+ * Idempotency-Key, as Stripe's do) and by the poller after a crash or no answer (no request).
  */
-export async function settleCancel(deps: CoreDeps, attemptId: string, servedBy?: string): Promise<Result<PaymentIntentRecord>> {
+export async function settleCancel(deps: CoreDeps, attemptId: string, caller?: RequestContext): Promise<Result<PaymentIntentRecord>> {
   const peek = await deps.store.attempts.get(attemptId);
   if (!peek) return fail({ kind: 'not_found', resource: 'payment_attempt', id: attemptId });
   const connector = deps.connector(peek.livemode);
   if (!connector) return fail({ kind: 'upstream_unavailable', message: 'No Antom connection is configured for this mode.' });
-  const ctx = systemContext({ account_id: peek.account_id, livemode: peek.livemode }, servedBy);
+  const scope = { account_id: peek.account_id, livemode: peek.livemode };
+  const ctx: RequestContext = caller ? { ...caller, scope } : systemContext(scope);
   const answer = await connector.cancel(attemptId, requestFields(ctx));
   if (answer.status === 'unknown') return fail(noAnswer);
   const truth = answer.status === 'refused' ? await connector.inquiryPayment(attemptId, requestFields(ctx)) : undefined;
@@ -112,8 +113,9 @@ export async function settleCancel(deps: CoreDeps, attemptId: string, servedBy?:
     if (truth) {
       // Antom would not cancel because the payment is final there: its word stands, as any answer's would.
       deps.log.info({ ...requestFields(ctx), payment_intent: pi.id, code: answer.status === 'refused' ? answer.code : undefined }, 'Antom refused the cancel; applying its result');
+      // The payment's own outcome, as a notification's would be: no API request made it.
       const released: PaymentAttemptRecord = { ...attempt, cancel_requested_at: null, cancel_source: null, cancel_reason: null };
-      return ok(await applyLocked(s, deps, ctx, pi, released, truth));
+      return ok(await applyLocked(s, deps, systemContext(scope, servedRequestId(ctx)), pi, released, truth));
     }
     return ok(await closeCanceled(s, deps, ctx, pi, attempt));
   });
