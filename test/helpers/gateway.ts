@@ -152,6 +152,21 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
+/**
+ * ANALYZE of this test's own tables. A bare ANALYZE on PostgreSQL reads every schema of the
+ * database, the other test files' too: one that ran while store/hot-queries was filling its tables
+ * left them statistics of a half-done fill, and its "without statistics" plans read a whole table
+ * (CI, twice). On PGlite the database is the test's own.
+ */
+export async function analyzeOwn(db: { kind: 'pglite' | 'postgres'; query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> }): Promise<void> {
+  if (db.kind === 'pglite') {
+    await db.query('ANALYZE');
+    return;
+  }
+  const tables = await db.query<{ t: string }>("SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema()");
+  if (tables.length > 0) await db.query(`ANALYZE ${tables.map((r) => r.t).join(', ')}`);
+}
+
 /** Polls `fn` until it returns a truthy value or the time runs out. */
 export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { eventually, dropSchema, startGateway, stores, TEST_DATABASE_URL, type TestGateway } from '../helpers/gateway.js';
+import { eventually, dropSchema, startGateway, stores, TEST_DATABASE_URL, type TestGateway, analyzeOwn } from '../helpers/gateway.js';
 import { SEED_000_CHECKOUT, SEED_000_WEB, SEED_003_ALIPAYPLUS, SEED_004_AUTH } from '../helpers/seeds.js';
 import { seedTrustPayments, tp, TP_SITE } from '../helpers/webservices.js';
 import { fillPayments } from '../helpers/dashboard-fill.js';
@@ -482,7 +482,7 @@ for (const { kind, skip } of await stores()) {
       await migrate(db, CORE_MIGRATIONS);
       await db.query('INSERT INTO accounts (id, name, created) VALUES ($1, $2, $3)', [scope.account_id, 'Dashboard', now]);
       await fillPayments(db, { accountId: scope.account_id, count: COUNT, now });
-      await db.query('ANALYZE');
+      await analyzeOwn(db);
     });
     after(async () => {
       await db?.close();
