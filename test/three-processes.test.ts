@@ -96,13 +96,30 @@ async function startHookReceiver() {
   const held = new Map<Hit, ServerResponse>();
   const hold = new Set<number>();
   const pidOf = new WeakMap<Socket, Promise<number | undefined>>();
-  // By both ports: Linux gives one ephemeral port to connections to different destinations, so
-  // another process's connection (to PostgreSQL, say) may have the same source port.
-  const lookup = async (port: number, to: number): Promise<number | undefined> => {
-    const { stdout } = await execFileP('ss', ['-Htnp', 'state', 'established', `( sport = :${port} and dport = :${to} )`]);
-    const m = /pid=(\d+)/.exec(stdout);
-    return m ? Number(m[1]) : undefined;
+  // One `ss` names the owners of every connection that arrived within a few milliseconds: a burst of
+  // sends opens dozens at once, and `ss -p` reads every process's open files, so one run per
+  // connection made the answers of a burst wait seconds (long enough, on a loaded machine, for a
+  // sender to give up on an answer that was then written anyway). The sender's socket is the one
+  // whose peer is this server (by both ports: Linux may give one ephemeral port to connections to
+  // different destinations).
+  let asked = new Map<number, ((pid: number | undefined) => void)[]>();
+  let flushing: NodeJS.Timeout | undefined;
+  const flush = async (listening: number) => {
+    flushing = undefined;
+    const batch = asked;
+    asked = new Map();
+    const owners = new Map<number, number>();
+    const { stdout } = await execFileP('ss', ['-Htnp', 'state', 'established', `( dport = :${listening} )`]).catch(() => ({ stdout: '' }));
+    for (const line of stdout.split('\n')) {
+      const m = /:(\d+)\s+\S+:(\d+)\s+users:\(\("[^"]*",pid=(\d+)/.exec(line);
+      if (m && Number(m[2]) === listening) owners.set(Number(m[1]), Number(m[3]));
+    }
+    for (const [port, waiters] of batch) for (const w of waiters) w(owners.get(port));
   };
+  const lookup = (port: number, listening: number): Promise<number | undefined> => new Promise((resolve) => {
+    asked.set(port, [...(asked.get(port) ?? []), resolve]);
+    flushing ??= setTimeout(() => void flush(listening), 5);
+  });
   const answer = (h: Hit, res: ServerResponse, status: number) => {
     held.delete(h);
     if (h.cut) return;
@@ -303,7 +320,14 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
     const answered = new Map<string, number>();
     for (const h of rcv.hits) if (h.status === 200) answered.set(h.event, (answered.get(h.event) ?? 0) + 1);
     const twice = [...answered].filter(([, n]) => n > 1);
-    assert.deepEqual(twice, [], 'no event was answered 2xx twice');
+    // Who sent each of them, when, and what the store kept of its attempts: the story of a duplicate.
+    const told = await Promise.all(twice.map(async ([event]) => ({
+      event,
+      sends: rcv.hits.filter((h) => h.event === event).map((h) => ({ pid: h.pid, at: h.at, end: h.end, status: h.status, cut: h.cut })),
+      attempts: await sql(schema, 'SELECT a.attempt, a.started, a.latency_ms, a.http_status, a.error, d.status, d.attempts FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY a.started', [event]),
+    })));
+    assert.deepEqual(twice, [], `no event was answered 2xx twice: ${JSON.stringify(told)} (processes ${gws.map((g) => g.pid).join(', ')}; ` +
+      `their errors: ${gws.flatMap((g) => g.output().split('\n').filter((l) => /"level":(40|50)/.test(l))).slice(-20).join('\n')})`);
     assert.deepEqual(new Set(answered.keys()), new Set(ids), 'the receiver got exactly the events the gateway recorded');
     assert.deepEqual(overlappingSends(rcv.hits), [], 'no two sends of one event were under way at once');
     const bySender = new Map<number | undefined, number>();

@@ -59,6 +59,8 @@ const RECORD_SOON = 64;
  * hanging endpoint never sits on deliveries that another process could send).
  */
 const PREFETCH = 16;
+/** A lease's time for recording, after its send's timeout. */
+const RECORD_MARGIN_MS = 1_000;
 /** A 2xx within this is a quick answer. */
 const QUICK_MS = 1_000;
 
@@ -79,7 +81,7 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
   protected claim(free: number, inFlight: ReadonlyMap<string, number>): Promise<DueDelivery[]> {
     // Long enough to finish a send and record it; a process killed mid-send frees it after this. A
     // claimed delivery waits its turn at most until `stale` (below), so this covers its send too.
-    const lease = this.opts.timeoutMs * 2 + 1_000;
+    const lease = this.opts.timeoutMs * 2 + RECORD_MARGIN_MS;
     const ahead = Math.max(this.opts.perEndpoint, Math.min(this.opts.perEndpoint * PREFETCH, Math.floor(this.opts.maxInFlight / 2)));
     const room = new Map<string, number>();
     for (const ep of this.quick) room.set(ep, ahead);
@@ -87,9 +89,13 @@ export class WebhookWorker extends OutboxWorker<DueDelivery> {
     return this.core.store.deliveries.claimDue(this.core.clock.now(), free, lease, room, this.opts.perEndpoint);
   }
 
-  /** A delivery that waited so long that its lease no longer covers a whole send and its recording. */
-  protected override stale(_d: DueDelivery, claimedAt: number): boolean {
-    return Date.now() - claimedAt > this.opts.timeoutMs;
+  /**
+   * A delivery whose lease no longer covers a whole send and its recording. Read off the lease the
+   * claim wrote (the delivery's next_attempt_at), not off when the claim came back: the lease runs
+   * from before the claim waited for a connection and ran, which under load can be seconds.
+   */
+  protected override stale(d: DueDelivery): boolean {
+    return this.core.clock.now() + this.opts.timeoutMs + RECORD_MARGIN_MS > (d.delivery.next_attempt_at ?? 0);
   }
 
   /** Claimed and never sent (stale, or waiting at stop): due again now, the claim uncounted. */

@@ -170,6 +170,50 @@ for (const { kind, skip } of await stores()) {
       }
     });
 
+    test('a delivery claimed ahead is sent only while its lease still covers the send: one whose lease ran down while it waited is handed back and claimed afresh', async () => {
+      // The gateway's clock can be moved on: a wait of a minute passes at once. Sends may take 60 s,
+      // so a claim's lease is 121 s, and two go at once to an endpoint.
+      let offset = 0;
+      const now = () => Date.now() + offset;
+      const g = await startGateway({ store: kind, clock: { now }, env: { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_PER_ENDPOINT: '2' } });
+      const held: ServerResponse[] = [];
+      /** For each send after the clock moved: how much of its delivery's lease was left when it arrived. */
+      const left: { event: string; ms: number }[] = [];
+      try {
+        const ep = (await g.api('POST', '/v1/webhook_endpoints', { url: `${rx.url}/lease`, enabled_events: ['payment_intent.created'] })).body;
+        await createIntents(g, 1);
+        await eventually(async () => (await deliveriesOf(g, ep.id))[0]?.status === 'succeeded');
+        rx.respond = (_p, res) => held.push(res);
+        const n = 10;
+        await createIntents(g, n);
+        // Two sends open, the other eight claimed ahead, waiting their turn under a lease of 121 s.
+        await eventually(async () => held.length === 2 && (await deliveriesOf(g, ep.id)).filter((r) => r.status === 'pending' && r.attempts === 1).length === n);
+        // 61 s later (by the gateway's clock) the waiting ones have 60 s of lease left: less than a
+        // send may take and its recording.
+        offset += 61_000;
+        rx.respond = (path, res) => {
+          const event = (JSON.parse(rx.got.at(-1)!.body) as { id: string }).id;
+          void g.gateway.db.query<{ next_attempt_at: number }>('SELECT next_attempt_at FROM webhook_deliveries WHERE event_id = $1 AND endpoint_id = $2', [event, ep.id])
+            .then(([row]) => {
+              left.push({ event, ms: Number(row!.next_attempt_at) - now() });
+              res.end('ok');
+            });
+        };
+        for (const res of held.splice(0)) res.end('ok');
+        const rows = await eventually(async () => {
+          const all = (await deliveriesOf(g, ep.id)).slice(1);
+          return all.every((r) => r.status === 'succeeded') ? all : undefined;
+        }, 30_000);
+        assert.equal(left.length, n - 2, 'the eight that waited were sent after the clock moved');
+        for (const l of left) assert.ok(l.ms > 60_000, `${l.event} was sent with ${l.ms} ms of its lease left, less than the 60 s a send may take`);
+        for (const r of rows) assert.deepEqual([r.attempts, r.recorded], [1, 1], `${r.id}: one attempt counted and recorded (a claim handed back is not counted)`);
+      } finally {
+        for (const res of held) res.end('ok');
+        rx.respond = (_p, res) => res.end('ok');
+        await g.stop();
+      }
+    });
+
     test('an endpoint that answered quickly and then hangs holds at most half of what a process holds: another endpoint\'s deliveries still go', async () => {
       // 16 held by the process at once, 4 sends per endpoint: a quick endpoint may have 8 claimed
       // ahead (not 4 × 16), so 8 slots stay for everyone else while its sends hang.
