@@ -18,6 +18,7 @@
  *
  * Options (flag or env variable):
  *   --only dashboard  (BENCH_ONLY)     the dashboard's list alone
+ *   --only webhooks                    the webhook drain alone, on each store
  *   --preload N       (BENCH_PRELOAD)  growth: create, retrieve and two list pages on an empty store,
  *                                      then again after N PaymentIntents were written by SQL
  *                                      (bench/preload.ts), on both stores; prints the ratios
@@ -724,7 +725,25 @@ async function main() {
       process.stdout.write(`BENCH_JSON ${JSON.stringify({ dashboard })}\n`);
       return;
     }
-    if (ONLY !== undefined) throw new Error(`--only takes "dashboard", not ${JSON.stringify(ONLY)}`);
+    if (ONLY === 'webhooks') {
+      // The webhook drain alone, on each store (BENCH_STORES): a quick look at one row.
+      const rows: Row[] = [];
+      for (const kind of ((await pgReachable()) ? ['pglite'] : ['pglite', 'postgres']).filter((k) => !STORES || STORES.includes(k)) as StoreKind[]) {
+        const schema = kind === 'postgres' ? `bench_wh_${process.pid}` : undefined;
+        process.stderr.write(`${STORE_NAME[kind]} gateway\n`);
+        const g = await startGateway(kind, join(dataDir, `wh-${kind}`), schema);
+        try {
+          await warm(g);
+          rows.push(...(await webhookRows(g)));
+        } finally {
+          await stopChild(g.proc);
+          if (schema) await dropSchema(schema);
+        }
+      }
+      process.stdout.write(`\n${table(rows)}\n`);
+      return;
+    }
+    if (ONLY !== undefined) throw new Error(`--only takes "dashboard" or "webhooks", not ${JSON.stringify(ONLY)}`);
     const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, Node ${process.version}`;
     const pgDown = await pgReachable();
     if (pgDown) process.stderr.write(`(PostgreSQL at ${PG_URL} not reachable: ${pgDown}; its rows are left out)\n`);
