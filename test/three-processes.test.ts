@@ -120,8 +120,25 @@ async function startHookReceiver() {
     asked.set(port, [...(asked.get(port) ?? []), resolve]);
     flushing ??= setTimeout(() => void flush(listening), 5);
   });
+  /** The process that owns a connection; a miss is asked again a few times, and never remembered. */
+  const ownerOf = async (socket: Socket, remote: number, local: number): Promise<number | undefined> => {
+    for (let i = 0; i < 8; i++) {
+      let p = pidOf.get(socket);
+      if (!p) pidOf.set(socket, (p = lookup(remote, local)));
+      const pid = await p;
+      if (pid !== undefined) return pid;
+      if (pidOf.get(socket) === p) pidOf.delete(socket);
+      await new Promise((resolve) => setTimeout(resolve, 25 * (i + 1)));
+    }
+    return undefined;
+  };
   const answer = (h: Hit, res: ServerResponse, status: number) => {
     held.delete(h);
+    // A connection its sender closed (killed) is not answered, even before its 'close' has come.
+    if (!h.cut && (res.socket === null || res.socket.destroyed)) {
+      h.cut = true;
+      h.end = Date.now();
+    }
     if (h.cut) return;
     h.status = status;
     h.end = Date.now();
@@ -129,7 +146,7 @@ async function startHookReceiver() {
   };
   const server = createServer((req, res) => {
     const socket = req.socket;
-    if (!pidOf.has(socket)) pidOf.set(socket, lookup(socket.remotePort!, socket.localPort!).catch(() => undefined));
+    const ports = [socket.remotePort!, socket.localPort!] as const;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -142,8 +159,11 @@ async function startHookReceiver() {
           held.delete(h);
         }
       });
-      h.pid = await pidOf.get(socket)!;
-      if (h.pid !== undefined && hold.has(h.pid)) held.set(h, res);
+      h.pid = await ownerOf(socket, ...ports);
+      // While a process is held, a send whose process could not be named is held too: answered
+      // 2xx, it might be the held process's, which would then be killed before recording it (seen
+      // in CI: a sender named by no `ss` line, answered at once, its event sent again after the lease).
+      if (hold.size > 0 && (h.pid === undefined || hold.has(h.pid))) held.set(h, res);
       else answer(h, res, 200);
     });
   });
@@ -522,7 +542,8 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
     const late = leased.filter((l) => delivered(l.event_id).at >= holdFrom + LEASE_MS);
     console.log(`# SIGKILL: ${cut.length} sends of the killed process cut off, ${leased.length} deliveries claimed and unfinished at the kill; ` +
       `the cut ones delivered by the survivors ${Math.min(...gaps)}–${Math.max(...gaps)} ms after the kill (lease ${LEASE_MS} ms), ` +
-      `${late.length} of the unfinished ones only once the lease was over; ${d.events} events in all, each answered 2xx once, 0 overlapping sends`);
+      `${late.length} of the unfinished ones only once the lease was over; ${d.events} events in all, each answered 2xx once, 0 overlapping sends; ` +
+      `${rcv.hits.filter((h) => h.pid === undefined).length} sends whose process \`ss\` could not name`);
   });
 
   it('a process killed with SIGKILL while it holds Antom polls: the others take them up once its lease is over, one process at a time, and the payments succeed', { timeout: 120_000 }, async () => {
