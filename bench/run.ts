@@ -725,10 +725,17 @@ async function main() {
       process.stdout.write(`BENCH_JSON ${JSON.stringify({ dashboard })}\n`);
       return;
     }
+    if (ONLY !== undefined && ONLY !== 'webhooks') throw new Error(`--only takes "dashboard" or "webhooks", not ${JSON.stringify(ONLY)}`);
+    const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, Node ${process.version}`;
+    const pgDown = await pgReachable();
+    if (pgDown) process.stderr.write(`(PostgreSQL at ${PG_URL} not reachable: ${pgDown}; its rows are left out)\n`);
+    for (const k of STORES ?? []) if (k !== 'pglite' && k !== 'postgres') throw new Error(`BENCH_STORES takes pglite and/or postgres, not ${JSON.stringify(k)}`);
+    const kinds = (pgDown ? ['pglite'] : ['pglite', 'postgres']).filter((k) => !STORES || STORES.includes(k)) as StoreKind[];
+
     if (ONLY === 'webhooks') {
       // The webhook drain alone, on each store (BENCH_STORES): a quick look at one row.
       const rows: Row[] = [];
-      for (const kind of ((await pgReachable()) ? ['pglite'] : ['pglite', 'postgres']).filter((k) => !STORES || STORES.includes(k)) as StoreKind[]) {
+      for (const kind of kinds) {
         const schema = kind === 'postgres' ? `bench_wh_${process.pid}` : undefined;
         process.stderr.write(`${STORE_NAME[kind]} gateway\n`);
         const g = await startGateway(kind, join(dataDir, `wh-${kind}`), schema);
@@ -743,12 +750,6 @@ async function main() {
       process.stdout.write(`\n${table(rows)}\n`);
       return;
     }
-    if (ONLY !== undefined) throw new Error(`--only takes "dashboard" or "webhooks", not ${JSON.stringify(ONLY)}`);
-    const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, Node ${process.version}`;
-    const pgDown = await pgReachable();
-    if (pgDown) process.stderr.write(`(PostgreSQL at ${PG_URL} not reachable: ${pgDown}; its rows are left out)\n`);
-    for (const k of STORES ?? []) if (k !== 'pglite' && k !== 'postgres') throw new Error(`BENCH_STORES takes pglite and/or postgres, not ${JSON.stringify(k)}`);
-    const kinds = (pgDown ? ['pglite'] : ['pglite', 'postgres']).filter((k) => !STORES || STORES.includes(k)) as StoreKind[];
 
     if (SOAK > 0) {
       if (SOAK_STORE === 'postgres' && pgDown) throw new Error('BENCH_SOAK_STORE=postgres but PostgreSQL is not reachable');

@@ -145,7 +145,7 @@ export interface OutboxLoopOptions<T> {
    */
   queue?: {
     sendCap: number;
-    stale(row: T, claimedAt: number): boolean;
+    stale(row: T): boolean;
     handBack(rows: T[]): Promise<void>;
   };
 }
@@ -153,7 +153,7 @@ export interface OutboxLoopOptions<T> {
 /** Claims due rows and keeps the in-flight set topped up; never waits for a send. */
 export class OutboxLoop<T> {
   private readonly held = new Map<string, string>(); // row id → destination: claimed, not yet ended
-  private readonly waiting = new Map<string, { row: T; at: number }[]>(); // destination → rows not yet sent
+  private readonly waiting = new Map<string, T[]>(); // destination → rows not yet sent
   private readonly sending = new Map<string, number>(); // destination → sends under way
   private readonly sends = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -180,7 +180,7 @@ export class OutboxLoop<T> {
     if (this.kickTimer) clearTimeout(this.kickTimer);
     this.timer = undefined;
     this.kickTimer = undefined;
-    const left = [...this.waiting.values()].flat().map((w) => w.row);
+    const left = [...this.waiting.values()].flat();
     this.waiting.clear();
     if (left.length > 0) await this.handBack(left);
     while (this.sends.size > 0) await Promise.allSettled([...this.sends]);
@@ -229,14 +229,13 @@ export class OutboxLoop<T> {
         for (const d of this.held.values()) perDestination.set(d, (perDestination.get(d) ?? 0) + 1);
         const due = await this.opts.claim(free, perDestination);
         if (due.length === 0) break;
-        const at = Date.now();
         const touched = new Set<string>();
         for (const row of due) {
           const dest = this.opts.destinationOf(row);
           this.held.set(this.opts.idOf(row), dest);
           let q = this.waiting.get(dest);
           if (!q) this.waiting.set(dest, (q = []));
-          q.push({ row, at });
+          q.push(row);
           touched.add(dest);
           started++;
         }
@@ -255,9 +254,9 @@ export class OutboxLoop<T> {
     const cap = this.opts.queue?.sendCap ?? Infinity;
     const stale: T[] = [];
     while (q && q.length > 0 && (this.sending.get(dest) ?? 0) < cap) {
-      const { row, at } = q.shift()!;
+      const row = q.shift()!;
       // Stopping: what has not started is handed back, not sent.
-      if (this.opts.queue && (this.stopped || this.opts.queue.stale(row, at))) stale.push(row);
+      if (this.opts.queue && (this.stopped || this.opts.queue.stale(row))) stale.push(row);
       else this.send(row, dest);
     }
     if (q?.length === 0) this.waiting.delete(dest);
@@ -331,7 +330,7 @@ export abstract class OutboxWorker<T> {
       deliver: (row) => this.deliver(row),
       queue: o.sendCap === undefined ? undefined : {
         sendCap: o.sendCap,
-        stale: (row, claimedAt) => this.stale(row, claimedAt),
+        stale: (row) => this.stale(row),
         handBack: (rows) => this.handBack(rows),
       },
     });
@@ -341,8 +340,8 @@ export abstract class OutboxWorker<T> {
   protected abstract idOf(row: T): string;
   protected abstract destinationOf(row: T): string;
   protected abstract deliver(row: T): Promise<void>;
-  /** With `sendCap`: whether a row that waited since `claimedAt` may no longer be sent under its lease. */
-  protected stale(_row: T, _claimedAt: number): boolean {
+  /** With `sendCap`: whether a row that waited its turn may no longer be sent under its lease. */
+  protected stale(_row: T): boolean {
     return false;
   }
   /** With `sendCap`: rows claimed and never sent, to be claimable again now. */
