@@ -117,7 +117,8 @@ test('SIGTERM under load: answers under way finish, nothing is cut, the next pro
     });
     assert.equal(fault.status, 200);
     await eventually(async () => ((await (await fetch(`${first.url}/simulator/v1/faults`)).json()) as { faults: unknown[] }).faults.length === 0, 30_000, 10);
-    assert.ok(receiver.held().length > 0, 'the receiver holds sends open');
+    // Held sends time out after 2 s and are sent again 100 ms later: wait for a moment when some are open.
+    assert.ok(await eventually(async () => receiver.held().length > 0, 10_000, 5).then(() => true, () => false), 'the receiver holds sends open');
 
     sigtermAt = Date.now();
     first.proc.kill('SIGTERM');
