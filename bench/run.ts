@@ -19,6 +19,8 @@
  * Options (flag or env variable):
  *   --only dashboard  (BENCH_ONLY)     the dashboard's list alone
  *   --only webhooks                    the webhook drain alone, on each store
+ *   --only confirm / --only refunds    that row alone (create with confirm=true, or partial
+ *                                      refunds), on each store, with the RSA bound beside it
  *   --preload N       (BENCH_PRELOAD)  growth: create, retrieve and two list pages on an empty store,
  *                                      then again after N PaymentIntents were written by SQL
  *                                      (bench/preload.ts), on both stores; prints the ratios
@@ -26,6 +28,9 @@
  *                                      pglite or postgres); RSS after 1 minute and at the end
  *   BENCH_STORES=pglite|postgres                 one store's rows only (and no WORKERS=2 row
  *                                                without PostgreSQL)
+ *   BENCH_GATEWAY_NODE_ARGS                      node flags for the gateways only, before the script
+ *                                                (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", which
+ *                                                NODE_OPTIONS refuses)
  *   BENCH_GATEWAY_NODE_OPTIONS                   NODE_OPTIONS for the gateways only (V8 flags
  *                                                tried against the same run's floors)
  *   BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_WEBHOOKS (5000 queued)
@@ -57,6 +62,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 5_000);
 const STORES = process.env.BENCH_STORES?.split(',').map((k) => k.trim()).filter(Boolean);
 const GATEWAY_NODE_OPTIONS = process.env.BENCH_GATEWAY_NODE_OPTIONS;
+const GATEWAY_NODE_ARGS = process.env.BENCH_GATEWAY_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = new URL('../..', import.meta.url).pathname;
 const SECRET = 'sk_test_BenchmarkSecretKey0000001';
@@ -254,7 +260,7 @@ function gatewayEnv(kind: StoreKind, dataDir: string, schema: string | undefined
 }
 
 async function startGateway(kind: StoreKind, dataDir: string, schema?: string, extra: Record<string, string> = {}): Promise<Gateway> {
-  const s = await startChild([join(root, 'dist/src/cli.js'), 'serve'], gatewayEnv(kind, dataDir, schema, extra), /API \(Stripe-style\)\s+(\S+)\/v1/);
+  const s = await startChild([...GATEWAY_NODE_ARGS, join(root, 'dist/src/cli.js'), 'serve'], gatewayEnv(kind, dataDir, schema, extra), /API \(Stripe-style\)\s+(\S+)\/v1/);
   return { ...s, kind, dataDir, schema };
 }
 
@@ -428,6 +434,10 @@ async function webhookRows(g: Gateway): Promise<Row[]> {
   }
 }
 
+function confirmRow(g: Gateway): Promise<Row> {
+  return load('POST /v1/payment_intents confirm=true (simulator)', { url: `${g.url}/v1/payment_intents`, method: 'POST', headers: JSON_AUTH, body: CONFIRM_BODY });
+}
+
 /** Every path on one store. */
 async function storeRows(kind: StoreKind, dataDir: string, floor: Row | undefined, rsaBound: number): Promise<Row[]> {
   const schema = kind === 'postgres' ? `bench_gw_${process.pid}` : undefined;
@@ -443,7 +453,7 @@ async function storeRows(kind: StoreKind, dataDir: string, floor: Row | undefine
     push(await createRow(g, 'POST /v1/payment_intents (create)', ids), insertFloorRef);
     push(await createRow(g, '  … with an Idempotency-Key each', ids, true), insertFloorRef);
     push(await retrieveRow(g, `GET /v1/payment_intents/:id (pool of ${Math.min(ids.length, 10_000)})`, ids.slice(-10_000)), insertFloorRef);
-    push(await load('POST /v1/payment_intents confirm=true (simulator)', { url: `${g.url}/v1/payment_intents`, method: 'POST', headers: JSON_AUTH, body: CONFIRM_BODY }), rsa);
+    push(await confirmRow(g), rsa);
     push(await tpRow(g));
     push(await refundRow(g), rsa);
     for (const r of await webhookRows(g)) rows.push(r);
@@ -725,23 +735,32 @@ async function main() {
       process.stdout.write(`BENCH_JSON ${JSON.stringify({ dashboard })}\n`);
       return;
     }
-    if (ONLY !== undefined && ONLY !== 'webhooks') throw new Error(`--only takes "dashboard" or "webhooks", not ${JSON.stringify(ONLY)}`);
+    if (ONLY !== undefined && !['webhooks', 'confirm', 'refunds'].includes(ONLY)) {
+      throw new Error(`--only takes "dashboard", "webhooks", "confirm" or "refunds", not ${JSON.stringify(ONLY)}`);
+    }
     const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, Node ${process.version}`;
     const pgDown = await pgReachable();
     if (pgDown) process.stderr.write(`(PostgreSQL at ${PG_URL} not reachable: ${pgDown}; its rows are left out)\n`);
     for (const k of STORES ?? []) if (k !== 'pglite' && k !== 'postgres') throw new Error(`BENCH_STORES takes pglite and/or postgres, not ${JSON.stringify(k)}`);
     const kinds = (pgDown ? ['pglite'] : ['pglite', 'postgres']).filter((k) => !STORES || STORES.includes(k)) as StoreKind[];
 
-    if (ONLY === 'webhooks') {
-      // The webhook drain alone, on each store (BENCH_STORES): a quick look at one row.
+    if (ONLY !== undefined) {
+      // One row alone, on each store (BENCH_STORES): a quick look, or a profile of one path
+      // (BENCH_GATEWAY_NODE_ARGS=--cpu-prof).
       const rows: Row[] = [];
+      const rsa = { name: 'RSA bound', rps: rsaSignaturesPerSecond() / 2 };
+      if (ONLY !== 'webhooks') rows.push({ name: 'floor: RSA bound, a path through the simulator (÷ 2)', rps: rsa.rps, p50: NaN, p99: NaN, non2xx: 0, errors: 0 });
       for (const kind of kinds) {
-        const schema = kind === 'postgres' ? `bench_wh_${process.pid}` : undefined;
+        const schema = kind === 'postgres' ? `bench_only_${process.pid}` : undefined;
         process.stderr.write(`${STORE_NAME[kind]} gateway\n`);
-        const g = await startGateway(kind, join(dataDir, `wh-${kind}`), schema);
+        const g = await startGateway(kind, join(dataDir, `only-${kind}`), schema);
         try {
           await warm(g);
-          rows.push(...(await webhookRows(g)));
+          if (ONLY === 'webhooks') rows.push(...(await webhookRows(g)));
+          else {
+            const r = ONLY === 'confirm' ? await confirmRow(g) : await refundRow(g);
+            rows.push({ ...r, store: kind, rssMiB: rssMiB(g.proc.pid), floor: rsa });
+          }
         } finally {
           await stopChild(g.proc);
           if (schema) await dropSchema(schema);

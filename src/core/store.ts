@@ -87,6 +87,11 @@ export interface ChargeRepo {
   /** Reads and locks the charge: refunds of one charge are decided one at a time. */
   lock(scope: Scope, id: string): Promise<ChargeRecord | undefined>;
   lockById(id: string): Promise<ChargeRecord | undefined>;
+  /**
+   * A succeeded PaymentIntent's latest charge, read and locked in one statement; undefined when the
+   * PaymentIntent is not there, not succeeded or has no charge (the caller reads it to say which).
+   */
+  lockLatestOf(scope: Scope, paymentIntentId: string): Promise<ChargeRecord | undefined>;
   byAttempt(attemptId: string): Promise<ChargeRecord | undefined>;
   insert(c: ChargeRecord): Promise<void>;
   update(c: ChargeRecord): Promise<void>;
@@ -143,6 +148,12 @@ export interface NotificationRepo {
   pruneRefused(olderThan: number): Promise<number>;
 }
 
+export interface RefundStanding {
+  reserved: number;
+  upstreamPaymentId: string | null;
+  disputed: boolean;
+}
+
 export interface RefundRepo {
   get(scope: Scope, id: string): Promise<RefundRecord | undefined>;
   lock(scope: Scope, id: string): Promise<RefundRecord | undefined>;
@@ -150,8 +161,13 @@ export interface RefundRepo {
   findById(id: string): Promise<RefundRecord | undefined>;
   lockById(id: string): Promise<RefundRecord | undefined>;
   findByIdempotencyKey(scope: Scope, key: string): Promise<RefundRecord | undefined>;
-  /** What the charge's refunds hold: the sum of pending and succeeded amounts. */
-  reservedFor(chargeId: string): Promise<number>;
+  /**
+   * What a new refund of a charge is decided on, in one statement, to be read under the charge's
+   * lock (a statement of its own, so that on PostgreSQL it sees what the lock's previous holder
+   * committed): the sum of its pending and succeeded refunds, its attempt's Antom paymentId, and
+   * whether a dispute of it is open.
+   */
+  standing(chargeId: string, attemptId: string): Promise<RefundStanding>;
   insert(r: RefundRecord): Promise<void>;
   update(r: RefundRecord): Promise<void>;
   list(scope: Scope, q: ListQuery & { payment_intent?: string; charge?: string }): Promise<Page<RefundRecord> | undefined>;

@@ -326,15 +326,13 @@ async function refund(ctx: SimContext, clientId: string, body: Json, fault: Faul
   if (!checked.ok) return checked.answer;
   const input = checked.value;
   const canonical = canonicalJson(body);
-  const key = { clientId, refundRequestId: input.refundRequestId };
-  const existing = await findRefund(ctx.db, key);
-  if (existing) return replayRefund(ctx, existing, canonical);
   try {
-    return await createRefund(ctx, clientId, input, canonical, fault);
+    const made = await createRefund(ctx, clientId, input, canonical, fault);
+    return 'repeat' in made ? replayRefund(ctx, made.repeat, canonical) : made.answer;
   } catch (err) {
     // The same refundRequestId raced in for another payment: the loser answers as a repeat.
     if (!isUniqueViolation(err)) throw err;
-    const twin = await findRefund(ctx.db, key);
+    const twin = await findRefund(ctx.db, { clientId, refundRequestId: input.refundRequestId });
     if (!twin) throw err;
     return replayRefund(ctx, twin, canonical);
   }
@@ -342,27 +340,37 @@ async function refund(ctx: SimContext, clientId: string, body: Json, fault: Faul
 
 /**
  * The payment row is locked for the whole check-and-insert, so concurrent refunds of one payment
- * are decided one after another and their total can never pass the amount paid.
+ * are decided one after another and their total can never pass the amount paid. What was refunded
+ * and a refund already made under this refundRequestId are read in one statement after the lock
+ * (on PostgreSQL a statement of its own sees what the lock's previous holder committed). A repeat
+ * is answered after the transaction, as a stored refund is (a due asynchronous one settles then).
  */
-function createRefund(ctx: SimContext, clientId: string, input: RefundInput, canonical: string, fault: Fault | undefined): Promise<Json> {
+function createRefund(
+  ctx: SimContext, clientId: string, input: RefundInput, canonical: string, fault: Fault | undefined,
+): Promise<{ answer: Json } | { repeat: RefundRow }> {
   return inTx(ctx, async (tx) => {
+    const answer = (a: Json) => ({ answer: a });
     const found = await findPayment(tx.q, { clientId, paymentId: input.paymentId }, true);
-    const twin = await findRefund(tx.q, { clientId, refundRequestId: input.refundRequestId });
-    if (twin) return twin.request === canonical ? refundAnswer(twin) : failure('REPEAT_REQ_INCONSISTENT');
-    if (!found) return failure('ORDER_NOT_EXIST', `No payment ${input.paymentId}.`);
-    const p = await expireLocked(tx, ctx, found);
-    if (p.status === 'PROCESSING' || p.status === 'PENDING') return { result: result('U', 'PAYMENT_IN_PROCESS', 'The payment is not final yet.') };
-    if (p.status !== 'SUCCESS') return failure('ORDER_STATUS_INVALID', `The payment is ${p.status}; only a successful payment can be refunded.`);
-    if (input.currency !== p.currency) return failure('PARAM_ILLEGAL', `refundAmount.currency must be the payment's currency ${p.currency}.`);
-    const now = ctx.clock.now();
-    if (now > (p.paid_at ?? p.updated_at) + REFUND_WINDOW_MS) return failure('REFUND_WINDOW_EXCEED', 'Refunds are accepted for 365 days after payment.');
-    const sums = await tx.q.query<{ total: number }>(
-      "SELECT COALESCE(SUM(amount), 0)::bigint AS total FROM sim_refunds WHERE payment_id = $1 AND status <> 'FAIL'",
-      [p.payment_id],
+    const [seen] = await tx.q.query<RefundRow & { refunded_total: number | string }>(
+      `SELECT r.*, s.refunded_total
+         FROM (SELECT COALESCE(SUM(amount), 0)::bigint AS refunded_total FROM sim_refunds WHERE payment_id = $3 AND status <> 'FAIL') s
+         LEFT JOIN sim_refunds r ON r.client_id = $1 AND r.refund_request_id = $2`,
+      [clientId, input.refundRequestId, input.paymentId],
     );
-    const refunded = sums[0]?.total ?? 0;
+    if (seen?.refund_id) {
+      const { refunded_total: _total, ...twin } = seen;
+      return { repeat: twin as RefundRow };
+    }
+    if (!found) return answer(failure('ORDER_NOT_EXIST', `No payment ${input.paymentId}.`));
+    const p = await expireLocked(tx, ctx, found);
+    if (p.status === 'PROCESSING' || p.status === 'PENDING') return answer({ result: result('U', 'PAYMENT_IN_PROCESS', 'The payment is not final yet.') });
+    if (p.status !== 'SUCCESS') return answer(failure('ORDER_STATUS_INVALID', `The payment is ${p.status}; only a successful payment can be refunded.`));
+    if (input.currency !== p.currency) return answer(failure('PARAM_ILLEGAL', `refundAmount.currency must be the payment's currency ${p.currency}.`));
+    const now = ctx.clock.now();
+    if (now > (p.paid_at ?? p.updated_at) + REFUND_WINDOW_MS) return answer(failure('REFUND_WINDOW_EXCEED', 'Refunds are accepted for 365 days after payment.'));
+    const refunded = Number(seen?.refunded_total ?? 0);
     if (refunded + input.amount > p.amount) {
-      return failure('REFUND_AMOUNT_EXCEED', `${formatAmount(refunded, p.currency)} of ${formatAmount(p.amount, p.currency)} is already refunded.`);
+      return answer(failure('REFUND_AMOUNT_EXCEED', `${formatAmount(refunded, p.currency)} of ${formatAmount(p.amount, p.currency)} is already refunded.`));
     }
     const later = fault?.kind === 'async';
     const rows = await tx.q.query<RefundRow>(
@@ -377,7 +385,7 @@ function createRefund(ctx: SimContext, clientId: string, input: RefundInput, can
       ],
     );
     if (later) tx.wakeWorkers = true;
-    return refundAnswer(rows[0]!);
+    return answer(refundAnswer(rows[0]!));
   });
 }
 

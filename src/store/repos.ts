@@ -351,6 +351,9 @@ function chargeRepo(q: Queryable): ChargeRepo {
     get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
     lock: (s, id) => one(q, t, scoped, scopeParams(s, id), 'FOR UPDATE'),
     lockById: (id) => one(q, t, 'id = $1', [id], 'FOR UPDATE'),
+    lockLatestOf: (s, piId) => one(q, t,
+      `id = (SELECT latest_charge_id FROM payment_intents WHERE ${scoped} AND status = 'succeeded') AND account_id = $2 AND livemode = $3`,
+      scopeParams(s, piId), 'FOR UPDATE'),
     byAttempt: (attemptId) => one(q, t, 'attempt_id = $1', [attemptId]),
     insert: (c) => insertDeferred(q, t, c),
     update: (c) => updateRecord(q, t, c),
@@ -426,10 +429,14 @@ function refundRepo(q: Queryable): RefundRepo {
   const t = REFUNDS;
   return {
     ...basics(q, t),
-    reservedFor: async (chargeId) => {
-      const rows = await q.query<{ total: number | null }>(
-        "SELECT sum(amount)::int8 AS total FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')", [chargeId]);
-      return rows[0]?.total ?? 0;
+    standing: async (chargeId, attemptId) => {
+      const rows = await q.query<{ reserved: number | string | null; upstream_payment_id: string | null; disputed: boolean }>(
+        `SELECT (SELECT sum(amount)::int8 FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')) AS reserved,
+                (SELECT upstream_payment_id FROM payment_attempts WHERE id = $2) AS upstream_payment_id,
+                EXISTS (SELECT 1 FROM disputes WHERE charge_id = $1 AND status IN ('needs_response', 'under_review')) AS disputed`,
+        [chargeId, attemptId]);
+      const r = rows[0]!;
+      return { reserved: Number(r.reserved ?? 0), upstreamPaymentId: r.upstream_payment_id, disputed: r.disputed === true };
     },
     list: (s, query) => {
       const extra: { sql: string; value: unknown }[] = [];

@@ -42,29 +42,35 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
       }
       if (existing) return ok({ refund: existing });
     }
-    let chargeId = p.charge;
-    if (p.payment_intent) {
+    // The usual case, a succeeded PaymentIntent, reads and locks its charge in one statement; the
+    // PaymentIntent is read only to say what is wrong with it.
+    const latest = p.payment_intent ? await s.charges.lockLatestOf(ctx.scope, p.payment_intent) : undefined;
+    let chargeId = latest?.id ?? p.charge;
+    if (p.payment_intent && !latest) {
       const pi = await s.paymentIntents.get(ctx.scope, p.payment_intent);
       if (!pi) return fail({ kind: 'not_found', resource: 'payment_intent', id: p.payment_intent, param: 'payment_intent' });
       if (pi.status !== 'succeeded' || !pi.latest_charge) {
         return fail(invalid('charge_not_refundable', `This PaymentIntent (${pi.id}) has no successful payment to refund: its status is ${pi.status}.`, 'payment_intent'));
       }
-      if (p.charge && p.charge !== pi.latest_charge) return fail(invalid('parameter_invalid', `The charge ${p.charge} does not belong to ${pi.id}.`, 'charge'));
+      // Succeeded with a charge, yet none was locked: it changed between the two reads; lock it by id.
       chargeId = pi.latest_charge;
     }
-    const charge = await s.charges.lock(ctx.scope, chargeId!);
+    if (p.payment_intent && p.charge && p.charge !== chargeId) return fail(invalid('parameter_invalid', `The charge ${p.charge} does not belong to ${p.payment_intent}.`, 'charge'));
+    const charge = latest ?? await s.charges.lock(ctx.scope, chargeId!);
     if (!charge) return fail({ kind: 'not_found', resource: 'charge', id: chargeId!, param: 'charge' });
     if (charge.status !== 'succeeded') return fail(invalid('charge_not_refundable', `The charge ${charge.id} did not succeed (status ${charge.status}); there is nothing to refund.`, 'charge'));
-    // Read under the charge's lock, which notifyDispute takes too: a dispute opened meanwhile is seen.
-    const dispute = await s.disputes.openFor(charge.id);
+    // Read under the charge's lock, which notifyDispute takes too: a dispute opened meanwhile is seen,
+    // and so is every refund of the charge committed before the lock was ours.
+    const standing = await s.refunds.standing(charge.id, charge.attempt_id);
+    const dispute = standing.disputed ? await s.disputes.openFor(charge.id) : undefined;
     if (dispute) {
       return fail({ kind: 'charge_disputed', disputeId: dispute.id, param: p.payment_intent ? 'payment_intent' : 'charge',
         message: `The charge ${charge.id} has an open dispute (${dispute.id}, ${dispute.status}): Alipay holds ${formatAmount(dispute.amount, dispute.currency)} until it is judged, so it cannot be refunded now.` });
     }
-    const attempt = await s.attempts.get(charge.attempt_id);
-    if (!attempt?.upstream_payment_id) return fail(invalid('charge_not_refundable', `The charge ${charge.id} has no Antom payment to refund.`, 'charge'));
+    const upstreamPaymentId = standing.upstreamPaymentId;
+    if (!upstreamPaymentId) return fail(invalid('charge_not_refundable', `The charge ${charge.id} has no Antom payment to refund.`, 'charge'));
 
-    const remaining = charge.amount - (await s.refunds.reservedFor(charge.id));
+    const remaining = charge.amount - standing.reserved;
     if (remaining <= 0) return fail(invalid('charge_already_refunded', `The charge ${charge.id} has already been refunded in full (${formatAmount(charge.amount, charge.currency)}).`, p.payment_intent ? 'payment_intent' : 'charge'));
     const amount = p.amount ?? remaining;
     if (amount > remaining) {
@@ -97,7 +103,7 @@ export async function createRefund(deps: CoreDeps, ctx: RequestContext, p: Creat
     };
     await s.refunds.insert(refund);
     await recordEvent(s, deps, ctx, 'refund.created', refundPublic(refund));
-    return ok({ refund, request: refundRequestFor(deps, refund, attempt.upstream_payment_id) });
+    return ok({ refund, request: refundRequestFor(deps, refund, upstreamPaymentId) });
   });
   if (!created.ok) return created;
   deps.crashPoint('after_object_committed');
