@@ -33,6 +33,8 @@
  *                                                NODE_OPTIONS refuses)
  *   BENCH_GATEWAY_NODE_OPTIONS                   NODE_OPTIONS for the gateways only (V8 flags
  *                                                tried against the same run's floors)
+ *   BENCH_MEMORY=1                               after each row, where the gateway's memory is (V8's heap
+ *                                                used and total, external, RSS, from its /metrics)
  *   BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres), BENCH_WEBHOOKS (5000 queued)
  * Tables go to stdout, progress to stderr, then one BENCH_JSON line. Exits 1 when requests failed.
  */
@@ -118,6 +120,18 @@ function childPids(pid: number): number[] {
 }
 
 /** RSS of a process and its children, in MiB. */
+/** BENCH_MEMORY=1: the gateway's own account of its memory (its /metrics, open on loopback), to stderr. */
+async function memoryNote(g: Gateway, after: string): Promise<void> {
+  if (process.env.BENCH_MEMORY !== '1') return;
+  const text = await (await fetch(`${g.url}/metrics`)).text();
+  const mib = (name: string) => {
+    const m = text.match(new RegExp(`^opencashier_${name} (\\S+)`, 'm'));
+    return m ? `${(Number(m[1]) / 2 ** 20).toFixed(0)}` : '?';
+  };
+  process.stderr.write(`    memory after ${after.trim()}: V8 heap ${mib('nodejs_heap_size_used_bytes')} used of ${mib('nodejs_heap_size_total_bytes')} MiB, ` +
+    `external ${mib('nodejs_external_memory_bytes')} MiB, RSS ${mib('process_resident_memory_bytes')} MiB\n`);
+}
+
 function rssMiB(pid: number | undefined): number {
   if (!pid) return NaN;
   let total = 0;
@@ -446,16 +460,19 @@ async function storeRows(kind: StoreKind, dataDir: string, floor: Row | undefine
   const rows: Row[] = [];
   const insertFloorRef = floor ? { name: `${STORE_NAME[kind]} INSERT floor`, rps: floor.rps } : undefined;
   const rsa = { name: 'RSA bound', rps: rsaBound };
-  const push = (r: Row, f?: Row['floor']) => rows.push({ ...r, store: kind, rssMiB: rssMiB(g.proc.pid), floor: f });
+  const push = async (r: Row, f?: Row['floor']) => {
+    rows.push({ ...r, store: kind, rssMiB: rssMiB(g.proc.pid), floor: f });
+    await memoryNote(g, r.name);
+  };
   try {
     await warm(g);
     const ids: string[] = [];
-    push(await createRow(g, 'POST /v1/payment_intents (create)', ids), insertFloorRef);
-    push(await createRow(g, '  … with an Idempotency-Key each', ids, true), insertFloorRef);
-    push(await retrieveRow(g, `GET /v1/payment_intents/:id (pool of ${Math.min(ids.length, 10_000)})`, ids.slice(-10_000)), insertFloorRef);
-    push(await confirmRow(g), rsa);
-    push(await tpRow(g));
-    push(await refundRow(g), rsa);
+    await push(await createRow(g, 'POST /v1/payment_intents (create)', ids), insertFloorRef);
+    await push(await createRow(g, '  … with an Idempotency-Key each', ids, true), insertFloorRef);
+    await push(await retrieveRow(g, `GET /v1/payment_intents/:id (pool of ${Math.min(ids.length, 10_000)})`, ids.slice(-10_000)), insertFloorRef);
+    await push(await confirmRow(g), rsa);
+    await push(await tpRow(g));
+    await push(await refundRow(g), rsa);
     for (const r of await webhookRows(g)) rows.push(r);
     return rows;
   } finally {
@@ -760,6 +777,7 @@ async function main() {
           else {
             const r = ONLY === 'confirm' ? await confirmRow(g) : await refundRow(g);
             rows.push({ ...r, store: kind, rssMiB: rssMiB(g.proc.pid), floor: rsa });
+            await memoryNote(g, r.name);
           }
         } finally {
           await stopChild(g.proc);
