@@ -119,7 +119,6 @@ function childPids(pid: number): number[] {
   }
 }
 
-/** RSS of a process and its children, in MiB. */
 /** BENCH_MEMORY=1: the gateway's own account of its memory (its /metrics, open on loopback), to stderr. */
 async function memoryNote(g: Gateway, after: string): Promise<void> {
   if (process.env.BENCH_MEMORY !== '1') return;
@@ -132,6 +131,7 @@ async function memoryNote(g: Gateway, after: string): Promise<void> {
     `external ${mib('nodejs_external_memory_bytes')} MiB, RSS ${mib('process_resident_memory_bytes')} MiB\n`);
 }
 
+/** RSS of a process and its children, in MiB. */
 function rssMiB(pid: number | undefined): number {
   if (!pid) return NaN;
   let total = 0;
@@ -446,6 +446,11 @@ async function webhookRows(g: Gateway): Promise<Row[]> {
     await api(g.url, 'DELETE', `/v1/webhook_endpoints/${endpoint.id}`).catch(() => undefined);
     await stopChild(receiver.proc);
   }
+}
+
+/** The floor of a path through the simulator: two signatures each (the gateway's and the simulator's). */
+function rsaBoundRow(rps: number): Row {
+  return { name: 'floor: RSA bound, a path through the simulator (÷ 2)', rps, p50: NaN, p99: NaN, non2xx: 0, errors: 0 };
 }
 
 function confirmRow(g: Gateway): Promise<Row> {
@@ -766,7 +771,7 @@ async function main() {
       // (BENCH_GATEWAY_NODE_ARGS=--cpu-prof).
       const rows: Row[] = [];
       const rsa = { name: 'RSA bound', rps: rsaSignaturesPerSecond() / 2 };
-      if (ONLY !== 'webhooks') rows.push({ name: 'floor: RSA bound, a path through the simulator (÷ 2)', rps: rsa.rps, p50: NaN, p99: NaN, non2xx: 0, errors: 0 });
+      if (ONLY !== 'webhooks') rows.push(rsaBoundRow(rsa.rps));
       for (const kind of kinds) {
         const schema = kind === 'postgres' ? `bench_only_${process.pid}` : undefined;
         process.stderr.write(`${STORE_NAME[kind]} gateway\n`);
@@ -840,7 +845,7 @@ async function main() {
     rows.push({ ...(await load('floor: bare Fastify JSON route', bareOpts)), rssMiB: rssMiB(bare.proc.pid) });
     await stopChild(bare.proc);
     rows.push({ name: 'floor: RSA-2048 signs/s (SHA-256, PKCS#1 v1.5, 1 KB, 1 core)', rps: rsa, p50: NaN, p99: NaN, non2xx: 0, errors: 0 });
-    rows.push({ name: 'floor: RSA bound, a path through the simulator (÷ 2)', rps: rsa / 2, p50: NaN, p99: NaN, non2xx: 0, errors: 0 });
+    rows.push(rsaBoundRow(rsa / 2));
     // Each store's INSERT floor just before that store's rows: on a shared machine the load
     // changes over a run, and a ratio is only as good as the two figures being taken together.
     for (const kind of kinds) {

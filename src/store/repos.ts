@@ -425,6 +425,9 @@ function notificationRepo(q: Queryable): NotificationRepo {
   };
 }
 
+/** A dispute that still holds the charge's funds (Antom froze them): no refund while one is. */
+const DISPUTE_OPEN = "status IN ('needs_response', 'under_review')";
+
 function refundRepo(q: Queryable): RefundRepo {
   const t = REFUNDS;
   return {
@@ -433,7 +436,7 @@ function refundRepo(q: Queryable): RefundRepo {
       const rows = await q.query<{ reserved: number | string | null; upstream_payment_id: string | null; disputed: boolean }>(
         `SELECT (SELECT sum(amount)::int8 FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')) AS reserved,
                 (SELECT upstream_payment_id FROM payment_attempts WHERE id = $2) AS upstream_payment_id,
-                EXISTS (SELECT 1 FROM disputes WHERE charge_id = $1 AND status IN ('needs_response', 'under_review')) AS disputed`,
+                EXISTS (SELECT 1 FROM disputes WHERE charge_id = $1 AND ${DISPUTE_OPEN}) AS disputed`,
         [chargeId, attemptId]);
       const r = rows[0]!;
       return { reserved: Number(r.reserved ?? 0), upstreamPaymentId: r.upstream_payment_id, disputed: r.disputed === true };
@@ -453,7 +456,7 @@ function disputeRepo(q: Queryable): DisputeRepo {
   return {
     get: (s, id) => one(q, t, scoped, scopeParams(s, id)),
     lockByUpstreamId: (livemode, upstreamId) => one(q, t, 'livemode = $1 AND upstream_dispute_id = $2', [livemode, upstreamId], 'FOR UPDATE'),
-    openFor: (chargeId) => one(q, t, "charge_id = $1 AND status IN ('needs_response', 'under_review')", [chargeId]),
+    openFor: (chargeId) => one(q, t, `charge_id = $1 AND ${DISPUTE_OPEN}`, [chargeId]),
     insert: (d) => insertRecord(q, t, d),
     update: (d) => updateRecord(q, t, d),
     list: (s, query) => {
