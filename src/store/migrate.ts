@@ -26,6 +26,7 @@ import core0021 from './migrations/0021_dashboard_disputes_balance.js';
 import core0022 from './migrations/0022_balance_totals.js';
 import core0023 from './migrations/0023_event_served_request.js';
 import core0024 from './migrations/0024_webhook_rows_by_id.js';
+import core0025 from './migrations/0025_webhook_fewer_indexes.js';
 
 export interface Migration {
   id: string;
@@ -56,6 +57,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   { id: '0022_balance_totals', sql: core0022 },
   { id: '0023_event_served_request', sql: core0023 },
   { id: '0024_webhook_rows_by_id', sql: core0024 },
+  { id: '0025_webhook_fewer_indexes', sql: core0025 },
 ];
 
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<string[]> {
