@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './app.js';
-import { openDb, PgliteInitError } from './store/db.js';
+import { applyPgliteV8Flags, openDb, PgliteInitError } from './store/db.js';
 import { CORE_MIGRATIONS, migrate } from './store/migrate.js';
 import { SIMULATOR_MIGRATIONS } from './simulator/index.js';
 import { bootstrapAccount, rollKey } from './store/accounts.js';
@@ -151,10 +151,13 @@ async function serve(config: Config): Promise<void> {
   if (config.workers > 1 && !isClusterWorker()) {
     process.exit(await runPrimary(config.workers, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }, config.shutdownTimeoutMs + config.webhooks.timeoutMs + 10_000));
   }
+  // Before PGlite's WebAssembly is compiled (createGateway opens the store).
+  const v8Flags = config.databaseUrl ? [] : applyPgliteV8Flags();
   // On a terminal a person reads the log; anywhere else a machine does.
   const pretty = config.logFormat ? config.logFormat === 'pretty' : Boolean(process.stdout.isTTY);
   const logStream = pretty ? prettyStream(process.stdout, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR) : undefined;
   const gateway = await createGateway(config, { logStream });
+  if (v8Flags.length > 0) gateway.app.log.info({ v8_flags: v8Flags }, 'V8 flags set for a PGlite process (README, Performance: Memory)');
   try {
     await gateway.start();
   } catch (err) {

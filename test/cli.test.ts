@@ -31,8 +31,9 @@ const field = (out: string, label: string) => out.match(new RegExp(`${label}\\s+
 test('first start creates a test account and prints its keys; a restart keeps every object and the keys', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'opencashier-cli-'));
   try {
-    const first = await serve({ DATA_DIR: dataDir });
+    const first = await serve({ DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     assert.match(first.out, /first start: a test account was created/);
+    assert.ok(first.out.includes('"v8_flags":["--no-liftoff","--heap-growing-percent=100"]'), 'a PGlite process sets its V8 flags (store/db.ts PGLITE_V8_FLAGS) and says so');
     const dashboardPassword = field(first.out, 'Dashboard password');
     assert.match(dashboardPassword ?? '', /^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/, 'the dashboard password, made and shown once');
     assert.match(first.out, /Dashboard\s+http:\/\/localhost:\d+\/dashboard\n/);
