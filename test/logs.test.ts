@@ -58,7 +58,7 @@ test('the gateway logs readable lines with LOG_FORMAT=pretty, JSON lines otherwi
   }
 });
 
-/** What is logged outside any request in the test below (with Fastify's start-up line): the webhook worker's sends, the simulator's notifier. */
+/** What is logged outside any request in the test below: the webhook worker's sends, the simulator's notifier. */
 const BACKGROUND = new Set(['webhook sent', 'simulator notification not acknowledged']);
 /** Lines of the start, before any request. */
 const STARTUP = /^(Server listening at |V8 flags set for a PGlite process)/;
