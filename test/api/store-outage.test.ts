@@ -195,9 +195,11 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
   let relay: Relay;
   const errors: string[] = [];
   before(async () => {
-    // Polls soon after a pay, so that a payment whose answer from Antom could not be stored is found by asking.
+    // Polls soon after a pay, so that a payment whose answer from Antom could not be stored is found
+    // by asking; the last poll is ten minutes on, because a schedule run out closes the payment at
+    // Antom (expiry), which would end the requires_action this test waits for in every payment.
     // Errors are kept, so that an answer of 500 comes with what the gateway logged for it.
-    ({ g, relay } = await gatewayThroughRelay({ POLL_SCHEDULE_MS: '300,600,1200,2400', LOG_LEVEL: 'error' }, { write: (line) => void errors.push(line) }));
+    ({ g, relay } = await gatewayThroughRelay({ POLL_SCHEDULE_MS: '300,600,1200,2400,600000', LOG_LEVEL: 'error' }, { write: (line) => void errors.push(line) }));
   });
   after(async () => {
     await g?.stop();
@@ -227,7 +229,7 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
         const id = /req_[A-Za-z0-9]+/.exec(text)?.[0];
         wrong.push(`${res.status} ${text}${id ? `\n  logged: ${errors.filter((l) => l.includes(id)).join('\n  ') || '(nothing)'}` : ''}`);
       }
-      return { status: res.status, body: res.status === 200 ? JSON.parse(text) : undefined };
+      return { status: res.status, text, body: res.status === 200 ? JSON.parse(text) : undefined };
     };
     let n = 0;
     const clients = Array.from({ length: CLIENTS }, async (_, c) => {
@@ -240,23 +242,28 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
         } else refusedKeys.add(key);
       }
     });
-    const oks = async (more: number) => {
+    const progress = () => `${ok} answered 200, ${unavailable} answered 503, slowest ${slowest} ms, ${wrong.length} wrong: ${wrong.slice(0, 3).join(' | ')}`;
+    const oks = async (more: number, phase: string) => {
       const target = ok + more;
-      await eventually(async () => ok >= target, 60_000, 20);
+      await eventually(async () => ok >= target, 60_000, 20).catch((err: Error) => {
+        throw new Error(`${phase}: ${more} more answers of 200 did not come (${progress()}): ${err.message}`);
+      });
     };
 
-    await oks(40);
+    await oks(40, 'before the outage');
     // Connections dropped mid-work (pg_terminate_backend, a failover): new ones get through at once.
     for (let i = 0; i < 3; i++) {
       relay.drop();
-      await oks(20);
+      await oks(20, `after drop ${i + 1}`);
     }
     // The database refusing connections for a while (a restart).
     await relay.cut();
     const seen = unavailable;
-    await eventually(async () => unavailable >= seen + 30, 60_000, 20);
+    await eventually(async () => unavailable >= seen + 30, 60_000, 20).catch((err: Error) => {
+      throw new Error(`while cut off: 30 answers of 503 did not come (${progress()}): ${err.message}`);
+    });
     await relay.listen();
-    await oks(40);
+    await oks(40, 'after the database came back');
     running = false;
     await Promise.all(clients);
 
@@ -268,16 +275,20 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
     // A key refused during the outage, sent again: one PaymentIntent, whether or not the first try had made one.
     for (const key of refusedKeys) {
       const again = await call('/v1/payment_intents', { method: 'POST', headers: { 'Idempotency-Key': key }, body: JSON.stringify(SEED_000_WEB) });
-      assert.equal(again.status, 200, key);
+      assert.equal(again.status, 200, `${key}: ${again.text}`);
       created.set(key, again.body.id);
     }
     const [row] = await g.gateway.db.query<{ count: number }>('SELECT count(*)::int AS count FROM payment_intents');
     assert.equal(row!.count, new Set(created.values()).size, 'one PaymentIntent per key, none without its key');
     // Nothing half-done: every payment reaches the wallet's redirect (those whose answer from Antom
     // could not be stored are found by the poller).
+    let statuses = '';
     await eventually(async () => {
       const rows = await g.gateway.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM payment_intents GROUP BY status');
+      statuses = rows.map((r) => `${r.n} ${r.status}`).join(', ');
       return rows.length === 1 && rows[0]!.status === 'requires_action';
-    }, 60_000, 200);
+    }, 60_000, 200).catch((err: Error) => {
+      throw new Error(`not every PaymentIntent reached requires_action: ${statuses}: ${err.message}`);
+    });
   });
 });
