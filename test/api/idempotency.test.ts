@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, stores, type TestGateway } from '../helpers/gateway.js';
+import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
 
 const countPIs = async (g: TestGateway) => (await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_intents'))[0]!.n;
@@ -156,6 +156,58 @@ for (const { kind, skip } of await stores()) {
     test('keys longer than 255 characters are refused', async () => {
       const res = await g.api('POST', '/v1/payment_intents', { amount: 1, currency: 'CNY' }, { idempotencyKey: 'k'.repeat(256) });
       assert.equal(res.status, 400);
+    });
+  });
+}
+
+/**
+ * A create-and-confirm whose pay got no usable answer leaves its PaymentIntent waiting for the
+ * same request to be sent again: by the client's retry with the key, and by the poller. Here the
+ * two race, many times, the retry sent from before to after the moment the poller resends: whoever
+ * sends first, the retry answers 200 with the one PaymentIntent of its key, on its one attempt, in
+ * requires_action (it once answered 400 "unexpected state" when the poller got there in between).
+ */
+const RACE_RUNS = Number(process.env.RACE_RUNS ?? 12);
+for (const { kind, skip } of await stores()) {
+  describe(`a key's retry racing the poller's resend [${kind}]`, { skip }, () => {
+    let g: TestGateway;
+    before(async () => {
+      // The first poll comes two seconds after the pay: well after the first request's own three
+      // sends (the connector retries twice, 300 and 600 ms apart), so that only the retry races it.
+      g = await startGateway({ store: kind, env: { POLL_SCHEDULE_MS: '2000,600000', WORKER_INTERVAL_MS: '10' } });
+    });
+    after(async () => g?.stop());
+
+    test(`${RACE_RUNS} retries sent from before to after the poller resends the pay: each answers its one PaymentIntent`, { timeout: 120_000 }, async () => {
+      const outcomes = new Map<string, number>();
+      for (let i = 0; i < RACE_RUNS; i++) {
+        const key = `race-poller-${kind}-${i}`;
+        const fault = await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'http_500', times: 3 }) });
+        assert.equal(fault.status, 200);
+        const first = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: key });
+        assert.equal(first.status, 502, `${key}: ${JSON.stringify(first.body)}`);
+        const [due] = await g.gateway.db.query<{ next_poll_at: number }>(
+          'SELECT a.next_poll_at FROM payment_attempts a JOIN payment_intents p ON p.id = a.payment_intent_id WHERE p.idempotency_key = $1', [key]);
+        // From 40 ms before the poller's resend is due to 40 ms after it.
+        const at = Number(due!.next_poll_at) - 40 + ((i * 11) % 81);
+        await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+        const retry = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: key });
+        assert.equal(retry.status, 200, `${key}: ${JSON.stringify(retry.body)}`);
+        assert.equal(retry.body.status, 'requires_action', key);
+        const [row] = await g.gateway.db.query<{ pis: number; attempts: number; upstream: number; polled: number }>(
+          `SELECT (SELECT count(*)::int FROM payment_intents WHERE idempotency_key = $1) AS pis,
+                  (SELECT count(*)::int FROM payment_attempts WHERE payment_intent_id = $2) AS attempts,
+                  (SELECT count(*)::int FROM sim_payments s JOIN payment_attempts a ON a.id = s.payment_request_id WHERE a.payment_intent_id = $2) AS upstream,
+                  (SELECT max(poll_count)::int FROM payment_attempts WHERE payment_intent_id = $2) AS polled`,
+          [key, retry.body.id]);
+        const { polled, ...counts } = row!;
+        assert.deepEqual(counts, { pis: 1, attempts: 1, upstream: 1 }, key);
+        const by = polled > 0 ? 'after the poller\'s resend' : 'before it';
+        outcomes.set(by, (outcomes.get(by) ?? 0) + 1);
+        // The poller's turn passes before the next key's faults are queued, so that it takes none of them.
+        await eventually(async () => (await g.gateway.db.query<{ n: number }>('SELECT poll_count AS n FROM payment_attempts WHERE payment_intent_id = $1', [retry.body.id]))[0]!.n > 0, 10_000, 10);
+      }
+      console.log(`# ${kind}: ${[...outcomes].map(([k, n]) => `${n} retries answered ${k}`).join(', ')}`);
     });
   });
 }

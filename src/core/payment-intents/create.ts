@@ -7,7 +7,7 @@ import { StoreConflict, type StoreTx } from '../store.js';
 import type { CreatePaymentIntentParams } from './params.js';
 import { CONFIRMABLE } from './states.js';
 import { applyPaymentMethodParams, checkAmountForMethods, defaultMethods, transition } from './shared.js';
-import { confirmPaymentIntent, noConnector, prepareConfirm, sendAttempt, type Prepared } from './confirm.js';
+import { noConnector, prepareConfirm, sendAttempt, type Prepared } from './confirm.js';
 
 export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, params: CreatePaymentIntentParams): Promise<Result<PaymentIntentRecord>> {
   const connector = deps.connector(ctx.scope.livemode);
@@ -22,11 +22,17 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
       if (c) await s.idempotencyKeys.claim(c, answered && ctx.idempotency_answer ? { status: 200, body: ctx.idempotency_answer(answered) } : undefined);
     };
     if (resume && ctx.idempotency_key) {
-      // A retry after a crash between commit and response: the PaymentIntent already exists.
-      const existing = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
+      // A retry after a crash between commit and response, or after an answer that could not be
+      // stored: the PaymentIntent already exists. Its confirmation resumes here, with it locked,
+      // so that the poller (resending the same pay) cannot move it on between this look and the
+      // resume: the retry answers with the PaymentIntent as it is, never "unexpected state".
+      const found = await s.paymentIntents.findByIdempotencyKey(ctx.scope, ctx.idempotency_key);
+      const existing = found && (await s.paymentIntents.lock(ctx.scope, found.id));
       if (existing) {
         await claimKey();
-        return ok({ pi: existing });
+        if (!params.confirm || !CONFIRMABLE.includes(existing.status)) return ok({ pi: existing });
+        const prepared = await prepareConfirm(s, deps, ctx, existing, {}, business!);
+        return prepared.ok ? ok({ pi: existing, prepared: prepared.value }) : prepared;
       }
     }
     const inserted = await insertPaymentIntent(s, deps, ctx, params);
@@ -52,8 +58,8 @@ export async function createPaymentIntent(deps: CoreDeps, ctx: RequestContext, p
   deps.crashPoint('after_object_committed');
   const { pi, prepared } = created.value;
   if (!params.confirm) return ok(pi);
-  // A crash-retry of a create-and-confirm resumes the confirmation of the PaymentIntent it made.
-  if (!prepared) return CONFIRMABLE.includes(pi.status) ? confirmPaymentIntent(deps, ctx, pi.id, {}) : ok(pi);
+  // A retry whose PaymentIntent had moved on (the poller or a notification got there first) answers with it.
+  if (!prepared) return ok(pi);
   return sendAttempt(deps, ctx, connector!, prepared);
 }
 
