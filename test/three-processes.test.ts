@@ -241,7 +241,10 @@ function overlappingSends(hits: Hit[]): string[] {
     const sorted = [...hs].sort((a, b) => a.at - b.at);
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1]!;
-      if (prev.end === undefined || sorted[i]!.at < prev.end) out.push(`${event}: sends by ${prev.pid} and ${sorted[i]!.pid}`);
+      const next = sorted[i]!;
+      // Each send with its sender, start, end, answer and whether it was cut off: the story of an overlap.
+      const told = (h: Hit) => `${h.pid} from ${h.at} to ${h.end ?? 'never'}${h.status !== undefined ? ` answered ${h.status}` : ''}${h.cut ? ' cut off' : ''}`;
+      if (prev.end === undefined || next.at < prev.end) out.push(`${event}: sends by ${told(prev)} and by ${told(next)}`);
     }
   }
   return out;
