@@ -232,6 +232,14 @@ function requestsTo(output: string, route: RegExp): number {
   return n;
 }
 
+/**
+ * How late this receiver may see a send end: on a loaded machine it saw a sender's close (it had
+ * given up after WEBHOOK_TIMEOUT_MS) 48 ms after the gateway had recorded the give-up and another
+ * process had sent again. Two processes holding one delivery at once would overlap by seconds (a
+ * lease is LEASE_MS), and two answered sends are caught by the 2xx count besides.
+ */
+const RECEIVER_LAG_MS = 250;
+
 /** Pairs of sends of one event that were under way at the same time. */
 function overlappingSends(hits: Hit[]): string[] {
   const byEvent = new Map<string, Hit[]>();
@@ -244,7 +252,7 @@ function overlappingSends(hits: Hit[]): string[] {
       const next = sorted[i]!;
       // Each send with its sender, start, end, answer and whether it was cut off: the story of an overlap.
       const told = (h: Hit) => `${h.pid} from ${h.at} to ${h.end ?? 'never'}${h.status !== undefined ? ` answered ${h.status}` : ''}${h.cut ? ' cut off' : ''}`;
-      if (prev.end === undefined || next.at < prev.end) out.push(`${event}: sends by ${told(prev)} and by ${told(next)}`);
+      if (prev.end === undefined || next.at < prev.end - RECEIVER_LAG_MS) out.push(`${event}: sends by ${told(prev)} and by ${told(next)}`);
     }
   }
   return out;
@@ -342,15 +350,30 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
     assert.equal(deliveries!.n, ids.length, 'one delivery per event');
     const answered = new Map<string, number>();
     for (const h of rcv.hits) if (h.status === 200) answered.set(h.event, (answered.get(h.event) ?? 0) + 1);
-    const twice = [...answered].filter(([, n]) => n > 1);
     // Who sent each of them, when, and what the store kept of its attempts: the story of a duplicate.
-    const told = await Promise.all(twice.map(async ([event]) => ({
+    const told = await Promise.all([...answered].filter(([, n]) => n > 1).map(async ([event]) => ({
       event,
       sends: rcv.hits.filter((h) => h.event === event).map((h) => ({ pid: h.pid, at: h.at, end: h.end, status: h.status, cut: h.cut })),
-      attempts: await sql(schema, 'SELECT a.attempt, a.started, a.latency_ms, a.http_status, a.error, d.status, d.attempts FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY a.started', [event]),
+      attempts: await sql<{ started: string; latency_ms: number; http_status: number | null; error: string | null }>(schema,
+        'SELECT a.attempt, a.started, a.latency_ms, a.http_status, a.error, d.status, d.attempts FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY a.started', [event]),
     })));
-    assert.deepEqual(twice, [], `no event was answered 2xx twice: ${JSON.stringify(told)} (processes ${gws.map((g) => g.pid).join(', ')}; ` +
+    // A 2xx written after its sender had given up on it (no complete answer within the timeout,
+    // as the sender recorded) is not a success the gateway saw: the send is made again, as
+    // at-least-once delivery must. Seen on a loaded machine, where this receiver's own `ss` lookups
+    // held answers back past the sender's 4 s. Any other second 2xx is a duplicate.
+    const late = told.filter(({ sends, attempts }) => {
+      const successes = attempts.filter((a) => a.http_status !== null && a.http_status >= 200 && a.http_status < 300).length;
+      const givenUp = attempts.filter((a) => a.http_status === null && /no complete answer/.test(a.error ?? '')).map((a) => Number(a.started) + a.latency_ms);
+      const ok = sends.filter((h) => h.status === 200).sort((x, y) => x.end! - y.end!);
+      // The last 2xx is the one the gateway recorded; each earlier one was written no sooner than
+      // RECEIVER_LAG_MS before a recorded give-up (an answer still on its way, or unread by a busy
+      // sender, when its time ran out).
+      return successes === 1 && ok.slice(0, -1).every((h) => givenUp.some((deadline) => deadline - RECEIVER_LAG_MS <= h.end!));
+    });
+    const twice = told.filter((t) => !late.includes(t));
+    assert.deepEqual(twice, [], `no event was answered 2xx twice: ${JSON.stringify(twice)} (processes ${gws.map((g) => g.pid).join(', ')}; ` +
       `their errors: ${gws.flatMap((g) => g.output().split('\n').filter((l) => /"level":(40|50)/.test(l))).slice(-20).join('\n')})`);
+    if (late.length) console.log(`# ${late.length} event(s) answered 2xx after the sender had given up, and sent again: ${JSON.stringify(late)}`);
     assert.deepEqual(new Set(answered.keys()), new Set(ids), 'the receiver got exactly the events the gateway recorded');
     assert.deepEqual(overlappingSends(rcv.hits), [], 'no two sends of one event were under way at once');
     const bySender = new Map<number | undefined, number>();
@@ -472,7 +495,10 @@ describe('three gateway processes on one PostgreSQL schema', { skip: pgSkip || s
 
     const d = await everyEventDeliveredOnce();
     const senders = [...d.bySender.keys()];
-    assert.deepEqual(senders.filter((p) => !gws.some((g) => g.pid === p)), [], 'every send came from one of the three');
+    // A send its sender closed before `ss` could name it (it gave up on a loaded machine) has no name.
+    const unnamed = rcv.hits.filter((h) => h.pid === undefined && !h.cut);
+    assert.deepEqual(senders.filter((p) => p !== undefined && !gws.some((g) => g.pid === p)), [], 'every send came from one of the three');
+    assert.deepEqual(unnamed, [], 'every send still open when it was looked up was named');
     assert.ok(senders.length >= 2, `webhooks were sent by ${senders.length} process(es)`);
 
     // Antom's inquiries: never two of one attempt under way at once, whichever processes made them.
