@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startGateway, stores, type TestGateway } from '../helpers/gateway.js';
 import { SEED_000_WEB } from '../helpers/seeds.js';
+import { simulatorFault } from '../helpers/payments.js';
 
 const countPIs = async (g: TestGateway) => (await g.gateway.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payment_intents'))[0]!.n;
 
@@ -182,8 +183,7 @@ for (const { kind, skip } of await stores()) {
       const outcomes = new Map<string, number>();
       for (let i = 0; i < RACE_RUNS; i++) {
         const key = `race-poller-${kind}-${i}`;
-        const fault = await fetch(`${g.url}/simulator/v1/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api: 'pay', kind: 'http_500', times: 3 }) });
-        assert.equal(fault.status, 200);
+        assert.equal((await simulatorFault(g, { api: 'pay', kind: 'http_500', times: 3 })).status, 200);
         const first = await g.api('POST', '/v1/payment_intents', SEED_000_WEB, { idempotencyKey: key });
         assert.equal(first.status, 502, `${key}: ${JSON.stringify(first.body)}`);
         const [due] = await g.gateway.db.query<{ next_poll_at: number }>(

@@ -245,9 +245,7 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
     const progress = () => `${ok} answered 200, ${unavailable} answered 503, slowest ${slowest} ms, ${wrong.length} wrong: ${wrong.slice(0, 3).join(' | ')}`;
     const oks = async (more: number, phase: string) => {
       const target = ok + more;
-      await eventually(async () => ok >= target, 60_000, 20).catch((err: Error) => {
-        throw new Error(`${phase}: ${more} more answers of 200 did not come (${progress()}): ${err.message}`);
-      });
+      await eventually(async () => ok >= target, 60_000, 20, () => `${phase}: ${more} more answers of 200 did not come (${progress()})`);
     };
 
     await oks(40, 'before the outage');
@@ -259,9 +257,7 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
     // The database refusing connections for a while (a restart).
     await relay.cut();
     const seen = unavailable;
-    await eventually(async () => unavailable >= seen + 30, 60_000, 20).catch((err: Error) => {
-      throw new Error(`while cut off: 30 answers of 503 did not come (${progress()}): ${err.message}`);
-    });
+    await eventually(async () => unavailable >= seen + 30, 60_000, 20, () => `while cut off: 30 answers of 503 did not come (${progress()})`);
     await relay.listen();
     await oks(40, 'after the database came back');
     running = false;
@@ -287,8 +283,6 @@ describe('PostgreSQL dropping and refusing connections under load', { skip: pg!.
       const rows = await g.gateway.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM payment_intents GROUP BY status');
       statuses = rows.map((r) => `${r.n} ${r.status}`).join(', ');
       return rows.length === 1 && rows[0]!.status === 'requires_action';
-    }, 60_000, 200).catch((err: Error) => {
-      throw new Error(`not every PaymentIntent reached requires_action: ${statuses}: ${err.message}`);
-    });
+    }, 60_000, 200, () => `not every PaymentIntent reached requires_action: ${statuses}`);
   });
 });

@@ -167,8 +167,11 @@ export async function analyzeOwn(db: { kind: 'pglite' | 'postgres'; query<T exte
   if (tables.length > 0) await db.query(`ANALYZE ${tables.map((r) => r.t).join(', ')}`);
 }
 
-/** Polls `fn` until it returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+/**
+ * Polls `fn` until it returns a truthy value or the time runs out; then the error says what was
+ * awaited and how things stood, when `what` tells it.
+ */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 50, what?: () => string): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -178,7 +181,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > end) throw new Error(`${what ? `${what()}: ` : ''}condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
