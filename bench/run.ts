@@ -39,7 +39,7 @@
  * Tables go to stdout, progress to stderr, then one BENCH_JSON line. Exits 1 when requests failed.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
@@ -131,6 +131,28 @@ async function memoryNote(g: Gateway, after: string): Promise<void> {
     `external ${mib('nodejs_external_memory_bytes')} MiB, RSS ${mib('process_resident_memory_bytes')} MiB\n`);
 }
 
+/** The machine's CPU time so far, busy and in all (Linux's /proc/stat, in clock ticks), or undefined elsewhere. */
+function cpuTicks(): { busy: number; all: number } | undefined {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal …: idle and iowait are the idle ones.
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const all = f.reduce((a, b) => a + b, 0);
+    return { busy: all - f[3]! - f[4]!, all };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How busy every core of the machine was (%, whatever ran on it: the gateway, its database, the
+ * load generator) between two {@link cpuTicks}. A row that leaves cores idle was bound by waiting
+ * (commits, the upstream), not by CPU; one near 100% shows what more processes could add at most.
+ */
+function cpuBusy(from: ReturnType<typeof cpuTicks>): number | undefined {
+  const to = cpuTicks();
+  return from && to && to.all > from.all ? (100 * (to.busy - from.busy)) / (to.all - from.all) : undefined;
+}
+
 /** RSS of a process and its children, in MiB. */
 function rssMiB(pid: number | undefined): number {
   if (!pid) return NaN;
@@ -154,6 +176,8 @@ interface Row {
   non2xx: number;
   errors: number;
   rssMiB?: number;
+  /** How busy the machine's cores were during the row, % ({@link cpuBusy}). */
+  cpu?: number;
   /** What the row is compared with, and its figure. */
   floor?: { name: string; rps: number };
 }
@@ -178,11 +202,13 @@ async function settle(url: string): Promise<void> {
 async function load(name: string, opts: autocannon.Options): Promise<Row> {
   if (opts.url && !opts.url.includes('/echo') && !opts.url.includes('/insert')) await settle(opts.url);
   process.stderr.write(`  ${name} … `);
+  const ticks = cpuTicks();
   const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  const cpu = cpuBusy(ticks);
   // A fixed amount ends mid-second; the per-second average would count that stub as a whole second.
   const rps = opts.amount ? r.requests.total / r.duration : r.requests.average;
-  process.stderr.write(`${Math.round(rps)} req/s, p99 ${r.latency.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}\n`);
-  return { name, rps, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  process.stderr.write(`${Math.round(rps)} req/s, p99 ${r.latency.p99} ms${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}, CPU ${fmt(cpu)}%\n`);
+  return { name, rps, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, cpu };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -413,6 +439,7 @@ async function webhookRows(g: Gateway): Promise<Row[]> {
 
     process.stderr.write(`  webhook deliveries, ${n} queued … `);
     const t0 = Date.now();
+    const ticks = cpuTicks();
     receiver.proc.send!('release');
     for (const end = t0 + 300_000; (await stats()).count < n; await sleep(20)) {
       if (Date.now() > end) throw new Error(`only ${(await stats()).count} of ${n} webhooks arrived within 300 s`);
@@ -422,6 +449,7 @@ async function webhookRows(g: Gateway): Promise<Row[]> {
       if (Date.now() > end) throw new Error('deliveries still pending 60 s after every webhook arrived');
     }
     const seconds = (Date.now() - t0) / 1000;
+    const cpu = cpuBusy(ticks);
     const { count } = await stats();
     const rps = count / seconds;
     process.stderr.write(`${Math.round(rps)}/s (${count} in ${seconds.toFixed(2)} s)\n`);
@@ -440,7 +468,7 @@ async function webhookRows(g: Gateway): Promise<Row[]> {
     latencies.sort((a, b) => a - b);
     return [enqueue, {
       name: `webhook deliveries/s → local receiver (${n} queued)`, store: g.kind, rps, p50: percentile(latencies, 50), p99: percentile(latencies, 99),
-      non2xx: failed + Math.max(0, n - count), errors: 0, rssMiB: rssMiB(g.proc.pid), floor: { name: 'target 2,000/s', rps: 2000 },
+      non2xx: failed + Math.max(0, n - count), errors: 0, rssMiB: rssMiB(g.proc.pid), cpu, floor: { name: 'target 2,000/s', rps: 2000 },
     }];
   } finally {
     await api(g.url, 'DELETE', `/v1/webhook_endpoints/${endpoint.id}`).catch(() => undefined);
@@ -718,12 +746,12 @@ const fmt = (x: number | undefined, digits = 0) => (x === undefined || Number.is
 
 function table(rows: Row[]): string {
   const lines = [
-    `${pad('store', 11)} ${pad('row', 58)} ${pad('req/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('non-2xx', 8)} ${pad('RSS MiB', 8)} ratio`,
+    `${pad('store', 11)} ${pad('row', 58)} ${pad('req/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('non-2xx', 8)} ${pad('RSS MiB', 8)} ${pad('CPU %', 6)} ratio`,
   ];
   for (const r of rows) {
     const store = r.store ? STORE_NAME[r.store] : '';
     const vs = r.floor ? `${fmt(ratio(r), 2)}× ${r.floor.name}` : '';
-    lines.push(`${pad(store, 11)} ${pad(r.name, 58)} ${pad(fmt(r.rps), 8)} ${pad(fmt(r.p50), 7)} ${pad(fmt(r.p99), 7)} ${pad(String(r.non2xx + r.errors), 8)} ${pad(fmt(r.rssMiB), 8)} ${vs}`);
+    lines.push(`${pad(store, 11)} ${pad(r.name, 58)} ${pad(fmt(r.rps), 8)} ${pad(fmt(r.p50), 7)} ${pad(fmt(r.p99), 7)} ${pad(String(r.non2xx + r.errors), 8)} ${pad(fmt(r.rssMiB), 8)} ${pad(fmt(r.cpu), 6)} ${vs}`);
   }
   return lines.join('\n');
 }
@@ -731,9 +759,9 @@ function table(rows: Row[]): string {
 /** The same rows as a Markdown table, for the README. */
 function markdown(rows: Row[]): string {
   return [
-    '| store | row | req/s | p50 ms | p99 ms | non-2xx | RSS MiB | ratio to its floor |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.store ? STORE_NAME[r.store] : ''} | ${r.name.replace(/\|/g, '\\|').trim()} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.non2xx + r.errors} | ${fmt(r.rssMiB)} | ${r.floor ? `${fmt(ratio(r), 2)}× ${r.floor.name}` : ''} |`),
+    '| store | row | req/s | p50 ms | p99 ms | non-2xx | RSS MiB | CPU % | ratio to its floor |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.store ? STORE_NAME[r.store] : ''} | ${r.name.replace(/\|/g, '\\|').trim()} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.non2xx + r.errors} | ${fmt(r.rssMiB)} | ${fmt(r.cpu)} | ${r.floor ? `${fmt(ratio(r), 2)}× ${r.floor.name}` : ''} |`),
   ].join('\n');
 }
 
@@ -884,8 +912,10 @@ async function main() {
       const limit = kind === 'pglite' ? 400 : 250;
       verdicts.push({ target: `RSS after load ≤ ${limit} MB (${S})`, met: have && Number.isFinite(rss) ? rss <= limit : undefined, figures: have ? `highest ${fmt(rss)} MiB` : 'no row' });
     }
+    // What a second process could add on this machine: the cores one process left idle.
+    const ceiling = single?.cpu ? `; WORKERS=1 kept the cores ${fmt(single.cpu)}% busy, so at most ${fmt(100 / single.cpu, 2)}× here` : '';
     verdicts.push(workers.row
-      ? { target: 'create on PostgreSQL with WORKERS=2 ≥ 1.5× WORKERS=1', met: ratio(rows.find((r) => r.name.includes('WORKERS=2'))) >= 1.5, figures: `${fmt(workers.row.rps)} vs ${fmt(single?.rps)} req/s = ${fmt(ratio(rows.find((r) => r.name.includes('WORKERS=2'))), 2)}×` }
+      ? { target: 'create on PostgreSQL with WORKERS=2 ≥ 1.5× WORKERS=1', met: ratio(rows.find((r) => r.name.includes('WORKERS=2'))) >= 1.5, figures: `${fmt(workers.row.rps)} vs ${fmt(single?.rps)} req/s = ${fmt(ratio(rows.find((r) => r.name.includes('WORKERS=2'))), 2)}×${ceiling}` }
       : { target: 'create on PostgreSQL with WORKERS=2 ≥ 1.5× WORKERS=1', met: undefined, figures: `skipped: ${workers.skipped}` });
     verdicts.push({ target: 'growth ≥ 0.8× at 1,000,000 PaymentIntents', met: undefined, figures: 'run npm run bench -- --preload 1000000' });
     verdicts.push({ target: 'RSS after 10 minutes within 10% of RSS after 1 minute', met: undefined, figures: 'run npm run bench -- --soak 600' });
@@ -898,7 +928,8 @@ async function main() {
       '',
       'ratio: create, idem-create and retrieve to the same store\'s one-INSERT floor; confirm and refunds to the RSA bound',
       '(signatures/s on one core ÷ 2); webhooks to the 2,000/s target; WORKERS=2 to the WORKERS=1 create. RSS of the',
-      'gateway (with its worker processes) after the row. Webhook deliveries: from the release of a filled outbox until',
+      'gateway (with its worker processes) after the row. CPU %: how busy all the machine\'s cores were during the row (gateway,',
+      'database, simulator and load generator alike). Webhook deliveries: from the release of a filled outbox until',
       'none is pending; p50/p99 are the send latencies the gateway recorded, non-2xx the deliveries that did not succeed.',
       workers.row ? '' : `create on PostgreSQL with WORKERS=2: skipped, ${workers.skipped}.`,
       '',
