@@ -3,7 +3,8 @@
  * expire Checkout Sessions whose time is up, settle authorised Trust Payments AUTHs, make balance
  * transactions available when their day comes, prune
  * expired idempotency keys, rate-limit windows, dashboard sessions, old refused notifications and
- * old upstream calls, and keep PGlite's planner statistics fresh. Every step claims its rows in the
+ * old upstream calls, and on PGlite (which runs no autovacuum) vacuum the tables and keep the
+ * planner's statistics fresh. Every step claims its rows in the
  * database, so any number of processes may run this loop side by side.
  */
 import type { CoreDeps } from '../core/context.js';
@@ -17,6 +18,7 @@ import type { Db } from '../store/db.js';
 import { pruneKeys } from '../store/idempotency.js';
 import { pruneRateWindows } from '../store/rate-limits.js';
 import { pruneSessions } from '../store/dashboard-auth.js';
+import { vacuumEachTable } from '../store/vacuum.js';
 import { CALL_RETENTION_MS, pruneCalls } from '../store/upstream-calls.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -27,6 +29,8 @@ const PRUNE_EVERY_MS = 60_000;
  * 2–4 ms with). PostgreSQL's autovacuum does it there.
  */
 const ANALYZE_EVERY_MS = 60 * 60_000;
+/** PGlite's dead row versions are removed this often (store/vacuum.ts: why, and what it measured). */
+const VACUUM_EVERY_MS = 60_000;
 
 export class Worker {
   private timer: NodeJS.Timeout | undefined;
@@ -34,6 +38,7 @@ export class Worker {
   private stopped = true;
   private lastPrune = 0;
   private lastAnalyze = 0;
+  private lastVacuum = 0;
 
   constructor(
     private readonly core: CoreDeps,
@@ -70,6 +75,10 @@ export class Worker {
       await pruneSessions(this.db, now);
       await this.core.store.notifications.pruneRefused(now - REFUSED_RETENTION_MS);
       await pruneCalls(this.db, now - CALL_RETENTION_MS);
+    }
+    if (this.db.kind === 'pglite' && now - this.lastVacuum >= VACUUM_EVERY_MS) {
+      this.lastVacuum = now;
+      await vacuumEachTable(this.db);
     }
     if (this.db.kind === 'pglite' && now - this.lastAnalyze >= ANALYZE_EVERY_MS) {
       this.lastAnalyze = now;
