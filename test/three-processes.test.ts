@@ -160,6 +160,10 @@ async function startHookReceiver() {
         }
       });
       h.pid = await ownerOf(socket, ...ports);
+      // Its sender went away while it was being named (a killed process's send, typically): its
+      // 'close' has already marked it cut, and holding it now would keep it held for ever (seen in
+      // CI: the SIGKILL test waited 10 s for the held sends to be cut off, and one never was).
+      if (h.cut) return;
       // While a process is held, a send whose process could not be named is held too: answered
       // 2xx, it might be the held process's, which would then be killed before recording it (seen
       // in CI: a sender named by no `ss` line, answered at once, its event sent again after the lease).
